@@ -1,0 +1,32 @@
+"""lstm-apps: recurrent-network builders and worked case studies on Keras 3.
+
+Public API:
+    build_model, ARCHITECTURES        model builders (lstm_apps.models)
+    TrainingOptions, train, predict   training (lstm_apps.training)
+    evaluate, classification_metrics, regression_metrics
+    SequenceScaler, SequenceLabelEncoder, pad_sequences, make_windows
+    list_case_studies, get_case_study, run_case_study
+"""
+
+from lstm_apps.data.sequences import (
+    SequenceLabelEncoder,
+    SequenceScaler,
+    length_sorted_batches,
+    make_windows,
+    pad_sequences,
+)
+from lstm_apps.evaluation import classification_metrics, evaluate, regression_metrics
+from lstm_apps.models import ARCHITECTURES, build_model, learnable_parameters
+from lstm_apps.runs import Run, load_model, save_model
+from lstm_apps.tasks import get_case_study, list_case_studies, run_case_study
+from lstm_apps.training import TrainingOptions, predict, train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ARCHITECTURES", "Run", "SequenceLabelEncoder", "SequenceScaler", "TrainingOptions",
+    "build_model", "classification_metrics", "evaluate", "get_case_study",
+    "learnable_parameters", "length_sorted_batches", "list_case_studies", "load_model",
+    "make_windows", "pad_sequences", "predict", "regression_metrics", "run_case_study",
+    "save_model", "train",
+]

@@ -1,0 +1,125 @@
+"""The `lstm-apps` command line. Argument wiring only: every command calls the public API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lstm-apps", description="Recurrent-network case studies on Keras 3.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="list the case studies")
+    run = sub.add_parser("run", help="train and evaluate a case study, write a run folder")
+    run.add_argument("name", help="case study (see `lstm-apps list`)")
+    run.add_argument("--fast", action="store_true", help="tiny data and few epochs (smoke test)")
+    run.add_argument("--set", dest="changes", action="append", default=[], metavar="FIELD=VALUE",
+                     help="change a Config field, e.g. --set units=(125,100); repeatable")
+    run.add_argument("--output", type=Path, help="run folder (default runs/NAME-TIMESTAMP)")
+    evaluate = sub.add_parser("evaluate", help="evaluate a run folder's model on its test data")
+    evaluate.add_argument("run_dir", type=Path)
+    predict = sub.add_parser("predict", help="predict with a run folder's model")
+    predict.add_argument("run_dir", type=Path)
+    predict.add_argument("input", type=Path,
+                         help="a .csv (one sequence: a row per time step, a column per "
+                              "feature) or a .npy file (one (T, F) sequence or a (N, T, F) batch)")
+    return parser
+
+
+def read_sequences(path: Path) -> list[np.ndarray]:
+    """Read the sequences of a `predict` input file."""
+    if not path.exists():
+        raise FileNotFoundError(f"No such input file: {path}")
+    if path.suffix == ".npy":
+        array = np.load(path)
+        return [array] if array.ndim == 2 else list(array)
+    if path.suffix in (".csv", ".txt"):
+        import pandas as pd
+
+        frame = pd.read_csv(path, header=None)
+        if not all(isinstance(v, (int, float, np.number)) for v in frame.iloc[0]) or \
+                frame.dtypes.eq(object).any():
+            frame = pd.read_csv(path)
+        return [frame.to_numpy(dtype="float32")]
+    raise ValueError(f"Unsupported input format {path.suffix!r}: use .csv or .npy. Received: {path}")
+
+
+def _config_of(run_dir):
+    from lstm_apps.runs import read_run
+    from lstm_apps.tasks import get_case_study
+
+    info = read_run(run_dir)
+    module = get_case_study(info["case_study"])
+    saved = info["config"]
+    config = module.Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
+    return module, config, info
+
+
+def cmd_list(args):
+    from lstm_apps.tasks import list_case_studies
+
+    studies = list_case_studies()
+    width = max(map(len, studies))
+    for name, description in studies.items():
+        print(f"{name:<{width}}  {description}")
+
+
+def cmd_run(args):
+    from lstm_apps.tasks import get_case_study, parse_overrides, run_case_study
+
+    module = get_case_study(args.name)
+    changes = parse_overrides(module.Config, args.changes)
+    config = module.Config.fast(**changes) if args.fast else module.Config(**changes)
+    output = args.output or Path("runs") / f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    run = run_case_study(args.name, config, output)
+    print(json.dumps(run.metrics, indent=2))
+    print(f"Run folder: {output}")
+
+
+def cmd_evaluate(args):
+    from lstm_apps.runs import load_model
+
+    module, config, _ = _config_of(args.run_dir)
+    metrics = module.evaluate(load_model(args.run_dir), module.load_data(config))
+    print(json.dumps(metrics, indent=2))
+
+
+def cmd_predict(args):
+    from lstm_apps.runs import load_model
+
+    module, _, info = _config_of(args.run_dir)
+    sequences = read_sequences(args.input)
+    for label, probability in module.predict(load_model(args.run_dir), sequences,
+                                             info["class_names"]):
+        print(f"{label}\t{probability:.4f}")
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "evaluate": cmd_evaluate, "predict": cmd_predict}
+
+
+def main(argv=None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
+        message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+        print(f"lstm-apps: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

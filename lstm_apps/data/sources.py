@@ -1,0 +1,117 @@
+"""Where data files come from: an explicit path, `LSTM_APPS_DATA_DIR`, the
+user cache, or a download from the official address checked by sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+DATA_DIR_ENV = "LSTM_APPS_DATA_DIR"
+CACHE_DIR_ENV = "LSTM_APPS_CACHE_DIR"
+
+
+def data_dir() -> Path | None:
+    """The directory named by `LSTM_APPS_DATA_DIR`, or None when unset."""
+    value = os.environ.get(DATA_DIR_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """The user cache, `~/.cache/lstm_apps` unless `LSTM_APPS_CACHE_DIR` says otherwise."""
+    return Path(os.environ.get(CACHE_DIR_ENV, "~/.cache/lstm_apps")).expanduser()
+
+
+def sha256_of(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download(url, destination, sha256, progress=True) -> Path:
+    """Download `url` to `destination`, checking its sha256 before keeping it.
+
+    The file is written to a temporary name and moved into place only when
+    its hash matches, so a failed or corrupt download never leaves a file
+    behind. Works with `https://` and `file://` addresses.
+
+    Raises:
+        ValueError: if the downloaded file's sha256 differs from `sha256`.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=destination.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, disable=not progress,
+                      desc=f"Downloading {destination.name}") as bar:
+                for block in iter(lambda: response.read(1 << 16), b""):
+                    out.write(block)
+                    bar.update(len(block))
+        actual = sha256_of(tmp)
+        if actual != sha256:
+            raise ValueError(
+                f"The file downloaded from {url} has sha256 {actual}, expected {sha256}. "
+                "It was not kept."
+            )
+        os.replace(tmp, destination)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return destination
+
+
+def find_file(relative, *, path=None, url=None, sha256=None) -> Path:
+    """Locate a data file, downloading it into the cache as a last resort.
+
+    Args:
+        relative: the file's path inside a data directory, e.g.
+            "japanese_vowels/ae.train".
+        path: an explicit file path; when given it must exist.
+        url: official download address, or None if there is none.
+        sha256: expected hash of the downloaded file (required with `url`).
+
+    Returns:
+        The path of an existing file.
+
+    Raises:
+        FileNotFoundError: when the file is nowhere and cannot be downloaded,
+            naming every place searched.
+    """
+    if path is not None:
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise FileNotFoundError(f"No such data file: {path}")
+        return path
+    searched = []
+    for root in (data_dir(), cache_dir()):
+        if root is not None:
+            candidate = root / relative
+            searched.append(str(candidate))
+            if candidate.exists():
+                return candidate
+    if url is None:
+        raise FileNotFoundError(
+            f"Could not find {relative!r}. Searched: {searched or 'nothing'}. Set "
+            f"{DATA_DIR_ENV} to a folder that holds it, or pass its path."
+        )
+    if sha256 is None:
+        raise ValueError(f"A sha256 is required to download {url}.")
+    return download(url, cache_dir() / relative, sha256)
+
+
+def copy_into_cache(source, relative) -> Path:
+    """Copy a local file into the cache under `relative` (for offline set-up)."""
+    target = cache_dir() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target

@@ -1,0 +1,104 @@
+"""Metrics as flat dicts with stable names.
+
+Classification: `accuracy`, `macro_f1`, `precision_<class>`, `recall_<class>`.
+Regression: `rmse`, `mae`, `r2`, `within_10pct`.
+Both accept one value per sequence (arrays) or one value per time step
+(lists of per-sequence arrays, which carry no padding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import metrics as skm
+
+from lstm_apps.training import head_activation, predict
+
+
+def _flatten(values) -> np.ndarray:
+    """Stack per-time-step lists into one array; leave arrays as they are."""
+    if isinstance(values, (list, tuple)) and values and np.ndim(values[0]) >= 1:
+        return np.concatenate([np.asarray(v) for v in values])
+    return np.asarray(values)
+
+
+def _same_shape(t, p):
+    """Drop a trailing axis of size 1 so `(n,)` targets meet `(n, 1)` outputs."""
+    if p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        p = p[..., 0]
+    if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
+        t = t[..., 0]
+    if t.shape != p.shape:
+        raise ValueError(f"`y_true` and `y_pred` differ in shape: {t.shape} vs {p.shape}")
+    return t, p
+
+
+def classification_metrics(y_true, y_pred, class_names=None) -> dict[str, float]:
+    """Accuracy, macro-F1 and per-class precision and recall.
+
+    Args:
+        y_true, y_pred: integer class codes, per sequence or per time step.
+        class_names: names for codes 0..K-1, used in the metric names;
+            default the codes themselves.
+
+    Returns:
+        A flat dict, e.g. `{"accuracy": 0.97, "macro_f1": 0.96,
+        "precision_1": ..., "recall_1": ...}`.
+    """
+    t, p = _same_shape(_flatten(y_true), _flatten(y_pred))
+    codes = np.arange(len(class_names)) if class_names is not None else np.unique(np.r_[t, p])
+    names = [str(c) for c in (class_names if class_names is not None else codes)]
+    precision, recall, _, _ = skm.precision_recall_fscore_support(
+        t, p, labels=codes, zero_division=0
+    )
+    result = {
+        "accuracy": float(skm.accuracy_score(t, p)),
+        "macro_f1": float(skm.f1_score(t, p, labels=codes, average="macro", zero_division=0)),
+    }
+    result.update({f"precision_{n}": float(v) for n, v in zip(names, precision)})
+    result.update({f"recall_{n}": float(v) for n, v in zip(names, recall)})
+    return result
+
+
+def regression_metrics(y_true, y_pred) -> dict[str, float]:
+    """RMSE, MAE, R² and the share of predictions within ±10 % of the truth.
+
+    `within_10pct` counts `|pred - true| <= 0.1 * |true|`.
+    """
+    t, p = _same_shape(_flatten(y_true).astype("float64"), _flatten(y_pred).astype("float64"))
+    return {
+        "rmse": float(np.sqrt(skm.mean_squared_error(t, p))),
+        "mae": float(skm.mean_absolute_error(t, p)),
+        "r2": float(skm.r2_score(t, p)),
+        "within_10pct": float(np.mean(np.abs(p - t) <= 0.1 * np.abs(t))),
+    }
+
+
+def probabilities_to_labels(probabilities, kind):
+    """Class codes from softmax (argmax) or sigmoid (> 0.5) outputs."""
+    def one(p):
+        p = np.asarray(p)
+        return np.argmax(p, -1) if kind == "softmax" else (p[..., 0] > 0.5).astype("int64")
+
+    if isinstance(probabilities, list):
+        return [one(p) for p in probabilities]
+    return one(probabilities)
+
+
+def evaluate(model, x, y, *, class_names=None, padding_value=0.0) -> dict[str, float]:
+    """Predict and score a model on sequences.
+
+    Args:
+        model: a trained model from `build_model`.
+        x: sequences, as for `lstm_apps.train`.
+        y: true class codes or targets, per sequence or per time step.
+        class_names: class names for the per-class metric names.
+        padding_value: the model's padding value, default 0.0.
+
+    Returns:
+        `classification_metrics` or `regression_metrics`, by the model's head.
+    """
+    kind = head_activation(model)
+    outputs = predict(model, x, padding_value=padding_value)
+    if kind == "linear":
+        return regression_metrics(y, outputs)
+    return classification_metrics(y, probabilities_to_labels(outputs, kind), class_names)

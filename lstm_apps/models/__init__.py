@@ -1,0 +1,88 @@
+"""Model builders: `build_model(architecture, ...)` and one builder per family.
+
+| architecture     | builder                 |
+|------------------|-------------------------|
+| "simple_rnn"     | build_recurrent         |
+| "lstm"           | build_recurrent         |
+| "gru"            | build_recurrent         |
+| "bilstm"         | build_recurrent         |
+| "bigru"          | build_recurrent         |
+| "lstm_projected" | build_projected_lstm    |
+| "cnn_lstm"       | build_cnn_lstm          |
+"""
+
+from __future__ import annotations
+
+import functools
+
+from lstm_apps.models.convolutional import build_cnn_lstm
+from lstm_apps.models.layers import (
+    ConvBlock1D,
+    MaskedGlobalMaxPooling1D,
+    ProjectedLSTM,
+    ProjectedLSTMCell,
+    SequenceNormalization,
+)
+from lstm_apps.models.recurrent import OUTPUT_MODES, TASKS, build_projected_lstm, build_recurrent
+
+ARCHITECTURES = {
+    "simple_rnn": functools.partial(build_recurrent, "simple_rnn"),
+    "lstm": functools.partial(build_recurrent, "lstm"),
+    "gru": functools.partial(build_recurrent, "gru"),
+    "bilstm": functools.partial(build_recurrent, "lstm", bidirectional=True),
+    "bigru": functools.partial(build_recurrent, "gru", bidirectional=True),
+    "lstm_projected": build_projected_lstm,
+    "cnn_lstm": build_cnn_lstm,
+}
+
+
+def build_model(architecture, *, num_features, num_outputs, task="classification",
+                output_mode="last", units=100, **kwargs):
+    """Build an uncompiled sequence model by architecture name.
+
+    Args:
+        architecture: one of `ARCHITECTURES`: "simple_rnn", "lstm", "gru",
+            "bilstm", "bigru", "lstm_projected", "cnn_lstm".
+        num_features: features per time step.
+        num_outputs: number of classes (classification) or targets (regression).
+        task: "classification" (default) or "regression".
+        output_mode: "last" (default) or "sequence".
+        units: recurrent width, or a tuple of widths for a stack; default 100.
+        **kwargs: options of the family's builder (`dropout`,
+            `recurrent_dropout`, `l2`, `normalization`, `padding_value`,
+            `name`, and e.g. `filters` for "cnn_lstm").
+
+    Returns:
+        An uncompiled, named `keras.Model`.
+
+    Raises:
+        ValueError: for an unknown architecture or invalid arguments.
+
+    Example:
+        >>> model = build_model("lstm", num_features=12, num_outputs=9, units=100)
+        >>> learnable_parameters(model)  # 4*100*(12+100) + 4*100 + 909
+        46109
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"Unknown `architecture`. Expected one of {tuple(ARCHITECTURES)}. "
+            f"Received: architecture={architecture!r}"
+        )
+    if "bidirectional" in kwargs and architecture in ("bilstm", "bigru"):
+        kwargs.pop("bidirectional")
+    return ARCHITECTURES[architecture](
+        num_features=num_features, num_outputs=num_outputs, task=task,
+        output_mode=output_mode, units=units, **kwargs,
+    )
+
+
+def learnable_parameters(model) -> int:
+    """Count trainable parameters (MATLAB's "learnables"); normalization statistics excluded."""
+    return int(sum(int(w.numpy().size) for w in model.trainable_weights))
+
+
+__all__ = [
+    "ARCHITECTURES", "OUTPUT_MODES", "TASKS", "build_model", "build_recurrent",
+    "build_projected_lstm", "build_cnn_lstm", "learnable_parameters", "SequenceNormalization",
+    "ProjectedLSTM", "ProjectedLSTMCell", "ConvBlock1D", "MaskedGlobalMaxPooling1D",
+]

@@ -1,0 +1,337 @@
+"""Custom layers used by the builders, registered for `.keras` serialization.
+
+* `SequenceNormalization`: MATLAB-style input normalization of sequences
+  ("zscore", "zerocenter", "rescale-zero-one", "rescale-symmetric", "none"),
+  whose statistics come from training data with padding excluded and are
+  stored inside the model.
+* `ProjectedLSTMCell` / `ProjectedLSTM`: an LSTM whose input and recurrent
+  weight matrices are factorized through low-rank projectors, like MATLAB's
+  `lstmProjectedLayer`.
+* `ConvBlock1D`: a length-preserving 1-D convolution plus optional pooling
+  that keeps the padding mask in step with the downsampled sequence.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from lstm_apps.data.sequences import NORMALIZATIONS, feature_statistics
+
+PACKAGE = "lstm_apps"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SequenceNormalization(keras.layers.Layer):
+    """Normalize each feature with statistics learned from training sequences.
+
+    The layer computes `(x - offset) / scale` per feature. `adapt()` learns
+    `offset` and `scale` from a list of unpadded training sequences, so that
+    padding never enters the statistics. Masked (padded) steps come out as
+    zeros and the mask is passed on unchanged.
+
+    Args:
+        method: one of "zscore" (default), "zerocenter", "rescale-zero-one",
+            "rescale-symmetric" or "none".
+        **kwargs: base `keras.layers.Layer` arguments (`name`, ...).
+
+    Input shape: `(batch, timesteps, features)`. Output shape: the same.
+    """
+
+    def __init__(self, method="zscore", **kwargs):
+        super().__init__(**kwargs)
+        if method not in NORMALIZATIONS:
+            raise ValueError(
+                f"`normalization` must be one of {NORMALIZATIONS}. "
+                f"Received: normalization={method!r}"
+            )
+        self.method = method
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        num_features = input_shape[-1]
+        self.offset = self.add_weight(
+            name="offset", shape=(num_features,), initializer="zeros", trainable=False
+        )
+        self.scale = self.add_weight(
+            name="scale", shape=(num_features,), initializer="ones", trainable=False
+        )
+        self.adapted = self.add_weight(
+            name="adapted", shape=(), initializer="zeros", trainable=False
+        )
+
+    @property
+    def is_adapted(self) -> bool:
+        """Whether the statistics have been learned (always true for "none")."""
+        return self.method == "none" or bool(float(ops.convert_to_numpy(self.adapted)))
+
+    def adapt(self, sequences):
+        """Learn the statistics from training sequences.
+
+        Args:
+            sequences: a list of `(timesteps, features)` arrays without padding,
+                or one `(timesteps, features)` array of stacked real steps.
+
+        Returns:
+            The layer itself.
+        """
+        offset, scale = feature_statistics(sequences, self.method)
+        if not self.built:
+            self.build((None, None, offset.shape[0]))
+        if offset.shape != tuple(self.offset.shape):
+            raise ValueError(
+                f"adapt() received sequences with {offset.shape[0]} features, but "
+                f"the layer expects {self.offset.shape[0]}."
+            )
+        self.offset.assign(offset)
+        self.scale.assign(scale)
+        self.adapted.assign(1.0)
+        return self
+
+    def call(self, inputs, mask=None):
+        outputs = (inputs - ops.cast(self.offset, inputs.dtype)) / ops.cast(
+            self.scale, inputs.dtype
+        )
+        if mask is not None:
+            outputs = outputs * ops.cast(ops.expand_dims(mask, -1), outputs.dtype)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "method": self.method}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ProjectedLSTMCell(keras.layers.Layer):
+    """LSTM cell with projected (low-rank) input and recurrent weights.
+
+    MATLAB's `lstmProjectedLayer` stores the input weights as
+    `W_x = P_in @ W` and the recurrent weights as `R = Q @ R_hat`, where
+    `P_in` is `(features, input_projector_size)` and `Q` is
+    `(units, output_projector_size)`. The gates are the usual LSTM gates (in
+    Keras's order i, f, c, o), so the state size stays `units`. Learnable
+    parameters: `F*Pi + 4H*Pi + H*Po + 4H*Po + 4H`.
+
+    Args:
+        units: hidden size `H`.
+        output_projector_size: rank `Po` of the recurrent weights.
+        input_projector_size: rank `Pi` of the input weights.
+        kernel_regularizer: optional regularizer for every weight matrix.
+    """
+
+    def __init__(
+        self,
+        units,
+        output_projector_size,
+        input_projector_size,
+        kernel_regularizer=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for arg, value in (
+            ("units", units),
+            ("output_projector_size", output_projector_size),
+            ("input_projector_size", input_projector_size),
+        ):
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value!r}")
+        self.units = int(units)
+        self.output_projector_size = int(output_projector_size)
+        self.input_projector_size = int(input_projector_size)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units
+
+    def build(self, input_shape):
+        num_features = input_shape[-1]
+        h, pi, po = self.units, self.input_projector_size, self.output_projector_size
+
+        def matrix(name, shape, init="glorot_uniform"):
+            return self.add_weight(
+                name=name, shape=shape, initializer=init, regularizer=self.kernel_regularizer
+            )
+
+        self.input_projector = matrix("input_projector", (num_features, pi))
+        self.kernel = matrix("kernel", (pi, 4 * h))
+        self.output_projector = matrix("output_projector", (h, po))
+        self.recurrent_kernel = matrix("recurrent_kernel", (po, 4 * h), "orthogonal")
+        # Unit forget-gate bias, as Keras's LSTM does by default.
+        bias = np.zeros(4 * h, dtype="float32")
+        bias[h : 2 * h] = 1.0
+        self.bias = self.add_weight(
+            name="bias", shape=(4 * h,), initializer=keras.initializers.Constant(bias)
+        )
+
+    def call(self, inputs, states, training=False):
+        h_prev, c_prev = states
+        z = ops.matmul(ops.matmul(inputs, self.input_projector), self.kernel)
+        z = z + ops.matmul(ops.matmul(h_prev, self.output_projector), self.recurrent_kernel)
+        z = z + self.bias
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        c = ops.sigmoid(z_f) * c_prev + ops.sigmoid(z_i) * ops.tanh(z_c)
+        h = ops.sigmoid(z_o) * ops.tanh(c)
+        return h, [h, c]
+
+    def get_initial_state(self, batch_size=None):
+        return [ops.zeros((batch_size, self.units), dtype=self.compute_dtype) for _ in range(2)]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "output_projector_size": self.output_projector_size,
+            "input_projector_size": self.input_projector_size,
+            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ProjectedLSTM(keras.layers.RNN):
+    """Recurrent layer over a `ProjectedLSTMCell` (MATLAB's lstmProjectedLayer).
+
+    It has no cuDNN kernel, so it runs the generic loop on every device.
+
+    Args:
+        units: hidden size.
+        output_projector_size: rank of the recurrent weights.
+        input_projector_size: rank of the input weights.
+        kernel_regularizer: optional regularizer for the weight matrices.
+        return_sequences, go_backwards, ...: as in `keras.layers.RNN`.
+    """
+
+    def __init__(
+        self,
+        units,
+        output_projector_size,
+        input_projector_size,
+        kernel_regularizer=None,
+        **kwargs,
+    ):
+        kwargs.pop("cell", None)
+        cell = ProjectedLSTMCell(
+            units,
+            output_projector_size,
+            input_projector_size,
+            kernel_regularizer=kernel_regularizer,
+            name="cell",
+        )
+        super().__init__(cell, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("cell", None)
+        cell_config = self.cell.get_config()
+        for key in ("units", "output_projector_size", "input_projector_size", "kernel_regularizer"):
+            config[key] = cell_config[key]
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ConvBlock1D(keras.layers.Layer):
+    """Conv1D ("same" padding, ReLU) then optional pooling, mask-aware.
+
+    Padded steps are zeroed after the convolution, so max pooling never picks
+    them, and the outgoing mask marks a pooled step as real when any step of
+    its window was real.
+
+    Args:
+        filters: number of convolution filters.
+        kernel_size: convolution width in time steps, default 3.
+        pooling: "max" (default), "average" or "none".
+        pool_size: pooling window and stride, default 2.
+        kernel_regularizer: optional regularizer for the convolution kernel.
+
+    Input shape: `(batch, timesteps, features)`. Output shape:
+    `(batch, ceil(timesteps / pool_size), filters)` with pooling.
+    """
+
+    POOLINGS = ("max", "average", "none")
+
+    def __init__(
+        self, filters, kernel_size=3, pooling="max", pool_size=2, kernel_regularizer=None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        if pooling not in self.POOLINGS:
+            raise ValueError(
+                f"`pooling` must be one of {self.POOLINGS}. Received: pooling={pooling!r}"
+            )
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.pooling = pooling
+        self.pool_size = int(pool_size)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=(self.kernel_size, input_shape[-1], self.filters),
+            initializer="glorot_uniform",
+            regularizer=self.kernel_regularizer,
+        )
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+
+    def _pool(self, x, kind):
+        pool = ops.max_pool if kind == "max" else ops.average_pool
+        return pool(x, self.pool_size, strides=self.pool_size, padding="same")
+
+    def call(self, inputs, mask=None):
+        outputs = ops.relu(ops.conv(inputs, self.kernel, padding="same") + self.bias)
+        if mask is not None:
+            outputs = outputs * ops.cast(ops.expand_dims(mask, -1), outputs.dtype)
+        if self.pooling != "none":
+            outputs = self._pool(outputs, self.pooling)
+        return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or self.pooling == "none":
+            return mask
+        pooled = self._pool(ops.expand_dims(ops.cast(mask, "float32"), -1), "max")
+        return ops.squeeze(pooled, -1) > 0.5
+
+    def compute_output_shape(self, input_shape):
+        steps = input_shape[1]
+        if self.pooling != "none" and steps is not None:
+            steps = -(-steps // self.pool_size)
+        return (input_shape[0], steps, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "pooling": self.pooling,
+            "pool_size": self.pool_size,
+            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+        }
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MaskedGlobalMaxPooling1D(keras.layers.Layer):
+    """Maximum over the real (unmasked) time steps of each sequence.
+
+    Input shape: `(batch, timesteps, features)`. Output: `(batch, features)`.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            lowest = ops.cast(ops.convert_to_tensor(-3.0e38), inputs.dtype)
+            inputs = ops.where(ops.expand_dims(mask, -1), inputs, lowest)
+        return ops.max(inputs, axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])

@@ -1,0 +1,108 @@
+"""Run folders: what one training run leaves on disk.
+
+```
+RUN_DIR/
+  config.json    case-study name and every Config field
+  metrics.json   test metrics (flat dict) and split sizes
+  history.csv    per-epoch training log
+  model.keras    the trained model
+  figures/       PNG figures
+```
+Files are written to a temporary name and renamed into place, so a failed
+save never replaces a good file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import pandas as pd
+
+
+@dataclass
+class Run:
+    """The outcome of a case study's `train`: config, model, history and data."""
+
+    name: str
+    config: object
+    model: keras.Model
+    history: dict
+    data: object = None
+    metrics: dict = field(default_factory=dict)
+
+
+def _atomic_write(path: Path, write):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(handle)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def save_model(model, path):
+    """Save a model in the `.keras` format without ever leaving a half-written file."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"Models are saved as .keras files. Received: path={str(path)!r}")
+    _atomic_write(path, model.save)
+    return path
+
+
+def write_json(path, payload):
+    def write(tmp):
+        Path(tmp).write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
+    _atomic_write(Path(path), write)
+
+
+def _jsonable(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"Cannot write {type(value).__name__} to JSON")
+
+
+def save_run(run: Run, directory) -> Path:
+    """Write a run folder (see module docstring) and return its path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    config = dataclasses.asdict(run.config) if dataclasses.is_dataclass(run.config) else run.config
+    class_names = getattr(run.data, "class_names", None)
+    write_json(directory / "config.json",
+               {"case_study": run.name, "config": config, "class_names": class_names})
+    sizes = run.data.sizes() if hasattr(run.data, "sizes") else {}
+    write_json(directory / "metrics.json", {"test": run.metrics, "sizes": sizes})
+    if run.history:
+        pd.DataFrame(run.history).rename_axis("epoch").to_csv(directory / "history.csv")
+    save_model(run.model, directory / "model.keras")
+    return directory
+
+
+def read_run(directory) -> dict:
+    """Read a run folder's config.json and metrics.json (the model is not loaded)."""
+    directory = Path(directory)
+    config_file = directory / "config.json"
+    if not config_file.exists():
+        raise FileNotFoundError(f"{directory} is not a run folder: it has no config.json")
+    info = json.loads(config_file.read_text())
+    metrics_file = directory / "metrics.json"
+    info["metrics"] = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+    return info
+
+
+def load_model(directory):
+    """Load `model.keras` from a run folder."""
+    path = Path(directory) / "model.keras"
+    if not path.exists():
+        raise FileNotFoundError(f"{directory} has no model.keras")
+    return keras.models.load_model(path)

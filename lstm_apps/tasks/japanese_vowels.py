@@ -1,0 +1,215 @@
+"""Japanese Vowels: which of nine speakers uttered /ae/ (sequence-to-label).
+
+Each utterance is a sequence of 7-29 frames of 12 LPC cepstrum
+coefficients; the label is the speaker (1-9). The standard split has 270
+training and 370 test utterances (Kudo, Toyama & Shimbo 1999). This is the
+data of MATLAB's sequence-classification example, whose network is
+`sequenceInputLayer(12) -> lstmLayer(100, OutputMode="last") ->
+fullyConnectedLayer(9) -> softmaxLayer`.
+
+Data sources, in order: `Config.data_path` (a folder with the UCI files
+`ae.train`/`ae.test`, or a long-format CSV, see `lstm_apps.data.tables`),
+else the copy of the UEA archive that ships inside `aeon` (offline).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lstm_apps import models, training
+from lstm_apps.data.sequences import SequenceLabelEncoder, check_choice
+from lstm_apps.data.splits import Splits, stratified_holdout
+from lstm_apps.data.tables import read_long_format
+from lstm_apps.evaluation import evaluate as evaluate_model
+from lstm_apps.evaluation import probabilities_to_labels
+from lstm_apps.runs import Run
+
+NAME = "japanese_vowels"
+DESCRIPTION = "Sequence-to-label: identify 1 of 9 speakers from a Japanese vowel (12 LPC cepstra/frame)"
+TRAIN_BLOCKS_PER_SPEAKER = [30] * 9
+TEST_BLOCKS_PER_SPEAKER = [31, 35, 88, 44, 29, 24, 40, 50, 29]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the Japanese Vowels case study (defaults: the full run)."""
+
+    architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
+    units: int | tuple = 100  # recurrent width, or a tuple such as (125, 100) for a stack
+    dropout: float = 0.0  # dropout after each recurrent layer
+    normalization: str = "zscore"  # in-model input normalization
+    solver: str = "adam"  # "adam", "sgdm" or "rmsprop"
+    initial_learn_rate: float = 0.002  # starting learning rate
+    learn_rate_drop_period: int | None = None  # epochs between learning-rate drops
+    learn_rate_drop_factor: float = 0.1  # factor applied at each drop
+    l2_regularization: float = 0.0  # L2 penalty factor on weight matrices
+    max_epochs: int = 60  # training epochs
+    mini_batch_size: int = 27  # sequences per mini-batch
+    gradient_threshold: float | None = 1.0  # clip gradients ("l2norm") above this
+    validation_fraction: float = 0.0  # share of training utterances held out for validation
+    validation_patience: int | None = None  # early-stopping patience (needs a validation share)
+    sequence_padding_direction: str = "right"  # padding side inside mini-batches
+    max_train_sequences: int | None = None  # use only this many training utterances
+    max_test_sequences: int | None = None  # use only this many test utterances
+    data_path: str | None = None  # folder with ae.train/ae.test, or a long-format CSV
+    seed: int = 0  # seed for splits, initialization and shuffling
+    verbose: int = 2  # Keras verbosity: 0 silent, 1 progress bar, 2 a line per epoch
+
+    def __post_init__(self):
+        check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
+
+    @classmethod
+    def fast(cls, **changes):
+        """A tiny, quick variant for tests and notebooks run in CI."""
+        base = dict(units=16, max_epochs=2, max_train_sequences=90, max_test_sequences=60,
+                    mini_batch_size=30)
+        return cls(**{**base, **changes})
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+def read_uci(path) -> tuple[list[np.ndarray], np.ndarray]:
+    """Read a UCI `ae.train` or `ae.test` file.
+
+    Blocks (utterances) are separated by a line of twelve 1.0 values or by a
+    blank line; speakers come in order, with the block counts of the UCI
+    description.
+
+    Returns:
+        `(sequences, speakers)`: a list of `(T, 12)` arrays and speaker
+        labels "1".."9".
+    """
+    blocks, current = [], []
+    for line in Path(path).read_text().splitlines():
+        values = line.split()
+        if not values or all(float(v) == 1.0 for v in values):
+            if current:
+                blocks.append(np.array(current, dtype="float32"))
+                current = []
+            continue
+        current.append([float(v) for v in values])
+    if current:
+        blocks.append(np.array(current, dtype="float32"))
+    for counts in (TRAIN_BLOCKS_PER_SPEAKER, TEST_BLOCKS_PER_SPEAKER):
+        if len(blocks) == sum(counts):
+            speakers = np.repeat([str(s) for s in range(1, 10)], counts)
+            return blocks, speakers
+    raise ValueError(
+        f"{path} holds {len(blocks)} utterances; expected 270 (ae.train) or 370 (ae.test)."
+    )
+
+
+def _read_aeon(split):
+    from aeon.datasets import load_classification
+
+    x, y = load_classification("JapaneseVowels", split=split)
+    return [np.asarray(s, dtype="float32").T for s in x], np.asarray(y).astype(str)
+
+
+def _read_raw(config):
+    if config.data_path is None:
+        return _read_aeon("train"), _read_aeon("test"), "aeon (UEA archive copy)"
+    path = Path(config.data_path).expanduser()
+    if path.is_dir():
+        return read_uci(path / "ae.train"), read_uci(path / "ae.test"), f"UCI files in {path}"
+    table = read_long_format(path)
+    missing = {"train", "test"} - set(table)
+    if missing:
+        raise ValueError(f"{path} needs a split column with 'train' and 'test' rows; "
+                         f"missing: {sorted(missing)}")
+    return table["train"], table["test"], f"long-format table {path}"
+
+
+def load_data(config: Config = Config()) -> Splits:
+    """Load, encode and split the data (labels encoded on the training split)."""
+    (x_train, y_train), (x_test, y_test), source = _read_raw(config)
+    rng = np.random.default_rng(config.seed)
+    if config.max_train_sequences and config.max_train_sequences < len(x_train):
+        keep = np.sort(rng.choice(len(x_train), config.max_train_sequences, replace=False))
+        x_train, y_train = [x_train[i] for i in keep], np.asarray(y_train)[keep]
+    if config.max_test_sequences and config.max_test_sequences < len(x_test):
+        keep = np.sort(rng.choice(len(x_test), config.max_test_sequences, replace=False))
+        x_test, y_test = [x_test[i] for i in keep], np.asarray(y_test)[keep]
+    encoder = SequenceLabelEncoder().fit(y_train)
+    y_train, y_test = encoder.transform(y_train), encoder.transform(y_test)
+    x_train, y_train, x_val, y_val = stratified_holdout(
+        x_train, y_train, config.validation_fraction, config.seed
+    )
+    return Splits(x_train, y_train, x_val, y_val, list(x_test), y_test,
+                  class_names=[str(c) for c in encoder.classes_], info={"source": source})
+
+
+def build_model(config: Config, data: Splits):
+    """The network named by `config.architecture`, sized for the data."""
+    return models.build_model(
+        config.architecture,
+        num_features=data.num_features,
+        num_outputs=len(data.class_names),
+        units=config.units,
+        dropout=config.dropout,
+        normalization=config.normalization,
+    )
+
+
+def training_options(config: Config, data: Splits, **extra) -> training.TrainingOptions:
+    validation = (data.x_val, data.y_val) if data.x_val else None
+    return training.TrainingOptions(
+        solver=config.solver,
+        initial_learn_rate=config.initial_learn_rate,
+        learn_rate_drop_period=config.learn_rate_drop_period,
+        learn_rate_drop_factor=config.learn_rate_drop_factor,
+        l2_regularization=config.l2_regularization,
+        max_epochs=config.max_epochs,
+        mini_batch_size=config.mini_batch_size,
+        gradient_threshold=config.gradient_threshold,
+        shuffle="every-epoch",
+        validation_data=validation,
+        validation_patience=config.validation_patience if validation else None,
+        sequence_padding_direction=config.sequence_padding_direction,
+        seed=config.seed,
+        verbose=config.verbose,
+        **extra,
+    )
+
+
+def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+    """Load (unless given), build and train; returns a `Run` with the model and history.
+
+    Extra keyword arguments go to `TrainingOptions` (e.g. `checkpoint_dir`).
+    """
+    data = data or load_data(config)
+    model = build_model(config, data)
+    history = training.train(model, data.x_train, data.y_train,
+                             training_options(config, data, **options))
+    return Run(name=NAME, config=config, model=model, history=history.history, data=data)
+
+
+def evaluate(model, data: Splits) -> dict[str, float]:
+    """Test-set accuracy, macro-F1 and per-speaker precision and recall."""
+    return evaluate_model(model, data.x_test, data.y_test, class_names=data.class_names)
+
+
+def predict(model, sequences, class_names) -> list[tuple[str, float]]:
+    """The speaker and its probability for each `(T, 12)` sequence."""
+    probabilities = training.predict(model, sequences)
+    codes = probabilities_to_labels(probabilities, "softmax")
+    return [(str(class_names[c]), float(p[c])) for c, p in zip(codes, probabilities)]
+
+
+def figures(run: Run, directory) -> list[Path]:
+    """Training progress and the test confusion matrix, saved as PNG files."""
+    from lstm_apps import plots
+
+    directory = Path(directory)
+    labels = probabilities_to_labels(training.predict(run.model, run.data.x_test), "softmax")
+    paths = [directory / "training_progress.png", directory / "confusion_matrix.png"]
+    for fig in (plots.plot_training_progress(run.history, paths[0]),
+                plots.plot_confusion_matrix(run.data.y_test, labels, run.data.class_names,
+                                            paths[1])):
+        plots.plt.close(fig)
+    return paths

@@ -1,0 +1,50 @@
+"""Shared fixtures. One pytest session imports TensorFlow once for all tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from lstm_apps.data.sources import DATA_DIR_ENV
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real-data directory (LSTM_APPS_DATA_DIR). A test that needs it fails without it."""
+    value = os.environ.get(DATA_DIR_ENV)
+    if not value or not Path(value).is_dir():
+        pytest.fail(
+            f"{DATA_DIR_ENV} must point at the shared real datasets (e.g. "
+            f"{DATA_DIR_ENV}=../shared/datasets). Received: {value!r}"
+        )
+    return Path(value)
+
+
+def real_file(root: Path, relative: str) -> Path:
+    path = root / relative
+    if not path.exists():
+        pytest.fail(f"Real data file missing: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def vowels():
+    """The Japanese Vowels data (aeon's copy, offline): full train and test splits."""
+    from lstm_apps.tasks import japanese_vowels as jv
+
+    return jv.load_data(jv.Config())
+
+
+def random_sequences(n, num_features, low=3, high=9, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=(int(t), num_features)).astype("float32")
+            for t in rng.integers(low, high, size=n)]

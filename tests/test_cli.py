@@ -1,0 +1,86 @@
+"""The command line: run, evaluate, predict, list, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lstm_apps.cli import main
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "jv"
+    assert main(["run", "japanese_vowels", "--fast", "--set", "units=8",
+                 "--set", "verbose=0", "--output", str(out)]) == 0
+    return out
+
+
+def test_list(capsys):
+    assert main(["list"]) == 0
+    assert "japanese_vowels" in capsys.readouterr().out
+
+
+def test_run_writes_a_complete_run_folder(run_dir):
+    for name in ("config.json", "metrics.json", "model.keras", "history.csv",
+                 "figures/training_progress.png", "figures/confusion_matrix.png"):
+        assert (run_dir / name).exists(), name
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["case_study"] == "japanese_vowels" and config["config"]["units"] == 8
+    assert config["class_names"] == [str(i) for i in range(1, 10)]
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert 0 <= metrics["test"]["accuracy"] <= 1 and metrics["sizes"]["test"] == 60
+
+
+def test_evaluate_reproduces_the_saved_metrics(run_dir, capsys):
+    assert main(["evaluate", str(run_dir)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    saved = json.loads((run_dir / "metrics.json").read_text())["test"]
+    assert printed["accuracy"] == pytest.approx(saved["accuracy"])
+
+
+def test_predict_from_csv_and_npy(run_dir, vowels, tmp_path, capsys):
+    np.savetxt(tmp_path / "one.csv", vowels.x_test[0], delimiter=",")
+    np.save(tmp_path / "two.npy", np.stack([vowels.x_test[1][:7], vowels.x_test[2][:7]]))
+    assert main(["predict", str(run_dir), str(tmp_path / "one.csv")]) == 0
+    assert main(["predict", str(run_dir), str(tmp_path / "two.npy")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        label, probability = line.split("\t")
+        assert label in [str(i) for i in range(1, 10)] and 0 < float(probability) <= 1
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["run", "nope"], "Unknown case study 'nope'. Choose one of: japanese_vowels"),
+    (["run", "japanese_vowels", "--set", "unit=3"], "Unknown field 'unit'. Valid fields: "),
+    (["run", "japanese_vowels", "--set", "dropout=high"], "Bad value for dropout"),
+    (["run", "japanese_vowels", "--set", "architecture='tcn'"],
+     "architecture.*Received: architecture='tcn'"),
+    (["run", "japanese_vowels", "--set", "units"], "expects field=value"),
+    (["evaluate", "/no/such/run"], "is not a run folder"),
+    (["predict", "/no/such/run", "x.csv"], "No such input file|not a run folder"),
+])
+def test_errors_are_one_line_with_exit_code_2(argv, match, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert __import__("re").search(match, err), err
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'train'" in capsys.readouterr().err
+
+
+def test_console_script_exit_code_without_traceback():
+    done = subprocess.run([sys.executable, "-m", "lstm_apps.cli", "run", "nope"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "Unknown case study 'nope'" in done.stderr
