@@ -25,16 +25,25 @@ def make_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train and evaluate a case study, write a run folder")
     run.add_argument("name", help="case study (see `lstm-apps list`)")
     run.add_argument("--fast", action="store_true", help="tiny data and few epochs (smoke test)")
-    run.add_argument("--set", dest="changes", action="append", default=[], metavar="FIELD=VALUE",
-                     help="change a Config field, e.g. --set units=(125,100); repeatable")
+    run.add_argument(
+        "--set",
+        dest="changes",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change a Config field, e.g. --set units=(125,100); repeatable",
+    )
     run.add_argument("--output", type=Path, help="run folder (default runs/NAME-TIMESTAMP)")
     evaluate = sub.add_parser("evaluate", help="evaluate a run folder's model on its test data")
     evaluate.add_argument("run_dir", type=Path)
     predict = sub.add_parser("predict", help="predict with a run folder's model")
     predict.add_argument("run_dir", type=Path)
-    predict.add_argument("input", type=Path,
-                         help="a .csv (one sequence: a row per time step, a column per "
-                              "feature) or a .npy file (one (T, F) sequence or a (N, T, F) batch)")
+    predict.add_argument(
+        "input",
+        type=Path,
+        help="a .csv (one sequence: a row per time step, a column per "
+        "feature) or a .npy file (one (T, F) sequence or a (N, T, F) batch)",
+    )
     return parser
 
 
@@ -49,11 +58,15 @@ def read_sequences(path: Path) -> list[np.ndarray]:
         import pandas as pd
 
         frame = pd.read_csv(path, header=None)
-        if not all(isinstance(v, (int, float, np.number)) for v in frame.iloc[0]) or \
-                frame.dtypes.eq(object).any():
+        if (
+            not all(isinstance(v, (int, float, np.number)) for v in frame.iloc[0])
+            or frame.dtypes.eq(object).any()
+        ):
             frame = pd.read_csv(path)
         return [frame.to_numpy(dtype="float32")]
-    raise ValueError(f"Unsupported input format {path.suffix!r}: use .csv or .npy. Received: {path}")
+    raise ValueError(
+        f"Unsupported input format {path.suffix!r}: use .csv or .npy. Received: {path}"
+    )
 
 
 def _config_of(run_dir):
@@ -101,8 +114,9 @@ def cmd_predict(args):
 
     module, _, info = _config_of(args.run_dir)
     sequences = read_sequences(args.input)
-    for label, probability in module.predict(load_model(args.run_dir), sequences,
-                                             info["class_names"]):
+    for label, probability in module.predict(
+        load_model(args.run_dir), sequences, info["class_names"]
+    ):
         print(f"{label}\t{probability:.4f}")
 
 

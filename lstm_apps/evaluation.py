@@ -75,6 +75,7 @@ def regression_metrics(y_true, y_pred) -> dict[str, float]:
 
 def probabilities_to_labels(probabilities, kind):
     """Class codes from softmax (argmax) or sigmoid (> 0.5) outputs."""
+
     def one(p):
         p = np.asarray(p)
         return np.argmax(p, -1) if kind == "softmax" else (p[..., 0] > 0.5).astype("int64")

@@ -70,8 +70,10 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, path=None, normalize
         path: optional PNG path.
         normalize: None (counts, default), "true" (rows sum to 1).
     """
-    flat = [np.concatenate([np.ravel(v) for v in a]) if isinstance(a, list) else np.ravel(a)
-            for a in (y_true, y_pred)]
+    flat = [
+        np.concatenate([np.ravel(v) for v in a]) if isinstance(a, list) else np.ravel(a)
+        for a in (y_true, y_pred)
+    ]
     k = len(class_names) if class_names is not None else int(max(map(np.max, flat))) + 1
     names = [str(c) for c in (class_names if class_names is not None else range(k))]
     matrix = confusion_matrix(flat[0], flat[1], labels=np.arange(k), normalize=normalize)
@@ -81,8 +83,15 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, path=None, normalize
     fmt = "{:.2f}" if normalize else "{:d}"
     limit = matrix.max() / 2 if matrix.size else 0
     for (i, j), value in np.ndenumerate(matrix):
-        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8,
-                color="white" if value > limit else "black")
+        ax.text(
+            j,
+            i,
+            fmt.format(value),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if value > limit else "black",
+        )
     ax.set_xticks(range(k), names, rotation=45, ha="right")
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")

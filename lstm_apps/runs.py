@@ -61,6 +61,7 @@ def save_model(model, path):
 def write_json(path, payload):
     def write(tmp):
         Path(tmp).write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
+
     _atomic_write(Path(path), write)
 
 
@@ -78,8 +79,10 @@ def save_run(run: Run, directory) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     config = dataclasses.asdict(run.config) if dataclasses.is_dataclass(run.config) else run.config
     class_names = getattr(run.data, "class_names", None)
-    write_json(directory / "config.json",
-               {"case_study": run.name, "config": config, "class_names": class_names})
+    write_json(
+        directory / "config.json",
+        {"case_study": run.name, "config": config, "class_names": class_names},
+    )
     sizes = run.data.sizes() if hasattr(run.data, "sizes") else {}
     write_json(directory / "metrics.json", {"test": run.metrics, "sizes": sizes})
     if run.history:

@@ -108,7 +108,9 @@ class TrainingOptions:
             "gradient_threshold_method", self.gradient_threshold_method, GRADIENT_THRESHOLD_METHODS
         )
         check_choice("shuffle", self.shuffle, SHUFFLES)
-        check_choice("sequence_padding_direction", self.sequence_padding_direction, PADDING_DIRECTIONS)
+        check_choice(
+            "sequence_padding_direction", self.sequence_padding_direction, PADDING_DIRECTIONS
+        )
         _positive("initial_learn_rate", self.initial_learn_rate, real=True)
         _positive("max_epochs", self.max_epochs)
         _positive("mini_batch_size", self.mini_batch_size)
@@ -137,8 +139,10 @@ class TrainingOptions:
 def _positive(name, value, real=False):
     kind = Real if real else Integral
     if not isinstance(value, kind) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive {'number' if real else 'integer'}. "
-                         f"Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be a positive {'number' if real else 'integer'}. "
+            f"Received: {name}={value!r}"
+        )
 
 
 def head_activation(model) -> str:
@@ -180,8 +184,11 @@ def make_optimizer(options: TrainingOptions, steps_per_epoch: int = 1):
     rate = learn_rate_schedule(options, steps_per_epoch)
     clip = {}
     if options.gradient_threshold is not None:
-        key = {"global-l2norm": "global_clipnorm", "l2norm": "clipnorm",
-               "absolute-value": "clipvalue"}[options.gradient_threshold_method]
+        key = {
+            "global-l2norm": "global_clipnorm",
+            "l2norm": "clipnorm",
+            "absolute-value": "clipvalue",
+        }[options.gradient_threshold_method]
         clip[key] = options.gradient_threshold
     if options.solver == "adam":
         return keras.optimizers.Adam(rate, **clip)
@@ -224,8 +231,11 @@ class SequenceData:
         y = check_labels(y, len(self.x))
         per_step = isinstance(y, list)
         if per_step != self.sequence_output:
-            expected = "one target array per sequence (per time step)" if self.sequence_output \
+            expected = (
+                "one target array per sequence (per time step)"
+                if self.sequence_output
                 else "one target per sequence"
+            )
             raise ValueError(f"This model needs {expected}; `y` does not match.")
         if per_step:
             for i, (seq, target) in enumerate(zip(self.x, y)):
@@ -292,7 +302,7 @@ class SequenceData:
             spec = x_spec
         else:
             y_shape = (None,) * (2 if self.sequence_output else 1) + self.y[0].shape[
-                (1 if self.sequence_output else 0):
+                (1 if self.sequence_output else 0) :
             ]
             dtype = tf.float32 if self.kind == "linear" else tf.int32
             spec = (x_spec, tf.TensorSpec(y_shape, dtype))
@@ -380,10 +390,13 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
         x_val, y_val = options.validation_data
         val_ds = SequenceData(x_val, y_val, model, options).dataset("never")
         if options.validation_patience:
-            all_callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=options.validation_patience,
-                restore_best_weights=True,
-            ))
+            all_callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    patience=options.validation_patience,
+                    restore_best_weights=True,
+                )
+            )
     if options.checkpoint_dir is not None:
         all_callbacks.append(keras.callbacks.BackupAndRestore(str(options.checkpoint_dir)))
     if options.progress_plot is not None:
@@ -415,8 +428,13 @@ def predict(model, x, *, batch_size=128, padding="right", padding_value=0.0):
         For "last" models an array `(batch, outputs)`; for "sequence" models
         a list of `(T_i, outputs)` arrays (padding removed).
     """
-    options = TrainingOptions(mini_batch_size=batch_size, sequence_padding_direction=padding,
-                              sequence_padding_value=padding_value, seed=None, verbose=0)
+    options = TrainingOptions(
+        mini_batch_size=batch_size,
+        sequence_padding_direction=padding,
+        sequence_padding_value=padding_value,
+        seed=None,
+        verbose=0,
+    )
     data = SequenceData(x, None, model, options)
     outputs = [None] * len(data.x)
     for index in data.batches(None):

@@ -313,8 +313,7 @@ def make_windows(series, window, horizon=1, stride=1, targets=None):
             raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value!r}")
     if len(data) < window + horizon:
         raise ValueError(
-            f"The series has {len(data)} steps, fewer than window + horizon = "
-            f"{window + horizon}."
+            f"The series has {len(data)} steps, fewer than window + horizon = {window + horizon}."
         )
     if not np.all(np.isfinite(data)):
         raise ValueError("`series` contains NaN or inf.")

@@ -52,8 +52,13 @@ def download(url, destination, sha256, progress=True) -> Path:
     try:
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, disable=not progress,
-                      desc=f"Downloading {destination.name}") as bar:
+            with tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                disable=not progress,
+                desc=f"Downloading {destination.name}",
+            ) as bar:
                 for block in iter(lambda: response.read(1 << 16), b""):
                     out.write(block)
                     bar.update(len(block))

@@ -32,8 +32,11 @@ class Splits:
         return int(self.x_train[0].shape[-1])
 
     def sizes(self) -> dict[str, int]:
-        return {"train": len(self.x_train), "validation": len(self.x_val or []),
-                "test": len(self.x_test)}
+        return {
+            "train": len(self.x_train),
+            "validation": len(self.x_val or []),
+            "test": len(self.x_test),
+        }
 
 
 def stratified_holdout(x, y, fraction, seed):
@@ -43,8 +46,9 @@ def stratified_holdout(x, y, fraction, seed):
     if not 0 < fraction < 1:
         raise ValueError(f"`validation_fraction` must be in [0, 1). Received: {fraction!r}")
     index = np.arange(len(x))
-    train_idx, val_idx = train_test_split(index, test_size=fraction, random_state=seed,
-                                          stratify=np.asarray(y))
+    train_idx, val_idx = train_test_split(
+        index, test_size=fraction, random_state=seed, stratify=np.asarray(y)
+    )
     pick = lambda idx: [x[i] for i in idx]  # noqa: E731
     y = np.asarray(y)
     return pick(train_idx), y[train_idx], pick(val_idx), y[val_idx]

@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 
 
-def read_long_format(path, *, sequence_column="sequence", label_column="label",
-                     split_column="split", feature_columns=None, per_step_labels=False):
+def read_long_format(
+    path,
+    *,
+    sequence_column="sequence",
+    label_column="label",
+    split_column="split",
+    feature_columns=None,
+    per_step_labels=False,
+):
     """Read a long-format CSV (or a DataFrame) into sequences and labels.
 
     Args:
@@ -42,8 +49,11 @@ def read_long_format(path, *, sequence_column="sequence", label_column="label",
             )
     reserved = {sequence_column, label_column, split_column}
     if feature_columns is None:
-        feature_columns = [c for c in frame.columns if c not in reserved
-                           and pd.api.types.is_numeric_dtype(frame[c])]
+        feature_columns = [
+            c
+            for c in frame.columns
+            if c not in reserved and pd.api.types.is_numeric_dtype(frame[c])
+        ]
     if not feature_columns:
         raise ValueError("The table has no numeric feature columns.")
     has_split = split_column in frame.columns

@@ -36,8 +36,16 @@ ARCHITECTURES = {
 }
 
 
-def build_model(architecture, *, num_features, num_outputs, task="classification",
-                output_mode="last", units=100, **kwargs):
+def build_model(
+    architecture,
+    *,
+    num_features,
+    num_outputs,
+    task="classification",
+    output_mode="last",
+    units=100,
+    **kwargs,
+):
     """Build an uncompiled sequence model by architecture name.
 
     Args:
@@ -71,8 +79,12 @@ def build_model(architecture, *, num_features, num_outputs, task="classification
     if "bidirectional" in kwargs and architecture in ("bilstm", "bigru"):
         kwargs.pop("bidirectional")
     return ARCHITECTURES[architecture](
-        num_features=num_features, num_outputs=num_outputs, task=task,
-        output_mode=output_mode, units=units, **kwargs,
+        num_features=num_features,
+        num_outputs=num_outputs,
+        task=task,
+        output_mode=output_mode,
+        units=units,
+        **kwargs,
     )
 
 
@@ -82,7 +94,17 @@ def learnable_parameters(model) -> int:
 
 
 __all__ = [
-    "ARCHITECTURES", "OUTPUT_MODES", "TASKS", "build_model", "build_recurrent",
-    "build_projected_lstm", "build_cnn_lstm", "learnable_parameters", "SequenceNormalization",
-    "ProjectedLSTM", "ProjectedLSTMCell", "ConvBlock1D", "MaskedGlobalMaxPooling1D",
+    "ARCHITECTURES",
+    "OUTPUT_MODES",
+    "TASKS",
+    "build_model",
+    "build_recurrent",
+    "build_projected_lstm",
+    "build_cnn_lstm",
+    "learnable_parameters",
+    "SequenceNormalization",
+    "ProjectedLSTM",
+    "ProjectedLSTMCell",
+    "ConvBlock1D",
+    "MaskedGlobalMaxPooling1D",
 ]

@@ -74,24 +74,34 @@ def build_cnn_lstm(
     blocks = (filters,) if isinstance(filters, Integral) else tuple(filters)
     if not blocks or not all(isinstance(f, Integral) and f >= 1 for f in blocks):
         raise ValueError(
-            f"`filters` must be a positive integer or a tuple of them. Received: filters={filters!r}"
+            "`filters` must be a positive integer or a tuple of them. "
+            f"Received: filters={filters!r}"
         )
     if global_max_pooling and output_mode != "last":
         raise ValueError(
-            "`global_max_pooling` needs output_mode='last'. "
-            f"Received: output_mode={output_mode!r}"
+            f"`global_max_pooling` needs output_mode='last'. Received: output_mode={output_mode!r}"
         )
     inputs, x = sequence_input(num_features, normalization, padding_value)
     regularizer = keras.regularizers.L2(l2) if l2 else None
     for i, width in enumerate(blocks, start=1):
         x = ConvBlock1D(
-            width, kernel_size, pooling=pooling, pool_size=pool_size,
-            kernel_regularizer=regularizer, name=f"conv_{i}",
+            width,
+            kernel_size,
+            pooling=pooling,
+            pool_size=pool_size,
+            kernel_regularizer=regularizer,
+            name=f"conv_{i}",
         )(x)
     mode = "sequence" if global_max_pooling else output_mode
     x = recurrent_stack(
-        x, cell, widths, mode, bidirectional=bidirectional, dropout=dropout,
-        recurrent_dropout=recurrent_dropout, l2=l2,
+        x,
+        cell,
+        widths,
+        mode,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        l2=l2,
     )
     if global_max_pooling:
         x = MaskedGlobalMaxPooling1D(name="global_max_pooling")(x)

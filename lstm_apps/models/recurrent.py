@@ -80,12 +80,23 @@ def output_head(x, num_outputs, task, l2=0.0):
     else:
         units, activation = num_outputs, "softmax"
     regularizer = keras.regularizers.L2(l2) if l2 else None
-    return keras.layers.Dense(units, activation=activation, kernel_regularizer=regularizer, name="head")(x)
+    return keras.layers.Dense(
+        units, activation=activation, kernel_regularizer=regularizer, name="head"
+    )(x)
 
 
-def recurrent_layer(cell, units, *, return_sequences, bidirectional=False, index=1,
-                    recurrent_dropout=0.0, l2=0.0, output_projector_size=None,
-                    input_projector_size=None):
+def recurrent_layer(
+    cell,
+    units,
+    *,
+    return_sequences,
+    bidirectional=False,
+    index=1,
+    recurrent_dropout=0.0,
+    l2=0.0,
+    output_projector_size=None,
+    input_projector_size=None,
+):
     """One named recurrent layer ("lstm_1", "bilstm_2", ...)."""
     regularizer = keras.regularizers.L2(l2) if l2 else None
     outer_name = f"{'bi' if bidirectional else ''}{cell}_{index}"
@@ -118,16 +129,30 @@ def recurrent_layer(cell, units, *, return_sequences, bidirectional=False, index
     return layer
 
 
-def recurrent_stack(x, cell, units, output_mode, *, bidirectional=False, dropout=0.0,
-                    recurrent_dropout=0.0, l2=0.0, **projector):
+def recurrent_stack(
+    x,
+    cell,
+    units,
+    output_mode,
+    *,
+    bidirectional=False,
+    dropout=0.0,
+    recurrent_dropout=0.0,
+    l2=0.0,
+    **projector,
+):
     """Stack recurrent layers; all but the last return sequences."""
     for i, width in enumerate(units, start=1):
         last = i == len(units)
         x = recurrent_layer(
-            cell, width,
+            cell,
+            width,
             return_sequences=(not last) or output_mode == "sequence",
-            bidirectional=bidirectional, index=i, recurrent_dropout=recurrent_dropout,
-            l2=l2, **projector,
+            bidirectional=bidirectional,
+            index=i,
+            recurrent_dropout=recurrent_dropout,
+            l2=l2,
+            **projector,
         )(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
@@ -192,8 +217,14 @@ def build_recurrent(
     check_rate("recurrent_dropout", recurrent_dropout)
     inputs, x = sequence_input(num_features, normalization, padding_value)
     x = recurrent_stack(
-        x, cell, widths, output_mode, bidirectional=bidirectional, dropout=dropout,
-        recurrent_dropout=recurrent_dropout, l2=l2,
+        x,
+        cell,
+        widths,
+        output_mode,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        recurrent_dropout=recurrent_dropout,
+        l2=l2,
     )
     outputs = output_head(x, num_outputs, task, l2)
     default = f"{'bi' if bidirectional else ''}{cell}_network"
@@ -236,8 +267,14 @@ def build_projected_lstm(
     check_rate("dropout", dropout)
     inputs, x = sequence_input(num_features, normalization, padding_value)
     x = recurrent_stack(
-        x, "lstm_projected", widths, output_mode, bidirectional=bidirectional,
-        dropout=dropout, l2=l2, output_projector_size=output_projector_size,
+        x,
+        "lstm_projected",
+        widths,
+        output_mode,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        l2=l2,
+        output_projector_size=output_projector_size,
         input_projector_size=input_projector_size,
     )
     outputs = output_head(x, num_outputs, task, l2)

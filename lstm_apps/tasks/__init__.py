@@ -21,9 +21,7 @@ CASE_STUDIES = {
 def get_case_study(name):
     """The module of a case study, by name."""
     if name not in CASE_STUDIES:
-        raise ValueError(
-            f"Unknown case study {name!r}. Choose one of: {', '.join(CASE_STUDIES)}"
-        )
+        raise ValueError(f"Unknown case study {name!r}. Choose one of: {', '.join(CASE_STUDIES)}")
     return importlib.import_module(CASE_STUDIES[name])
 
 

@@ -29,7 +29,9 @@ from lstm_apps.evaluation import probabilities_to_labels
 from lstm_apps.runs import Run
 
 NAME = "japanese_vowels"
-DESCRIPTION = "Sequence-to-label: identify 1 of 9 speakers from a Japanese vowel (12 LPC cepstra/frame)"
+DESCRIPTION = (
+    "Sequence-to-label: identify 1 of 9 speakers from a Japanese vowel (12 LPC cepstra/frame)"
+)
 TRAIN_BLOCKS_PER_SPEAKER = [30] * 9
 TEST_BLOCKS_PER_SPEAKER = [31, 35, 88, 44, 29, 24, 40, 50, 29]
 
@@ -65,8 +67,13 @@ class Config:
     @classmethod
     def fast(cls, **changes):
         """A tiny, quick variant for tests and notebooks run in CI."""
-        base = dict(units=16, max_epochs=2, max_train_sequences=90, max_test_sequences=60,
-                    mini_batch_size=30)
+        base = dict(
+            units=16,
+            max_epochs=2,
+            max_train_sequences=90,
+            max_test_sequences=60,
+            mini_batch_size=30,
+        )
         return cls(**{**base, **changes})
 
     def replace(self, **changes):
@@ -120,8 +127,9 @@ def _read_raw(config):
     table = read_long_format(path)
     missing = {"train", "test"} - set(table)
     if missing:
-        raise ValueError(f"{path} needs a split column with 'train' and 'test' rows; "
-                         f"missing: {sorted(missing)}")
+        raise ValueError(
+            f"{path} needs a split column with 'train' and 'test' rows; missing: {sorted(missing)}"
+        )
     return table["train"], table["test"], f"long-format table {path}"
 
 
@@ -140,8 +148,16 @@ def load_data(config: Config = Config()) -> Splits:
     x_train, y_train, x_val, y_val = stratified_holdout(
         x_train, y_train, config.validation_fraction, config.seed
     )
-    return Splits(x_train, y_train, x_val, y_val, list(x_test), y_test,
-                  class_names=[str(c) for c in encoder.classes_], info={"source": source})
+    return Splits(
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        list(x_test),
+        y_test,
+        class_names=[str(c) for c in encoder.classes_],
+        info={"source": source},
+    )
 
 
 def build_model(config: Config, data: Splits):
@@ -184,8 +200,9 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
     """
     data = data or load_data(config)
     model = build_model(config, data)
-    history = training.train(model, data.x_train, data.y_train,
-                             training_options(config, data, **options))
+    history = training.train(
+        model, data.x_train, data.y_train, training_options(config, data, **options)
+    )
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
 
@@ -208,8 +225,9 @@ def figures(run: Run, directory) -> list[Path]:
     directory = Path(directory)
     labels = probabilities_to_labels(training.predict(run.model, run.data.x_test), "softmax")
     paths = [directory / "training_progress.png", directory / "confusion_matrix.png"]
-    for fig in (plots.plot_training_progress(run.history, paths[0]),
-                plots.plot_confusion_matrix(run.data.y_test, labels, run.data.class_names,
-                                            paths[1])):
+    for fig in (
+        plots.plot_training_progress(run.history, paths[0]),
+        plots.plot_confusion_matrix(run.data.y_test, labels, run.data.class_names, paths[1]),
+    ):
         plots.plt.close(fig)
     return paths
