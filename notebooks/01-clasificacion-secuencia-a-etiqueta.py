@@ -31,7 +31,10 @@
 # cuya red es
 #
 # ```
-# sequenceInputLayer(12) -> lstmLayer(100, OutputMode="last") -> fullyConnectedLayer(9) -> softmaxLayer
+# sequenceInputLayer(12)
+# -> lstmLayer(100, OutputMode="last")
+# -> fullyConnectedLayer(9)
+# -> softmaxLayer
 # ```
 #
 # y aquí construimos su equivalente en Keras con el paquete `lstm_apps`.
@@ -62,7 +65,7 @@ jv = lstm_apps.get_case_study("japanese_vowels")
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
 config = jv.Config.fast() if FAST else jv.Config()
 keras.utils.set_random_seed(0)
-config
+print(config)
 
 # %% [markdown]
 # ## Los datos
@@ -93,8 +96,9 @@ ax.plot(np.arange(1, len(utterance) + 1), utterance)
 ax.set_xlabel("frame")
 ax.set_ylabel("LPC cepstrum coefficient")
 ax.set_title(f"One training utterance (speaker {speaker}, {len(utterance)} frames)")
-ax.legend([f"c{i}" for i in range(1, 13)], ncol=2, fontsize=7, bbox_to_anchor=(1.01, 1),
-          loc="upper left")
+ax.legend(
+    [f"c{i}" for i in range(1, 13)], ncol=2, fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left"
+)
 fig.tight_layout()
 plt.show()
 
@@ -163,8 +167,9 @@ model.summary()
 # %% [markdown]
 # Las filas `NotEqual` y `Any` del resumen son las operaciones con las que
 # Keras calcula la máscara. La capa `normalization` guarda la media y la
-# desviación típica de cada rasgo, que se aprenden de los datos de
-# entrenamiento y no se entrenan por gradiente.
+# desviación típica de cada rasgo, más un indicador de si ya se calcularon
+# (12 + 12 + 1 = 25 valores): se aprenden de los datos de entrenamiento, no
+# por gradiente, y por eso figuran como no entrenables.
 #
 # Contemos los parámetros aprendibles. Una LSTM tiene cuatro bloques (puertas
 # de olvido, entrada y salida, y la celda candidata); cada uno tiene una matriz
@@ -193,8 +198,8 @@ assert lstm_apps.learnable_parameters(model) == lstm_count + head_count == 46_10
 
 # %%
 run = jv.train(config, data)
-print("units:", config.units, "| epochs:", config.max_epochs,
-      "| learnable parameters:", lstm_apps.learnable_parameters(run.model))
+learnable = lstm_apps.learnable_parameters(run.model)
+print(f"units: {config.units} | epochs: {config.max_epochs} | learnable parameters: {learnable}")
 
 # %% [markdown]
 # La figura de progreso muestra la pérdida y la exactitud de entrenamiento en
@@ -216,10 +221,13 @@ plt.show()
 metrics = jv.evaluate(run.model, data)
 print(f"test accuracy: {metrics['accuracy']:.3f}")
 print(f"test macro-F1: {metrics['macro_f1']:.3f}")
-pd.DataFrame({
-    "precision": [metrics[f"precision_{s}"] for s in data.class_names],
-    "recall": [metrics[f"recall_{s}"] for s in data.class_names],
-}, index=pd.Index(data.class_names, name="speaker")).round(3)
+pd.DataFrame(
+    {
+        "precision": [metrics[f"precision_{s}"] for s in data.class_names],
+        "recall": [metrics[f"recall_{s}"] for s in data.class_names],
+    },
+    index=pd.Index(data.class_names, name="speaker"),
+).round(3)
 
 # %% [markdown]
 # La matriz de confusión cuenta, para cada hablante real (filas), a quién
@@ -241,15 +249,14 @@ plt.show()
 # exactitud en prueba.
 
 # %%
-rows = [{"architecture": "lstm", "learnable": lstm_apps.learnable_parameters(run.model),
-         "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}]
+trained = {"lstm": run.model}
 for architecture in ("bilstm", "gru"):
-    other = jv.train(config.replace(architecture=architecture, verbose=0), data)
-    scores = jv.evaluate(other.model, data)
-    rows.append({"architecture": architecture,
-                 "learnable": lstm_apps.learnable_parameters(other.model),
-                 "accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]})
-pd.DataFrame(rows).set_index("architecture").round(3)
+    variant = config.replace(architecture=architecture, verbose=0)
+    trained[architecture] = jv.train(variant, data).model
+scores = {name: jv.evaluate(m, data) for name, m in trained.items()}
+comparison = pd.DataFrame.from_dict(scores, orient="index")[["accuracy", "macro_f1"]]
+comparison.insert(0, "learnable", [lstm_apps.learnable_parameters(m) for m in trained.values()])
+comparison.rename_axis("architecture").round(3)
 
 # %% [markdown]
 # El conjunto de prueba es pequeño: acertar o fallar un par de emisiones más
@@ -266,12 +273,14 @@ pd.DataFrame(rows).set_index("architecture").round(3)
 # %%
 pair = [data.x_test[0], data.x_test[-1]]
 predictions = jv.predict(run.model, pair, data.class_names)
-pd.DataFrame({
-    "frames": [len(s) for s in pair],
-    "true speaker": [data.class_names[data.y_test[0]], data.class_names[data.y_test[-1]]],
-    "predicted speaker": [name for name, _ in predictions],
-    "probability": [round(p, 3) for _, p in predictions],
-})
+pd.DataFrame(
+    {
+        "frames": [len(s) for s in pair],
+        "true speaker": [data.class_names[data.y_test[i]] for i in (0, -1)],
+        "predicted speaker": [name for name, _ in predictions],
+        "probability": [round(p, 3) for _, p in predictions],
+    }
+)
 
 # %% [markdown]
 # Comprobemos lo dicho sobre la máscara: rellenamos esas dos emisiones de
@@ -300,10 +309,13 @@ print("largest difference between right and left padding:", float(np.abs(right -
 # - **Más o menos unidades, otra tasa de aprendizaje u otro tamaño de
 #   mini-lote**, siempre comparando con varias semillas.
 #
-# El mismo experimento se lanza desde la terminal, y deja una carpeta con la
-# configuración, las métricas, el modelo `.keras` y las figuras:
+# El mismo experimento se lanza desde la terminal; cada ejecución deja una
+# carpeta con la configuración, las métricas, el historial, el modelo `.keras`
+# y las figuras. `--fast` corresponde a `LSTM_APPS_FAST=1` y `--set` cambia
+# cualquier campo de `Config`:
 #
 # ```bash
 # lstm-apps run japanese_vowels
+# lstm-apps run japanese_vowels --fast
 # lstm-apps run japanese_vowels --set "units=(125, 100)" --set dropout=0.2
 # ```

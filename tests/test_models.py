@@ -22,6 +22,7 @@ TABLE = [
      ["lstm_projected_1"]),
     ("cnn_lstm", {"filters": (6,), "pooling": "none"}, ["conv_1", "lstm_1"]),
     ("lstm", {"units": (8, 6), "dropout": 0.2}, ["lstm_1", "dropout_1", "lstm_2", "dropout_2"]),
+    ("bigru", {"input_noise": 0.1, "recurrent_dropout": 0.1}, ["input_noise", "bigru_1"]),
     ("cnn_lstm", {"filters": (6, 4), "pooling": "max", "global_max_pooling": True},
      ["conv_1", "conv_2", "lstm_1", "global_max_pooling"]),
 ]

@@ -85,6 +85,11 @@ def test_notebook_runs_fast(path, kernel_env, tmp_path, monkeypatch):
         notebook, timeout=600, kernel_name=KERNEL, resources={"metadata": {"path": str(tmp_path)}}
     )
     client.execute()  # raises CellExecutionError on the first failing cell
-    errors = [out for cell in notebook.cells if cell.cell_type == "code"
-              for out in cell.outputs if out.output_type == "error"]
+    errors = [
+        out
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    ]
     assert not errors

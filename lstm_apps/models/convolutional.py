@@ -43,6 +43,7 @@ def build_cnn_lstm(
     l2=0.0,
     normalization="zscore",
     padding_value=0.0,
+    input_noise=0.0,
     name="cnn_lstm_network",
 ):
     """Build Conv1D blocks followed by recurrent layers.
@@ -81,7 +82,7 @@ def build_cnn_lstm(
         raise ValueError(
             f"`global_max_pooling` needs output_mode='last'. Received: output_mode={output_mode!r}"
         )
-    inputs, x = sequence_input(num_features, normalization, padding_value)
+    inputs, x = sequence_input(num_features, normalization, padding_value, input_noise)
     regularizer = keras.regularizers.L2(l2) if l2 else None
     for i, width in enumerate(blocks, start=1):
         x = ConvBlock1D(

@@ -54,16 +54,22 @@ def check_rate(name, value):
         raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={value!r}")
 
 
-def sequence_input(num_features, normalization="zscore", padding_value=0.0):
-    """Input, masking and normalization layers; returns `(inputs, x)`.
+def sequence_input(num_features, normalization="zscore", padding_value=0.0, input_noise=0.0):
+    """Input, masking, normalization (and optional noise) layers; returns `(inputs, x)`.
 
     The normalization statistics are learned later, from training data, by
     `lstm_apps.train` (or `model.get_layer("normalization").adapt(x)`).
+    `input_noise > 0` adds Gaussian noise of that standard deviation to the
+    normalized inputs during training only (a data augmentation).
     """
     check_choice("normalization", normalization, NORMALIZATIONS)
+    if not input_noise >= 0:
+        raise ValueError(f"`input_noise` must be >= 0. Received: input_noise={input_noise!r}")
     inputs = keras.Input(shape=(None, num_features), name="input")
     x = keras.layers.Masking(mask_value=padding_value, name="masking")(inputs)
     x = SequenceNormalization(normalization, name="normalization")(x)
+    if input_noise:
+        x = keras.layers.GaussianNoise(input_noise, name="input_noise")(x)
     return inputs, x
 
 
@@ -173,6 +179,7 @@ def build_recurrent(
     l2=0.0,
     normalization="zscore",
     padding_value=0.0,
+    input_noise=0.0,
     name=None,
 ):
     """Build a (possibly stacked, possibly bidirectional) RNN, LSTM or GRU network.
@@ -195,6 +202,8 @@ def build_recurrent(
         normalization: input normalization, default "zscore" (see
             `SequenceNormalization`).
         padding_value: value that marks padded steps, default 0.0.
+        input_noise: standard deviation of Gaussian noise added to the
+            normalized inputs while training, default 0 (none).
         name: model name, default e.g. "bilstm_network".
 
     Returns:
@@ -215,7 +224,7 @@ def build_recurrent(
     widths = check_network_args(num_features, num_outputs, task, output_mode, units)
     check_rate("dropout", dropout)
     check_rate("recurrent_dropout", recurrent_dropout)
-    inputs, x = sequence_input(num_features, normalization, padding_value)
+    inputs, x = sequence_input(num_features, normalization, padding_value, input_noise)
     x = recurrent_stack(
         x,
         cell,
@@ -245,6 +254,7 @@ def build_projected_lstm(
     l2=0.0,
     normalization="zscore",
     padding_value=0.0,
+    input_noise=0.0,
     name="lstm_projected_network",
 ):
     """Build a network of projected LSTM layers (MATLAB's lstmProjectedLayer).
@@ -265,7 +275,7 @@ def build_projected_lstm(
     """
     widths = check_network_args(num_features, num_outputs, task, output_mode, units)
     check_rate("dropout", dropout)
-    inputs, x = sequence_input(num_features, normalization, padding_value)
+    inputs, x = sequence_input(num_features, normalization, padding_value, input_noise)
     x = recurrent_stack(
         x,
         "lstm_projected",

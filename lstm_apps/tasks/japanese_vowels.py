@@ -44,6 +44,7 @@ class Config:
     units: int | tuple = 100  # recurrent width, or a tuple such as (125, 100) for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
     normalization: str = "zscore"  # in-model input normalization
+    input_noise: float = 0.0  # std of Gaussian noise on normalized inputs while training
     solver: str = "adam"  # "adam", "sgdm" or "rmsprop"
     initial_learn_rate: float = 0.002  # starting learning rate
     learn_rate_drop_period: int | None = None  # epochs between learning-rate drops
@@ -55,6 +56,7 @@ class Config:
     validation_fraction: float = 0.0  # share of training utterances held out for validation
     validation_patience: int | None = None  # early-stopping patience (needs a validation share)
     sequence_padding_direction: str = "right"  # padding side inside mini-batches
+    bucket_by_length: bool = True  # group utterances of similar length in mini-batches
     max_train_sequences: int | None = None  # use only this many training utterances
     max_test_sequences: int | None = None  # use only this many test utterances
     data_path: str | None = None  # folder with ae.train/ae.test, or a long-format CSV
@@ -169,6 +171,7 @@ def build_model(config: Config, data: Splits):
         units=config.units,
         dropout=config.dropout,
         normalization=config.normalization,
+        input_noise=config.input_noise,
     )
 
 
@@ -187,6 +190,7 @@ def training_options(config: Config, data: Splits, **extra) -> training.Training
         validation_data=validation,
         validation_patience=config.validation_patience if validation else None,
         sequence_padding_direction=config.sequence_padding_direction,
+        bucket_by_length=config.bucket_by_length,
         seed=config.seed,
         verbose=config.verbose,
         **extra,
