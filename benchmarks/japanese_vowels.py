@@ -6,7 +6,13 @@ Each is trained with the case study's full Config on all 270 training
 utterances and scored on the 370 test utterances.
 
 Usage:
-    python benchmarks/japanese_vowels.py [--seeds 5] [--networks lstm bilstm gru deeper]
+    python benchmarks/japanese_vowels.py [--seeds 5] [--first-seed 100]
+        [--networks lstm bilstm gru deeper]
+
+The default seeds start at 100 because seeds 0-4 were used while the
+Config defaults were chosen; fresh seeds keep that choice from flattering
+the figures (the settings were still compared on the test split, as the
+data set has no separate validation split).
 
 Prints a Markdown table and writes benchmarks/results/japanese_vowels.json.
 """
@@ -39,11 +45,11 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(networks, seeds):
+def run(networks, seeds, first_seed):
     data = jv.load_data(jv.Config())
     rows = []
     for name in networks:
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             keras.utils.set_random_seed(seed)
             config = jv.Config(seed=seed, verbose=0, **NETWORKS[name])
             start = time.perf_counter()
@@ -82,10 +88,11 @@ def summarize(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=100)
     parser.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=list(NETWORKS))
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    rows = run(args.networks, args.seeds)
+    rows = run(args.networks, args.seeds, args.first_seed)
     summary = summarize(rows)
     print("\n| network | learnables | test accuracy (mean ± sd, n seeds) | min | train s/seed "
           "(mean, max) |\n|---|---|---|---|---|")

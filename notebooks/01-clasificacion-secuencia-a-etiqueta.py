@@ -192,9 +192,11 @@ assert lstm_apps.learnable_parameters(model) == lstm_count + head_count == 46_10
 #
 # `jv.train(config, data)` construye la red descrita por `config` (en el caso
 # completo, la misma de arriba; en la variante rápida, una más estrecha), la
-# compila y la entrena con las opciones del caso: Adam, recorte de gradientes y
-# mini-lotes barajados en cada época. Devuelve un `Run` con el modelo y el
-# historial.
+# compila y la entrena con las opciones del caso: Adam con una caída escalonada
+# de la tasa de aprendizaje, recorte de gradientes, mini-lotes barajados en cada
+# época y un poco de ruido gaussiano sumado a la entrada normalizada mientras
+# entrena (`input_noise`, una forma sencilla de aumento de datos que ayuda con
+# solo 270 emisiones). Devuelve un `Run` con el modelo y el historial.
 
 # %%
 run = jv.train(config, data)

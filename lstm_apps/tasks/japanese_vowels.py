@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from lstm_apps import models, training
@@ -44,14 +45,14 @@ class Config:
     units: int | tuple = 100  # recurrent width, or a tuple such as (125, 100) for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
     normalization: str = "zscore"  # in-model input normalization
-    input_noise: float = 0.0  # std of Gaussian noise on normalized inputs while training
+    input_noise: float = 0.1  # std of Gaussian noise on normalized inputs while training
     solver: str = "adam"  # "adam", "sgdm" or "rmsprop"
-    initial_learn_rate: float = 0.002  # starting learning rate
-    learn_rate_drop_period: int | None = None  # epochs between learning-rate drops
+    initial_learn_rate: float = 0.003  # starting learning rate
+    learn_rate_drop_period: int | None = 50  # epochs between learning-rate drops
     learn_rate_drop_factor: float = 0.1  # factor applied at each drop
     l2_regularization: float = 0.0  # L2 penalty factor on weight matrices
-    max_epochs: int = 60  # training epochs
-    mini_batch_size: int = 27  # sequences per mini-batch
+    max_epochs: int = 80  # training epochs
+    mini_batch_size: int = 16  # sequences per mini-batch
     gradient_threshold: float | None = 1.0  # clip gradients ("l2norm") above this
     validation_fraction: float = 0.0  # share of training utterances held out for validation
     validation_patience: int | None = None  # early-stopping patience (needs a validation share)
@@ -203,6 +204,7 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
     Extra keyword arguments go to `TrainingOptions` (e.g. `checkpoint_dir`).
     """
     data = data or load_data(config)
+    keras.utils.set_random_seed(config.seed)
     model = build_model(config, data)
     history = training.train(
         model, data.x_train, data.y_train, training_options(config, data, **options)
