@@ -103,3 +103,45 @@ def evaluate(model, x, y, *, class_names=None, padding_value=0.0) -> dict[str, f
     if kind == "linear":
         return regression_metrics(y, outputs)
     return classification_metrics(y, probabilities_to_labels(outputs, kind), class_names)
+
+
+def bits_per_char(probabilities, targets) -> float:
+    """Average -log2 of the probability given to each true next character.
+
+    Args:
+        probabilities: `(..., vocabulary)` softmax outputs.
+        targets: integer codes of the true characters, shape `(...)`.
+    """
+    p = np.asarray(probabilities, dtype="float64")
+    t = np.asarray(targets)
+    if p.shape[:-1] != t.shape:
+        raise ValueError(f"probabilities {p.shape} do not match targets {t.shape}")
+    chosen = np.take_along_axis(p, t[..., None], axis=-1)[..., 0]
+    return float(-np.mean(np.log2(np.clip(chosen, 1e-12, 1.0))))
+
+
+def sample_next(probabilities, temperature=1.0, top_k=None, rng=None) -> int:
+    """Draw the next code from one softmax output, reshaped by temperature and top-k.
+
+    Args:
+        probabilities: `(vocabulary,)` probabilities.
+        temperature: > 0; below 1 sharpens, above 1 flattens. Default 1.
+        top_k: keep only the k most likely codes, default None (all).
+        rng: a `numpy.random.Generator` (seed it for repeatable samples).
+
+    Raises:
+        ValueError: for a temperature <= 0 or a top_k < 1.
+    """
+    if not temperature > 0:
+        raise ValueError(f"`temperature` must be > 0. Received: temperature={temperature!r}")
+    p = np.asarray(probabilities, dtype="float64")
+    if top_k is not None:
+        if not isinstance(top_k, (int, np.integer)) or top_k < 1:
+            raise ValueError(f"`top_k` must be a positive integer. Received: top_k={top_k!r}")
+        cutoff = np.sort(p)[-min(top_k, len(p))]
+        p = np.where(p >= cutoff, p, 0.0)
+    logits = np.log(np.clip(p, 1e-300, None)) / temperature
+    logits[p == 0] = -np.inf
+    weights = np.exp(logits - logits.max())
+    rng = rng or np.random.default_rng()
+    return int(rng.choice(len(p), p=weights / weights.sum()))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from conftest import real_file
 
-from lstm_apps.data.text import CharVocabulary, strip_gutenberg
+from lstm_apps.data.text import CharVocabulary, char_windows, strip_gutenberg
+from lstm_apps.evaluation import bits_per_char, sample_next
 from lstm_apps.ngram import CharNGramModel, choose_order
 
 
@@ -79,3 +80,28 @@ def test_strip_gutenberg_keeps_the_body_only(shared_data):
     )
     assert strip_gutenberg(book) == body
     assert strip_gutenberg("sin marcas\r\n") == "sin marcas\n"
+
+
+def test_char_windows_shift_by_one():
+    x, y = char_windows(np.arange(10), length=4, stride=2)
+    assert x.shape == y.shape == (3, 4)
+    np.testing.assert_array_equal(x[1], [2, 3, 4, 5])
+    np.testing.assert_array_equal(y[1], [3, 4, 5, 6])
+    with pytest.raises(ValueError, match="at least length \\+ 1 = 11 .* Received: 10"):
+        char_windows(np.arange(10), length=10)
+    with pytest.raises(ValueError, match="stride=0"):
+        char_windows(np.arange(10), length=3, stride=0)
+
+
+def test_bits_per_char_and_sampling():
+    p = np.array([[0.5, 0.25, 0.25], [0.125, 0.125, 0.75]])
+    assert bits_per_char(p, np.array([0, 0])) == pytest.approx((1 + 3) / 2)
+    draws = [sample_next(p[1], 0.2, rng=np.random.default_rng(s)) for s in range(50)]
+    assert draws.count(2) >= 45  # low temperature picks the mode
+    assert {sample_next(p[1], 5.0, top_k=1, rng=np.random.default_rng(s)) for s in range(20)} == {2}
+    same = [sample_next(p[0], 1.0, rng=np.random.default_rng(7)) for _ in range(3)]
+    assert len(set(same)) == 1
+    with pytest.raises(ValueError, match="temperature=0"):
+        sample_next(p[0], 0)
+    with pytest.raises(ValueError, match="top_k=0"):
+        sample_next(p[0], 1.0, top_k=0)

@@ -95,3 +95,33 @@ def strip_gutenberg(text: str) -> str:
     if start is None or end is None or end <= start:
         return text
     return "\n".join(lines[start + 1 : end])
+
+
+def char_windows(codes, length, stride=None):
+    """Overlapping next-character windows over a coded text.
+
+    Args:
+        codes: 1-D integer array (e.g. `CharVocabulary.transform(text)`).
+        length: characters per window.
+        stride: steps between window starts, default `length` (no overlap).
+
+    Returns:
+        `(x, y)`, both `(num_windows, length)`: `y` is `x` shifted by one
+        character, the next-character targets.
+
+    Raises:
+        ValueError: when the text is shorter than `length + 1` characters.
+    """
+    codes = np.asarray(codes)
+    stride = length if stride is None else stride
+    for name, value in (("length", length), ("stride", stride)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    if codes.ndim != 1 or len(codes) < length + 1:
+        raise ValueError(
+            f"The text must have at least length + 1 = {length + 1} characters for windows of "
+            f"{length}. Received: {len(codes)} characters"
+        )
+    starts = np.arange(0, len(codes) - length, stride)
+    index = starts[:, None] + np.arange(length)
+    return codes[index], codes[index + 1]
