@@ -44,6 +44,13 @@ def make_parser() -> argparse.ArgumentParser:
         help="a .csv (one sequence: a row per time step, a column per "
         "feature) or a .npy file (one (T, F) sequence or a (N, T, F) batch)",
     )
+    generate = sub.add_parser("generate", help="generate text with a char_lm run folder's model")
+    generate.add_argument("run_dir", type=Path)
+    generate.add_argument("--prompt", required=True, help="text to continue")
+    generate.add_argument("--length", type=int, default=400, help="characters to add (400)")
+    generate.add_argument("--temperature", type=float, default=0.8, help="sampling temperature")
+    generate.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
+    generate.add_argument("--seed", type=int, default=None, help="seed for a repeatable sample")
     return parser
 
 
@@ -120,7 +127,37 @@ def cmd_predict(args):
         print(f"{label}\t{probability:.4f}")
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "evaluate": cmd_evaluate, "predict": cmd_predict}
+def cmd_generate(args):
+    from lstm_apps.data.text import CharVocabulary
+    from lstm_apps.runs import load_model
+
+    module, _, info = _config_of(args.run_dir)
+    if not hasattr(module, "generate"):
+        raise ValueError(
+            f"{args.run_dir} holds a {info['case_study']!r} run, which cannot "
+            "generate text; use a char_lm run folder."
+        )
+    names = info["class_names"]
+    vocab = CharVocabulary.from_characters(names[1:], unknown=names[0])
+    text = module.generate(
+        load_model(args.run_dir),
+        vocab,
+        args.prompt,
+        args.length,
+        args.temperature,
+        args.top_k,
+        args.seed,
+    )
+    print(args.prompt + text)
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "run": cmd_run,
+    "evaluate": cmd_evaluate,
+    "predict": cmd_predict,
+    "generate": cmd_generate,
+}
 
 
 def main(argv=None) -> int:

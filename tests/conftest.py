@@ -46,5 +46,7 @@ def vowels():
 
 def random_sequences(n, num_features, low=3, high=9, seed=0):
     rng = np.random.default_rng(seed)
-    return [rng.normal(size=(int(t), num_features)).astype("float32")
-            for t in rng.integers(low, high, size=n)]
+    return [
+        rng.normal(size=(int(t), num_features)).astype("float32")
+        for t in rng.integers(low, high, size=n)
+    ]

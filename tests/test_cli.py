@@ -15,8 +15,22 @@ from lstm_apps.cli import main
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "jv"
-    assert main(["run", "japanese_vowels", "--fast", "--set", "units=8",
-                 "--set", "verbose=0", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "japanese_vowels",
+                "--fast",
+                "--set",
+                "units=8",
+                "--set",
+                "verbose=0",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -26,8 +40,14 @@ def test_list(capsys):
 
 
 def test_run_writes_a_complete_run_folder(run_dir):
-    for name in ("config.json", "metrics.json", "model.keras", "history.csv",
-                 "figures/training_progress.png", "figures/confusion_matrix.png"):
+    for name in (
+        "config.json",
+        "metrics.json",
+        "model.keras",
+        "history.csv",
+        "figures/training_progress.png",
+        "figures/confusion_matrix.png",
+    ):
         assert (run_dir / name).exists(), name
     config = json.loads((run_dir / "config.json").read_text())
     assert config["case_study"] == "japanese_vowels" and config["config"]["units"] == 8
@@ -55,16 +75,24 @@ def test_predict_from_csv_and_npy(run_dir, vowels, tmp_path, capsys):
         assert label in [str(i) for i in range(1, 10)] and 0 < float(probability) <= 1
 
 
-@pytest.mark.parametrize("argv, match", [
-    (["run", "nope"], "Unknown case study 'nope'. Choose one of: japanese_vowels"),
-    (["run", "japanese_vowels", "--set", "unit=3"], "Unknown field 'unit'. Valid fields: "),
-    (["run", "japanese_vowels", "--set", "dropout=high"], "Bad value for dropout"),
-    (["run", "japanese_vowels", "--set", "architecture='tcn'"],
-     "architecture.*Received: architecture='tcn'"),
-    (["run", "japanese_vowels", "--set", "units"], "expects field=value"),
-    (["evaluate", "/no/such/run"], "is not a run folder"),
-    (["predict", "/no/such/run", "x.csv"], "No such input file|not a run folder"),
-])
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (
+            ["run", "nope"],
+            "Unknown case study 'nope'. Choose one of: japanese_vowels, hola, char_lm",
+        ),
+        (["run", "japanese_vowels", "--set", "unit=3"], "Unknown field 'unit'. Valid fields: "),
+        (["run", "japanese_vowels", "--set", "dropout=high"], "Bad value for dropout"),
+        (
+            ["run", "japanese_vowels", "--set", "architecture='tcn'"],
+            "architecture.*Received: architecture='tcn'",
+        ),
+        (["run", "japanese_vowels", "--set", "units"], "expects field=value"),
+        (["evaluate", "/no/such/run"], "is not a run folder"),
+        (["predict", "/no/such/run", "x.csv"], "No such input file|not a run folder"),
+    ],
+)
 def test_errors_are_one_line_with_exit_code_2(argv, match, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -80,7 +108,11 @@ def test_usage_errors_exit_2(capsys):
 
 
 def test_console_script_exit_code_without_traceback():
-    done = subprocess.run([sys.executable, "-m", "lstm_apps.cli", "run", "nope"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "lstm_apps.cli", "run", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "Unknown case study 'nope'" in done.stderr

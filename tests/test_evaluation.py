@@ -45,8 +45,12 @@ def test_metric_shape_mismatch_is_an_error():
 
 
 def test_figures_are_written(tmp_path):
-    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.8], "val_loss": [1.1, 0.7],
-               "val_accuracy": [0.4, 0.7]}
+    history = {
+        "loss": [1.0, 0.5],
+        "accuracy": [0.5, 0.8],
+        "val_loss": [1.1, 0.7],
+        "val_accuracy": [0.4, 0.7],
+    }
     fig = plot_training_progress(history, tmp_path / "p.png")
     assert len(fig.axes) == 2 and (tmp_path / "p.png").stat().st_size > 1000
     fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0], ["x", "y"], tmp_path / "c.png")

@@ -41,8 +41,10 @@ def test_uci_reader_rejects_a_truncated_file(shared_data, tmp_path):
 
 def test_long_format_csv_is_custom_data_entry(vowels, tmp_path):
     rows = []
-    for split, xs, ys in (("train", vowels.x_train[:60], vowels.y_train[:60]),
-                          ("test", vowels.x_test[:30], vowels.y_test[:30])):
+    for split, xs, ys in (
+        ("train", vowels.x_train[:60], vowels.y_train[:60]),
+        ("test", vowels.x_test[:30], vowels.y_test[:30]),
+    ):
         for i, (x, y) in enumerate(zip(xs, ys)):
             frame = pd.DataFrame(x, columns=[f"c{k}" for k in range(12)])
             frame.insert(0, "sequence", f"{split}-{i}")
@@ -66,15 +68,15 @@ def test_validation_split_is_stratified_and_deterministic():
 
 
 def test_a_small_lstm_learns_the_speakers(vowels):
-    config = jv.Config(units=32, max_epochs=12, mini_batch_size=27, initial_learn_rate=0.005,
-                       verbose=0)
+    config = jv.Config(
+        units=32, max_epochs=12, mini_batch_size=27, initial_learn_rate=0.005, verbose=0
+    )
     run = jv.train(config, vowels)
     metrics = jv.evaluate(run.model, vowels)
     assert metrics["accuracy"] >= 0.85, metrics
     assert {"macro_f1", "precision_1", "recall_9"} <= set(metrics)
     predictions = jv.predict(run.model, vowels.x_test[:3], vowels.class_names)
-    assert [label for label, _ in predictions] == [vowels.class_names[y]
-                                                   for y in vowels.y_test[:3]]
+    assert [label for label, _ in predictions] == [vowels.class_names[y] for y in vowels.y_test[:3]]
     assert all(0 < p <= 1 for _, p in predictions)
 
 

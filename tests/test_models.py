@@ -18,18 +18,26 @@ TABLE = [
     ("gru", {}, ["gru_1"]),
     ("bilstm", {}, ["bilstm_1"]),
     ("bigru", {}, ["bigru_1"]),
-    ("lstm_projected", {"output_projector_size": 3, "input_projector_size": 2},
-     ["lstm_projected_1"]),
+    (
+        "lstm_projected",
+        {"output_projector_size": 3, "input_projector_size": 2},
+        ["lstm_projected_1"],
+    ),
     ("cnn_lstm", {"filters": (6,), "pooling": "none"}, ["conv_1", "lstm_1"]),
     ("lstm", {"units": (8, 6), "dropout": 0.2}, ["lstm_1", "dropout_1", "lstm_2", "dropout_2"]),
     ("bigru", {"input_noise": 0.1, "recurrent_dropout": 0.1}, ["input_noise", "bigru_1"]),
-    ("cnn_lstm", {"filters": (6, 4), "pooling": "max", "global_max_pooling": True},
-     ["conv_1", "conv_2", "lstm_1", "global_max_pooling"]),
+    (
+        "cnn_lstm",
+        {"filters": (6, 4), "pooling": "max", "global_max_pooling": True},
+        ["conv_1", "conv_2", "lstm_1", "global_max_pooling"],
+    ),
 ]
-CASES = [(arch, kw, names, task, mode)
-         for arch, kw, names in TABLE
-         for task, mode in [("classification", "last"), ("regression", "sequence")]
-         if not (kw.get("global_max_pooling") and mode == "sequence")]
+CASES = [
+    (arch, kw, names, task, mode)
+    for arch, kw, names in TABLE
+    for task, mode in [("classification", "last"), ("regression", "sequence")]
+    if not (kw.get("global_max_pooling") and mode == "sequence")
+]
 
 
 def _ids(case):
@@ -46,8 +54,11 @@ def _build(arch, kw, task, mode):
 def _targets(x, task, mode):
     rng = np.random.default_rng(1)
     if mode == "last":
-        return rng.integers(0, 3, len(x)) if task == "classification" else \
-            rng.normal(size=(len(x), 2)).astype("float32")
+        return (
+            rng.integers(0, 3, len(x))
+            if task == "classification"
+            else rng.normal(size=(len(x), 2)).astype("float32")
+        )
     if task == "classification":
         return [rng.integers(0, 3, len(s)) for s in x]
     return [rng.normal(size=(len(s), 2)).astype("float32") for s in x]
@@ -97,8 +108,9 @@ def test_binary_classification_has_one_sigmoid_unit():
     assert model.get_layer("head").activation.__name__ == "sigmoid"
 
 
-@pytest.mark.parametrize("arch", ["simple_rnn", "lstm", "gru", "bilstm", "bigru",
-                                  "lstm_projected", "cnn_lstm"])
+@pytest.mark.parametrize(
+    "arch", ["simple_rnn", "lstm", "gru", "bilstm", "bigru", "lstm_projected", "cnn_lstm"]
+)
 def test_last_output_ignores_padding_side(arch):
     kw = {"pooling": "none"} if arch == "cnn_lstm" else {}
     model = build_model(arch, num_features=F, num_outputs=3, units=6, **kw)
@@ -116,13 +128,20 @@ def _listing(name):
     if name == "seq2label":
         return build_model("lstm", num_features=12, num_outputs=9, units=100)
     if name == "seq2seq_classification":
-        return build_model("lstm", num_features=12, num_outputs=9, units=100,
-                           output_mode="sequence")
+        return build_model(
+            "lstm", num_features=12, num_outputs=9, units=100, output_mode="sequence"
+        )
     if name == "seq2one_regression":
         return build_model("lstm", num_features=12, num_outputs=1, units=125, task="regression")
     if name == "seq2seq_regression":
-        return build_model("lstm", num_features=12, num_outputs=1, units=125, task="regression",
-                           output_mode="sequence")
+        return build_model(
+            "lstm",
+            num_features=12,
+            num_outputs=1,
+            units=125,
+            task="regression",
+            output_mode="sequence",
+        )
     return build_model("lstm", num_features=12, num_outputs=9, units=(125, 100), dropout=0.2)
 
 
@@ -135,8 +154,11 @@ MATLAB = {  # name: (layer kinds after the input, output shape, learnables)
     "seq2seq_classification": (["LSTM", "Dense"], (None, None, 9), _lstm(100, 12) + 909),
     "seq2one_regression": (["LSTM", "Dense"], (None, 1), _lstm(125, 12) + 126),
     "seq2seq_regression": (["LSTM", "Dense"], (None, None, 1), _lstm(125, 12) + 126),
-    "deeper": (["LSTM", "Dropout", "LSTM", "Dropout", "Dense"], (None, 9),
-               _lstm(125, 12) + _lstm(100, 125) + 909),
+    "deeper": (
+        ["LSTM", "Dropout", "LSTM", "Dropout", "Dense"],
+        (None, 9),
+        _lstm(125, 12) + _lstm(100, 125) + 909,
+    ),
 }
 
 
@@ -153,21 +175,30 @@ def test_matlab_listings(name):
 
 def test_projected_lstm_learnables_match_matlab_formula():
     h, f, po, pi = 100, 12, 30, 8
-    model = build_model("lstm_projected", num_features=f, num_outputs=9, units=h,
-                        output_projector_size=po, input_projector_size=pi)
+    model = build_model(
+        "lstm_projected",
+        num_features=f,
+        num_outputs=9,
+        units=h,
+        output_projector_size=po,
+        input_projector_size=pi,
+    )
     assert learnable_parameters(model) == f * pi + 4 * h * pi + h * po + 4 * h * po + 4 * h + 909
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"architecture": "transformer"}, r"architecture.*Received: architecture='transformer'"),
-    ({"num_features": 0}, r"num_features.*Received: num_features=0"),
-    ({"num_outputs": 1}, r"at least 2.*Received: num_outputs=1"),
-    ({"output_mode": "first"}, r"output_mode.*Received: output_mode='first'"),
-    ({"units": (100, 0)}, r"units.*Received: units=\(100, 0\)"),
-    ({"dropout": 1.5}, r"dropout.*Received: dropout=1.5"),
-    ({"normalization": "minmax"}, r"normalization.*Received: normalization='minmax'"),
-    ({"task": "ranking"}, r"task.*Received: task='ranking'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"architecture": "transformer"}, r"architecture.*Received: architecture='transformer'"),
+        ({"num_features": 0}, r"num_features.*Received: num_features=0"),
+        ({"num_outputs": 1}, r"at least 2.*Received: num_outputs=1"),
+        ({"output_mode": "first"}, r"output_mode.*Received: output_mode='first'"),
+        ({"units": (100, 0)}, r"units.*Received: units=\(100, 0\)"),
+        ({"dropout": 1.5}, r"dropout.*Received: dropout=1.5"),
+        ({"normalization": "minmax"}, r"normalization.*Received: normalization='minmax'"),
+        ({"task": "ranking"}, r"task.*Received: task='ranking'"),
+    ],
+)
 def test_builder_rejects_bad_arguments(kwargs, match):
     args = {"architecture": "lstm", "num_features": 12, "num_outputs": 9, **kwargs}
     with pytest.raises(ValueError, match=match):

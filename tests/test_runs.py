@@ -31,8 +31,9 @@ def test_a_failed_save_keeps_the_good_model(tmp_path):
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]
     x = np.ones((1, 4, 3), "float32")
-    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0),
-                               good.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        keras.models.load_model(path).predict(x, verbose=0), good.predict(x, verbose=0), rtol=1e-6
+    )
 
 
 def test_save_model_wants_the_keras_format(tmp_path):

@@ -12,14 +12,17 @@ from lstm_apps.data.sequences import check_sequences, length_sorted_batches, unp
 SEQS = [np.arange(1, 3, dtype="float32")[:, None], np.arange(1, 5, dtype="float32")[:, None]]
 
 
-@pytest.mark.parametrize("length, padding, expected", [
-    ("longest", "right", [[1, 2, 0, 0], [1, 2, 3, 4]]),
-    ("longest", "left", [[0, 0, 1, 2], [1, 2, 3, 4]]),
-    ("shortest", "right", [[1, 2], [1, 2]]),
-    ("shortest", "left", [[1, 2], [3, 4]]),
-    (3, "right", [[1, 2, 0], [1, 2, 3]]),
-    (3, "left", [[0, 1, 2], [2, 3, 4]]),
-])
+@pytest.mark.parametrize(
+    "length, padding, expected",
+    [
+        ("longest", "right", [[1, 2, 0, 0], [1, 2, 3, 4]]),
+        ("longest", "left", [[0, 0, 1, 2], [1, 2, 3, 4]]),
+        ("shortest", "right", [[1, 2], [1, 2]]),
+        ("shortest", "left", [[1, 2], [3, 4]]),
+        (3, "right", [[1, 2, 0], [1, 2, 3]]),
+        (3, "left", [[0, 1, 2], [2, 3, 4]]),
+    ],
+)
 def test_pad_sequences_matches_matlab_options(length, padding, expected):
     out = pad_sequences(SEQS, sequence_length=length, padding=padding)
     np.testing.assert_array_equal(out[..., 0], expected)
@@ -57,8 +60,9 @@ def test_length_sorted_batches_cover_everything_and_cut_padding():
     assert all(np.array_equal(a, b) for a, b in zip(batches, again))
 
 
-@pytest.mark.parametrize("method", ["zscore", "zerocenter", "rescale-zero-one",
-                                    "rescale-symmetric", "none"])
+@pytest.mark.parametrize(
+    "method", ["zscore", "zerocenter", "rescale-zero-one", "rescale-symmetric", "none"]
+)
 def test_sequence_scaler(method):
     train = random_sequences(20, 3)
     steps = np.concatenate(train)
@@ -123,14 +127,17 @@ def test_label_encoder_keeps_names_flat_and_per_step():
         SequenceLabelEncoder().transform(["a"])
 
 
-@pytest.mark.parametrize("x, error, match", [
-    ([np.ones((3, 2)), np.ones((4, 3))], ValueError, r"same number of features.*\[2, 3\]"),
-    ([np.ones((3, 2)), np.array([[np.nan, 1.0]])], ValueError, r"x\[1\]` contains NaN.*step 0"),
-    ([np.ones((3, 2)), np.array([[1.0, np.inf]])], ValueError, r"NaN or inf.*feature 1: inf"),
-    ([np.ones((3, 2)), np.ones((0, 2))], ValueError, r"x\[1\]` is an empty sequence"),
-    ([], ValueError, "holds no sequences"),
-    ("abc", TypeError, "Received: str"),
-])
+@pytest.mark.parametrize(
+    "x, error, match",
+    [
+        ([np.ones((3, 2)), np.ones((4, 3))], ValueError, r"same number of features.*\[2, 3\]"),
+        ([np.ones((3, 2)), np.array([[np.nan, 1.0]])], ValueError, r"x\[1\]` contains NaN.*step 0"),
+        ([np.ones((3, 2)), np.array([[1.0, np.inf]])], ValueError, r"NaN or inf.*feature 1: inf"),
+        ([np.ones((3, 2)), np.ones((0, 2))], ValueError, r"x\[1\]` is an empty sequence"),
+        ([], ValueError, "holds no sequences"),
+        ("abc", TypeError, "Received: str"),
+    ],
+)
 def test_check_sequences_errors(x, error, match):
     with pytest.raises(error, match=match):
         check_sequences(x)

@@ -78,7 +78,7 @@ def test_strip_gutenberg_keeps_the_body_only(shared_data):
         "\r\n" + body.replace("\n", "\r\n") + "\r\n*** END OF THE PROJECT GUTENBERG EBOOK 2000 ***"
         "\r\nlicence text\r\n"
     )
-    assert strip_gutenberg(book) == body
+    assert strip_gutenberg(book) == body.strip("\n") + "\n"
     assert strip_gutenberg("sin marcas\r\n") == "sin marcas\n"
 
 

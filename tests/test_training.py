@@ -23,14 +23,22 @@ def _model(**kw):
     return build_model("lstm", num_features=F, num_outputs=2, units=6, **kw)
 
 
-@pytest.mark.parametrize("method, attribute, a_step, b_step", [
-    ("global-l2norm", "global_clipnorm", [3 / 13, 4 / 13], [0, 12 / 13]),
-    ("l2norm", "clipnorm", [0.6, 0.8], [0, 1]),
-    ("absolute-value", "clipvalue", [1, 1], [0, 1]),
-])
+@pytest.mark.parametrize(
+    "method, attribute, a_step, b_step",
+    [
+        ("global-l2norm", "global_clipnorm", [3 / 13, 4 / 13], [0, 12 / 13]),
+        ("l2norm", "clipnorm", [0.6, 0.8], [0, 1]),
+        ("absolute-value", "clipvalue", [1, 1], [0, 1]),
+    ],
+)
 def test_gradient_threshold_methods_match_keras_clipping(method, attribute, a_step, b_step):
-    options = TrainingOptions(solver="sgdm", momentum=0.0, initial_learn_rate=1.0,
-                              gradient_threshold=1.0, gradient_threshold_method=method)
+    options = TrainingOptions(
+        solver="sgdm",
+        momentum=0.0,
+        initial_learn_rate=1.0,
+        gradient_threshold=1.0,
+        gradient_threshold_method=method,
+    )
     optimizer = make_optimizer(options)
     assert getattr(optimizer, attribute) == 1.0
     others = {"global_clipnorm", "clipnorm", "clipvalue"} - {attribute}
@@ -48,28 +56,31 @@ def test_no_threshold_means_no_clipping():
 
 
 def test_piecewise_learn_rate_drops_every_period():
-    options = TrainingOptions(initial_learn_rate=0.1, learn_rate_drop_factor=0.5,
-                              learn_rate_drop_period=2)
+    options = TrainingOptions(
+        initial_learn_rate=0.1, learn_rate_drop_factor=0.5, learn_rate_drop_period=2
+    )
     schedule = learn_rate_schedule(options, steps_per_epoch=10)
     rates = [float(schedule(step)) for step in (0, 19, 20, 39, 40)]
     np.testing.assert_allclose(rates, [0.1, 0.1, 0.05, 0.05, 0.025], rtol=1e-6)
 
 
-@pytest.mark.parametrize("solver, cls", [("adam", "Adam"), ("sgdm", "SGD"),
-                                         ("rmsprop", "RMSprop")])
+@pytest.mark.parametrize("solver, cls", [("adam", "Adam"), ("sgdm", "SGD"), ("rmsprop", "RMSprop")])
 def test_solvers(solver, cls):
     assert type(make_optimizer(TrainingOptions(solver=solver))).__name__ == cls
 
 
-@pytest.mark.parametrize("field, value, match", [
-    ("solver", "lbfgs", "solver.*Received: solver='lbfgs'"),
-    ("max_epochs", 0, "max_epochs.*Received: max_epochs=0"),
-    ("gradient_threshold_method", "l1", "Received: gradient_threshold_method='l1'"),
-    ("shuffle", "sometimes", "shuffle.*Received: shuffle='sometimes'"),
-    ("sequence_length", "median", "Received: sequence_length='median'"),
-    ("learn_rate_drop_factor", 2.0, r"\(0, 1\].*Received: learn_rate_drop_factor=2.0"),
-    ("l2_regularization", -1, "Received: l2_regularization=-1"),
-])
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        ("solver", "lbfgs", "solver.*Received: solver='lbfgs'"),
+        ("max_epochs", 0, "max_epochs.*Received: max_epochs=0"),
+        ("gradient_threshold_method", "l1", "Received: gradient_threshold_method='l1'"),
+        ("shuffle", "sometimes", "shuffle.*Received: shuffle='sometimes'"),
+        ("sequence_length", "median", "Received: sequence_length='median'"),
+        ("learn_rate_drop_factor", 2.0, r"\(0, 1\].*Received: learn_rate_drop_factor=2.0"),
+        ("l2_regularization", -1, "Received: l2_regularization=-1"),
+    ],
+)
 def test_training_options_reject_bad_values(field, value, match):
     with pytest.raises(ValueError, match=match):
         TrainingOptions(**{field: value})
@@ -86,8 +97,9 @@ def test_l2_regularization_adds_penalty_to_the_loss():
 
 def test_training_learns_and_repeats_with_the_same_seed():
     x, y = _data(80)
-    options = TrainingOptions(max_epochs=15, mini_batch_size=16, initial_learn_rate=0.01,
-                              shuffle="every-epoch", verbose=0)
+    options = TrainingOptions(
+        max_epochs=15, mini_batch_size=16, initial_learn_rate=0.01, shuffle="every-epoch", verbose=0
+    )
     keras.utils.set_random_seed(0)
     first = _model()
     h1 = train(first, x, y, options).history
@@ -101,8 +113,13 @@ def test_training_learns_and_repeats_with_the_same_seed():
 
 def test_resume_after_an_interrupted_fit(tmp_path):
     x, y = _data(40)
-    options = TrainingOptions(max_epochs=4, mini_batch_size=8, shuffle="every-epoch",
-                              verbose=0, checkpoint_dir=tmp_path / "backup")
+    options = TrainingOptions(
+        max_epochs=4,
+        mini_batch_size=8,
+        shuffle="every-epoch",
+        verbose=0,
+        checkpoint_dir=tmp_path / "backup",
+    )
 
     class Crash(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -132,16 +149,23 @@ def test_early_stopping_restores_best_weights_and_progress_plot(tmp_path):
     x, y = _data(40)
     xv, yv = _data(20, seed=5)
     plot = tmp_path / "progress.png"
-    options = TrainingOptions(max_epochs=30, mini_batch_size=8, initial_learn_rate=0.05,
-                              validation_data=(xv, yv), validation_patience=2, verbose=0,
-                              progress_plot=plot)
+    options = TrainingOptions(
+        max_epochs=30,
+        mini_batch_size=8,
+        initial_learn_rate=0.05,
+        validation_data=(xv, yv),
+        validation_patience=2,
+        verbose=0,
+        progress_plot=plot,
+    )
     model = _model()
     history = train(model, x, y, options).history
     assert "val_loss" in history and "val_accuracy" in history
     assert plot.exists() and plot.stat().st_size > 1000
     best = min(history["val_loss"])
     again = model.evaluate(
-        np.stack([np.pad(s, ((0, 12 - len(s)), (0, 0))) for s in xv]), yv, verbose=0)[0]
+        np.stack([np.pad(s, ((0, 12 - len(s)), (0, 0))) for s in xv]), yv, verbose=0
+    )[0]
     assert again == pytest.approx(best, rel=1e-3)
 
 
@@ -156,14 +180,18 @@ def test_sequence_targets_exclude_padding_from_the_loss():
     y0 = pad_sequences(y, dtype="int32", value=0)
     y2 = pad_sequences(y, dtype="int32", value=2)
     assert model.evaluate(xb, y0, verbose=0)[0] == pytest.approx(
-        model.evaluate(xb, y2, verbose=0)[0], rel=1e-6)
+        model.evaluate(xb, y2, verbose=0)[0], rel=1e-6
+    )
 
 
-@pytest.mark.parametrize("y, match", [
-    (np.zeros(5, "int64"), "one entry per sequence: expected 24, received 5"),
-    (np.full(24, 7), r"integers in \[0, 1\].*7"),
-    (np.full(24, 0.5), r"integers in \[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.zeros(5, "int64"), "one entry per sequence: expected 24, received 5"),
+        (np.full(24, 7), r"integers in \[0, 1\].*7"),
+        (np.full(24, 0.5), r"integers in \[0, 1\]"),
+    ],
+)
 def test_train_rejects_bad_labels(y, match):
     x, _ = _data()
     with pytest.raises(ValueError, match=match):

@@ -49,6 +49,15 @@ class CharVocabulary:
         self._index = {c: i + 1 for i, c in enumerate(self.chars_)}
         return self
 
+    @classmethod
+    def from_characters(cls, chars, unknown="\ufffd"):
+        """Rebuild a fitted vocabulary from its `chars_` (e.g. read back from a run folder)."""
+        vocab = cls(unknown=unknown)
+        vocab.chars_ = list(chars)
+        vocab.counts_ = np.zeros(len(vocab.chars_), dtype="int64")
+        vocab._index = {c: i + 1 for i, c in enumerate(vocab.chars_)}
+        return vocab
+
     def _check_fitted(self):
         if not hasattr(self, "chars_"):
             raise RuntimeError(
@@ -85,7 +94,8 @@ def strip_gutenberg(text: str) -> str:
     """The body of a Project Gutenberg plain-text book.
 
     Removes a byte-order mark, turns CRLF into LF and keeps only the text
-    strictly between the "*** START OF ..." and "*** END OF ..." marker lines.
+    strictly between the "*** START OF ..." and "*** END OF ..." marker lines,
+    without the blank lines around it and ending in one newline.
     Text without the markers is returned with only the first two changes.
     """
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
@@ -94,7 +104,7 @@ def strip_gutenberg(text: str) -> str:
     end = next((i for i, line in enumerate(lines) if line.startswith("*** END OF")), None)
     if start is None or end is None or end <= start:
         return text
-    return "\n".join(lines[start + 1 : end])
+    return "\n".join(lines[start + 1 : end]).strip("\n") + "\n"
 
 
 def char_windows(codes, length, stride=None):

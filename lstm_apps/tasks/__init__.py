@@ -15,6 +15,8 @@ from pathlib import Path
 
 CASE_STUDIES = {
     "japanese_vowels": "lstm_apps.tasks.japanese_vowels",
+    "hola": "lstm_apps.tasks.hola",
+    "char_lm": "lstm_apps.tasks.char_lm",
 }
 
 

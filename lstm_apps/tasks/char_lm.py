@@ -1,0 +1,281 @@
+"""Character-level language model on Don Quijote, measured in bits per character.
+
+Data: the Project Gutenberg text of Don Quijote (eBook #2000), body only,
+cut into contiguous train / validation / test blocks (90 / 5 / 5 %). Any
+UTF-8 text file can take its place (`Config.text_path`).
+
+Training uses overlapping windows (stateless), not stateful truncated BPTT:
+windows can be shuffled into independent mini-batches, which trains more
+steadily than the strictly ordered batches that carrying state needs, and
+plain `model.fit` handles them. The price is a context limited to the
+window; scoring therefore gives each scored character at least half a window
+of context (`bits_per_char` below). Generation does carry the state, one
+character at a time (`generate`).
+
+Baselines on the same split: a unigram model and a smoothed character
+n-gram model whose order is chosen on the validation block.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tempfile
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lstm_apps.data import sources
+from lstm_apps.data.splits import Splits
+from lstm_apps.data.text import CharVocabulary, char_windows, strip_gutenberg
+from lstm_apps.evaluation import bits_per_char, sample_next
+from lstm_apps.models.text import STATES, build_char_lm, build_step_model, recurrent_layers
+from lstm_apps.ngram import CharNGramModel, choose_order
+from lstm_apps.runs import Run
+
+NAME = "char_lm"
+DESCRIPTION = "Character language model on Don Quijote (Spanish), bits per character + generation"
+GUTENBERG_URL = "https://www.gutenberg.org/cache/epub/2000/pg2000.txt"
+# sha256 of the body (between the START/END markers, BOM removed, LF line ends)
+# of the 2021-01-17 release of eBook #2000.
+BODY_SHA256 = "b23f7e93e3641ed041e59ed21da93c0d5610e991c9a2688e034c4345829b76b3"
+BODY_FILE = "spanish_quijote_gutenberg/quijote_body.txt"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the character language model (defaults: the full run)."""
+
+    cell: str = "lstm"  # "simple_rnn", "lstm" or "gru"
+    units: int | tuple = 256  # recurrent width, or a tuple for a stack
+    embedding_dim: int = 32  # character embedding size
+    window: int = 100  # characters per training window
+    stride: int = 50  # steps between window starts (overlap = window - stride)
+    mini_batch_size: int = 128  # windows per mini-batch
+    max_epochs: int = 5  # passes over the training windows
+    initial_learn_rate: float = 0.003  # Adam learning rate
+    gradient_threshold: float = 1.0  # clip each gradient's l2 norm above this
+    validation_fraction: float = 0.05  # share of the text in the validation block
+    test_fraction: float = 0.05  # share of the text in the (final) test block
+    max_chars: int | None = None  # use only the first max_chars characters
+    eval_chars: int | None = None  # score only this many characters of each block
+    text_path: str | None = None  # any UTF-8 text file instead of Don Quijote
+    seed: int = 0  # seed for initialization and shuffling
+    verbose: int = 1  # Keras verbosity
+
+    @classmethod
+    def fast(cls, **changes):
+        """Tiny text and network for tests and notebooks run in CI."""
+        base = dict(
+            units=32,
+            window=40,
+            stride=40,
+            max_epochs=1,
+            max_chars=60_000,
+            eval_chars=3_000,
+            mini_batch_size=64,
+            verbose=0,
+        )
+        return cls(**{**base, **changes})
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+def fetch_quijote(url=GUTENBERG_URL, sha256=BODY_SHA256) -> Path:
+    """Download the Gutenberg book, strip its header and cache the checked body."""
+    target = sources.cache_dir() / BODY_FILE
+    with urllib.request.urlopen(url) as response:
+        raw = response.read().decode("utf-8")
+    body = strip_gutenberg(raw)
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    if digest != sha256:
+        raise ValueError(
+            f"The text from {url} has body sha256 {digest}, expected {sha256}. It was not kept."
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False) as tmp:
+        tmp.write(body)
+    Path(tmp.name).replace(target)
+    return target
+
+
+def read_text(config: Config) -> str:
+    """The corpus: `text_path`, or Don Quijote from the data dir, cache or Gutenberg."""
+    if config.text_path is not None:
+        path = sources.find_file("", path=config.text_path)
+    else:
+        try:
+            path = sources.find_file(BODY_FILE)
+        except FileNotFoundError:
+            path = fetch_quijote()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text: {err}") from None
+    return text[: config.max_chars] if config.max_chars else text
+
+
+def load_data(config: Config = Config()) -> Splits:
+    """Contiguous train / validation / test blocks, coded with a training vocabulary."""
+    text = read_text(config)
+    n_val, n_test = (
+        int(len(text) * config.validation_fraction),
+        int(len(text) * config.test_fraction),
+    )
+    n_train = len(text) - n_val - n_test
+    if min(n_train, n_val, n_test) < config.window + 1:
+        smallest = min(config.validation_fraction, config.test_fraction)
+        raise ValueError(
+            f"The text has {len(text)} characters; each block needs more than window = "
+            f"{config.window}, so the text must have at least "
+            f"{int((config.window + 1) / smallest) + 1}."
+        )
+    blocks = text[:n_train], text[n_train : n_train + n_val], text[n_train + n_val :]
+    vocab = CharVocabulary().fit(blocks[0])
+    x_train, y_train = char_windows(vocab.transform(blocks[0]), config.window, config.stride)
+    return Splits(
+        list(x_train),
+        y_train,
+        None,
+        None,
+        [],
+        None,
+        class_names=[vocab.unknown, *vocab.chars_],
+        info={"text": blocks, "vocabulary": vocab, "characters": len(text), "config": config},
+    )
+
+
+def build_model(config: Config, data: Splits):
+    return build_char_lm(
+        vocabulary_size=len(data.class_names),
+        cell=config.cell,
+        units=config.units,
+        embedding_dim=config.embedding_dim,
+    )
+
+
+def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+    """Fit the network on shuffled overlapping windows; returns a `Run`."""
+    data = data or load_data(config)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, data)
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            config.initial_learn_rate, clipnorm=config.gradient_threshold
+        ),
+        loss="sparse_categorical_crossentropy",
+    )
+    x, y = np.stack(data.x_train), data.y_train
+    history = model.fit(
+        x,
+        y,
+        batch_size=config.mini_batch_size,
+        epochs=config.max_epochs,
+        shuffle=True,
+        verbose=config.verbose,
+        **options,
+    )
+    return Run(name=NAME, config=config, model=model, history=history.history, data=data)
+
+
+def model_bits_per_char(model, codes, window, batch_size=128) -> float:
+    """Bits per character of `codes`, each scored with at least window/2 of context."""
+    half = window // 2
+    x, y = char_windows(codes, window, stride=half)
+    probs = model.predict(x, batch_size=batch_size, verbose=0)
+    keep = [probs[0], *[p[half:] for p in probs[1:]]]
+    targets = [y[0], *[t[half:] for t in y[1:]]]
+    return bits_per_char(np.concatenate(keep), np.concatenate(targets))
+
+
+def evaluate(model, data: Splits) -> dict[str, float]:
+    """Test bits per character of the network and of the unigram and n-gram baselines."""
+    config = data.info["config"]
+    train_text, val_text, test_text = data.info["text"]
+    if config.eval_chars:
+        val_text, test_text = val_text[: config.eval_chars], test_text[: config.eval_chars]
+    vocab = data.info["vocabulary"]
+    window = min(config.window, len(test_text) - 1)
+    best, val_scores = choose_order(train_text, val_text, orders=range(1, 8))
+    unigram = CharNGramModel(1).fit(train_text)
+    return {
+        "bits_per_char": model_bits_per_char(model, vocab.transform(test_text), window),
+        "unigram_bits_per_char": unigram.bits_per_char(test_text),
+        "ngram_bits_per_char": best.bits_per_char(test_text, history=val_text),
+        "ngram_order": float(best.order),
+        **{f"ngram_{n}_validation_bits_per_char": s for n, s in val_scores.items()},
+    }
+
+
+def generate(
+    model, vocabulary: CharVocabulary, prompt, length=400, temperature=0.8, top_k=None, seed=None
+) -> str:
+    """Continue `prompt` by `length` characters, carrying the recurrent state.
+
+    Deterministic for a given `seed`. Characters of the prompt that the
+    vocabulary does not know are read as the unknown code, with a warning.
+    """
+    if not isinstance(length, int) or length <= 0:
+        raise ValueError(f"`length` must be a positive integer. Received: length={length!r}")
+    if not prompt:
+        raise ValueError("`prompt` must hold at least one character.")
+    unknown = vocabulary.unknown_chars(prompt)
+    if unknown:
+        warnings.warn(
+            f"Prompt characters not in the vocabulary, read as unknown: {unknown}", stacklevel=2
+        )
+    sample_next(np.ones(2) / 2, temperature, top_k)  # validates temperature and top_k early
+    step = build_step_model(model)
+    states = [
+        np.zeros((1, layer.units), "float32")
+        for layer in recurrent_layers(model)
+        for _ in range(_num_states(layer))
+    ]
+    run_step = tf.function(lambda inputs: step(inputs, training=False), reduce_retracing=True)
+
+    def advance(code, states):
+        outputs = run_step([tf.constant([[code]], tf.int32), *states])
+        return np.asarray(outputs[0])[0], list(outputs[1:])
+
+    rng = np.random.default_rng(seed)
+    codes = [int(c) for c in vocabulary.transform(prompt)]
+    states = [tf.constant(s) for s in states]
+    for code in codes[:-1]:
+        _, states = advance(code, states)
+    out = []
+    current = codes[-1]
+    for _ in range(length):
+        probs, states = advance(current, states)
+        current = sample_next(probs, temperature, top_k, rng)
+        out.append(current)
+    return vocabulary.inverse_transform(out)
+
+
+def _num_states(layer) -> int:
+    return STATES["lstm"] if isinstance(layer, keras.layers.LSTM) else 1
+
+
+def predict(model, texts, class_names):
+    """The most likely next character, and its probability, after each text."""
+    vocab = CharVocabulary.from_characters(class_names[1:], unknown=class_names[0])
+    results = []
+    for text in texts:
+        probs = model.predict(vocab.transform(text)[None], verbose=0)[0, -1]
+        results.append((class_names[int(np.argmax(probs))], float(np.max(probs))))
+    return results
+
+
+def figures(run: Run, directory) -> list[Path]:
+    """The training-loss curve (in bits per character)."""
+    from lstm_apps import plots
+
+    history = {"bits_per_char": [v / np.log(2) for v in run.history["loss"]]}
+    path = Path(directory) / "training_progress.png"
+    plots.plt.close(plots.plot_training_progress(history, path))
+    return [path]

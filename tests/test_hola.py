@@ -1,0 +1,135 @@
+"""The hola case study: each cell memorises the word, and a NumPy replay of
+its gates and states reproduces the Keras model."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import lstm_apps
+from lstm_apps.cli import main
+from lstm_apps.inspect import recurrent_states
+from lstm_apps.tasks import hola
+
+CELLS = ("simple_rnn", "lstm", "gru")
+GATES = {
+    "simple_rnn": set(),
+    "lstm": {"cell", "input_gate", "forget_gate", "output_gate", "candidate"},
+    "gru": {"update_gate", "reset_gate", "candidate"},
+}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """One run per cell with the default Config."""
+    return {cell: hola.train(hola.Config(cell=cell)) for cell in CELLS}
+
+
+def test_the_data_is_one_sequence_of_one_hot_letters():
+    data = hola.load_data(hola.Config())
+    assert data.class_names == ["a", "h", "l", "o"]
+    assert data.sizes() == {"train": 1, "validation": 0, "test": 1}
+    x = data.x_train[0]
+    assert x.shape == (3, 4) and np.all(x.sum(axis=1) == 1)  # never an all-zero (masked) row
+    assert [data.class_names[c] for c in x.argmax(1)] == ["h", "o", "l"]
+    assert [data.class_names[c] for c in data.y_train[0]] == ["o", "l", "a"]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_each_cell_learns_to_spell_hola(runs, cell):
+    run = runs[cell]
+    guesses = hola.predict(run.model, "hol", run.data.class_names)
+    assert [letter for letter, _ in guesses] == ["o", "l", "a"]
+    metrics = hola.evaluate(run.model, run.data)
+    assert metrics["accuracy"] == 1.0
+    assert metrics["mean_probability_correct"] > 0.9 and metrics["bits_per_char"] < 0.2
+    table = hola.step_table(run.model, run.data)
+    assert table["predicted"].tolist() == table["target"].tolist() == ["o", "l", "a"]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_numpy_replay_reproduces_the_keras_model(runs, cell):
+    model, x = runs[cell].model, runs[cell].data.x_test[0]
+    states = recurrent_states(model, x)
+    assert set(states) == {"hidden", "outputs", "probabilities"} | GATES[cell]
+    assert all(
+        v.shape == (3, 8) for k, v in states.items() if k not in ("outputs", "probabilities")
+    )
+    hidden = keras.Model(model.input, model.get_layer(f"{cell}_1").output)
+    np.testing.assert_allclose(states["hidden"], hidden.predict(x[None], verbose=0)[0], atol=1e-5)
+    keras_probabilities = model.predict(x[None], verbose=0)[0]
+    np.testing.assert_allclose(states["probabilities"], keras_probabilities, atol=1e-5)
+
+
+def test_lstm_states_follow_the_gate_equations(runs):
+    s = hola.inspect_steps(runs["lstm"].model, runs["lstm"].data)
+    assert s["letters"] == ["h", "o", "l"] and s["targets"] == ["o", "l", "a"]
+    previous = np.vstack([np.zeros((1, 8)), s["cell"][:-1]])
+    expected_cell = s["forget_gate"] * previous + s["input_gate"] * s["candidate"]
+    np.testing.assert_allclose(s["cell"], expected_cell, atol=1e-12)
+    np.testing.assert_allclose(s["hidden"], s["output_gate"] * np.tanh(s["cell"]), atol=1e-12)
+    for gate in ("input_gate", "forget_gate", "output_gate"):
+        assert np.all((s[gate] > 0) & (s[gate] < 1))
+
+
+def test_two_letter_words_get_a_sigmoid_head_and_still_work():
+    config = hola.Config(word="papa", cell="gru")
+    run = hola.train(config)
+    assert run.model.output_shape == (None, None, 1)
+    assert [g for g, _ in hola.predict(run.model, "pap", ["a", "p"])] == ["a", "p", "a"]
+    steps = hola.inspect_steps(run.model, run.data)
+    np.testing.assert_allclose(steps["probabilities"].sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "simple_rnn"])
+def test_figures_are_written(runs, cell, tmp_path):
+    paths = hola.figures(runs[cell], tmp_path)
+    names = {p.name for p in paths}
+    assert {"training_progress.png", "hidden_state.png", "next_letter_probabilities.png"} <= names
+    assert ("gates.png" in names) == (cell == "lstm")
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"word": "h"}, "at least 2 letters. Received: word='h'"),
+        ({"word": "aaa"}, "2 distinct letters. Received: word='aaa'"),
+        ({"word": 7}, "Received: word=7"),
+        ({"cell": "transformer"}, "`cell` must be one of .* Received: cell='transformer'"),
+    ],
+)
+def test_bad_config_is_rejected(changes, match):
+    with pytest.raises(ValueError, match=match):
+        hola.Config(**changes)
+
+
+def test_unknown_letters_and_unsupported_models_are_rejected():
+    with pytest.raises(ValueError, match=r"\['x'\] are not in the vocabulary.*letters='hx'"):
+        hola.one_hot("hx", ["a", "h", "l", "o"])
+    stacked = lstm_apps.build_model("lstm", num_features=4, num_outputs=4, units=(4, 4))
+    with pytest.raises(ValueError, match="exactly one .* Received: 2 recurrent layers"):
+        recurrent_states(stacked, np.eye(4)[:3])
+    single = lstm_apps.build_model("gru", num_features=4, num_outputs=4, units=4)
+    with pytest.raises(ValueError, match="padding value"):
+        recurrent_states(single, np.zeros((3, 4)))
+
+
+def test_command_line_run_evaluate_and_predict(tmp_path, capsys):
+    out = tmp_path / "hola-run"
+    assert main(["run", "hola", "--fast", "--output", str(out)]) == 0
+    for name in ("config.json", "metrics.json", "model.keras", "figures/gates.png"):
+        assert (out / name).exists(), name
+    info = json.loads((out / "config.json").read_text())
+    assert info["case_study"] == "hola" and info["class_names"] == ["a", "h", "l", "o"]
+    saved = json.loads((out / "metrics.json").read_text())["test"]
+    capsys.readouterr()
+    assert main(["evaluate", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] == pytest.approx(saved["accuracy"])
+    np.savetxt(tmp_path / "hol.csv", hola.one_hot("hol", info["class_names"]), delimiter=",")
+    assert main(["predict", str(out), str(tmp_path / "hol.csv")]) == 0
+    lines = capsys.readouterr().out.split()
+    assert lines[::2] == ["o", "l", "a"]
