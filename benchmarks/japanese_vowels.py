@@ -56,14 +56,22 @@ def run(networks, seeds, first_seed):
             result = jv.train(config, data)
             seconds = time.perf_counter() - start
             metrics = jv.evaluate(result.model, data)
-            rows.append({
-                "network": name, "seed": seed, "accuracy": metrics["accuracy"],
-                "macro_f1": metrics["macro_f1"], "train_seconds": seconds,
-                "epochs": len(result.history["loss"]),
-                "learnables": learnable_parameters(result.model),
-            })
-            print(f"{name:7s} seed {seed}: accuracy {metrics['accuracy']:.4f}  "
-                  f"train {seconds:5.1f} s", flush=True)
+            rows.append(
+                {
+                    "network": name,
+                    "seed": seed,
+                    "accuracy": metrics["accuracy"],
+                    "macro_f1": metrics["macro_f1"],
+                    "train_seconds": seconds,
+                    "epochs": len(result.history["loss"]),
+                    "learnables": learnable_parameters(result.model),
+                }
+            )
+            print(
+                f"{name:7s} seed {seed}: accuracy {metrics['accuracy']:.4f}  "
+                f"train {seconds:5.1f} s",
+                flush=True,
+            )
     return rows
 
 
@@ -94,20 +102,36 @@ def main():
     args = parser.parse_args()
     rows = run(args.networks, args.seeds, args.first_seed)
     summary = summarize(rows)
-    print("\n| network | learnables | test accuracy (mean ± sd, n seeds) | min | train s/seed "
-          "(mean, max) |\n|---|---|---|---|---|")
+    print(
+        "\n| network | learnables | test accuracy (mean ± sd, n seeds) | min | train s/seed "
+        "(mean, max) |\n|---|---|---|---|---|"
+    )
     for name, s in summary.items():
-        print(f"| {name} | {s['learnables']:,} | {s['accuracy_mean']:.4f} ± "
-              f"{s['accuracy_std']:.4f} (n={s['seeds']}) | {s['accuracy_min']:.4f} | "
-              f"{s['train_seconds_mean']:.1f}, {s['train_seconds_max']:.1f} |")
+        print(
+            f"| {name} | {s['learnables']:,} | {s['accuracy_mean']:.4f} ± "
+            f"{s['accuracy_std']:.4f} (n={s['seeds']}) | {s['accuracy_min']:.4f} | "
+            f"{s['train_seconds_mean']:.1f}, {s['train_seconds_max']:.1f} |"
+        )
     print(f"\npeak RSS: {peak_rss_mib():.0f} MiB")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({
-        "summary": summary, "runs": rows, "peak_rss_mib": peak_rss_mib(),
-        "config": {k: str(v) for k, v in vars(jv.Config()).items()},
-        "machine": {"python": platform.python_version(), "processor": platform.processor(),
-                    "cpus": __import__("os").cpu_count(), "keras": keras.__version__},
-    }, indent=2) + "\n")
+    args.output.write_text(
+        json.dumps(
+            {
+                "summary": summary,
+                "runs": rows,
+                "peak_rss_mib": peak_rss_mib(),
+                "config": {k: str(v) for k, v in vars(jv.Config()).items()},
+                "machine": {
+                    "python": platform.python_version(),
+                    "processor": platform.processor(),
+                    "cpus": __import__("os").cpu_count(),
+                    "keras": keras.__version__,
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {args.output}")
 
 
