@@ -33,7 +33,7 @@ import tensorflow as tf
 from lstm_apps.data import sources
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import CharVocabulary, char_windows, strip_gutenberg
-from lstm_apps.evaluation import bits_per_char, sample_next
+from lstm_apps.evaluation import sample_next
 from lstm_apps.models.text import STATES, build_char_lm, build_step_model, recurrent_layers
 from lstm_apps.ngram import CharNGramModel, choose_order
 from lstm_apps.runs import Run
@@ -58,7 +58,8 @@ class Config:
     stride: int = 50  # steps between window starts (overlap = window - stride)
     mini_batch_size: int = 128  # windows per mini-batch
     max_epochs: int = 5  # passes over the training windows
-    initial_learn_rate: float = 0.003  # Adam learning rate
+    initial_learn_rate: float = 0.003  # Adam learning rate at the start
+    final_learn_rate_factor: float = 0.1  # the rate decays smoothly to this share of it
     gradient_threshold: float = 1.0  # clip each gradient's l2 norm above this
     validation_fraction: float = 0.05  # share of the text in the validation block
     test_fraction: float = 0.05  # share of the text in the (final) test block
@@ -72,6 +73,7 @@ class Config:
     def fast(cls, **changes):
         """Tiny text and network for tests and notebooks run in CI."""
         base = dict(
+            initial_learn_rate=0.01,
             units=32,
             window=40,
             stride=40,
@@ -165,10 +167,12 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
     data = data or load_data(config)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data)
+    steps = config.max_epochs * -(-len(data.x_train) // config.mini_batch_size)
+    rate = keras.optimizers.schedules.ExponentialDecay(
+        config.initial_learn_rate, decay_steps=steps, decay_rate=config.final_learn_rate_factor
+    )
     model.compile(
-        optimizer=keras.optimizers.Adam(
-            config.initial_learn_rate, clipnorm=config.gradient_threshold
-        ),
+        optimizer=keras.optimizers.Adam(rate, clipnorm=config.gradient_threshold),
         loss="sparse_categorical_crossentropy",
     )
     x, y = np.stack(data.x_train), data.y_train
@@ -184,30 +188,59 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
 
-def model_bits_per_char(model, codes, window, batch_size=128) -> float:
-    """Bits per character of `codes`, each scored with at least window/2 of context."""
+def model_bits_per_char(model, codes, window, context=(), batch_size=128) -> float:
+    """Bits per character of every code in `codes`, each scored with at least window/2 of context.
+
+    Args:
+        model: a character model.
+        codes: the coded text to score.
+        window: window length; windows advance by half of it and only their
+            second half is scored (a last window aligned to the end covers
+            the tail).
+        context: codes of the text just before `codes` (at least window/2 + 1
+            of them are used), so that the first characters have context too.
+    """
     half = window // 2
-    x, y = char_windows(codes, window, stride=half)
-    probs = model.predict(x, batch_size=batch_size, verbose=0)
-    keep = [probs[0], *[p[half:] for p in probs[1:]]]
-    targets = [y[0], *[t[half:] for t in y[1:]]]
-    return bits_per_char(np.concatenate(keep), np.concatenate(targets))
+    lead = np.asarray(context, dtype="int64")[-(half + 1) :] if len(context) else np.zeros(0, int)
+    full = np.concatenate([lead, np.asarray(codes, dtype="int64")])
+    if len(full) < window + 1:
+        raise ValueError(f"Need more than {window} characters to score; got {len(full)}.")
+    starts = list(range(0, len(full) - window, half))
+    if starts[-1] != len(full) - window - 1:
+        starts.append(len(full) - window - 1)
+    index = np.array(starts)[:, None] + np.arange(window)
+    probs = model.predict(full[index], batch_size=batch_size, verbose=0)
+    first_target = len(lead)  # full[k] for k >= len(lead) are the characters to score
+    scored = np.zeros(len(full), bool)
+    chosen = []
+    for row, s in enumerate(starts):
+        for pos in range(0 if s == 0 and not len(lead) else half, window):
+            k = s + pos + 1
+            if k >= first_target and not scored[k]:
+                scored[k] = True
+                chosen.append(probs[row, pos, full[k]])
+    if not len(lead):
+        chosen.insert(0, 1.0 / probs.shape[-1])  # the first character has no context at all
+    return float(-np.mean(np.log2(np.clip(chosen, 1e-12, 1.0))))
 
 
 def evaluate(model, data: Splits) -> dict[str, float]:
     """Test bits per character of the network and of the unigram and n-gram baselines."""
     config = data.info["config"]
-    train_text, val_text, test_text = data.info["text"]
+    train_text, val_full, test_text = data.info["text"]
+    val_text = val_full
     if config.eval_chars:
-        val_text, test_text = val_text[: config.eval_chars], test_text[: config.eval_chars]
+        val_text, test_text = val_full[: config.eval_chars], test_text[: config.eval_chars]
     vocab = data.info["vocabulary"]
-    window = min(config.window, len(test_text) - 1)
     best, val_scores = choose_order(train_text, val_text, orders=range(1, 8))
     unigram = CharNGramModel(1).fit(train_text)
+    network = model_bits_per_char(
+        model, vocab.transform(test_text), config.window, context=vocab.transform(val_full)
+    )
     return {
-        "bits_per_char": model_bits_per_char(model, vocab.transform(test_text), window),
+        "bits_per_char": network,
         "unigram_bits_per_char": unigram.bits_per_char(test_text),
-        "ngram_bits_per_char": best.bits_per_char(test_text, history=val_text),
+        "ngram_bits_per_char": best.bits_per_char(test_text, history=val_full),
         "ngram_order": float(best.order),
         **{f"ngram_{n}_validation_bits_per_char": s for n, s in val_scores.items()},
     }
@@ -252,6 +285,7 @@ def generate(
     current = codes[-1]
     for _ in range(length):
         probs, states = advance(current, states)
+        probs[0] = 0.0  # never write the unknown character
         current = sample_next(probs, temperature, top_k, rng)
         out.append(current)
     return vocabulary.inverse_transform(out)
