@@ -6,6 +6,10 @@ Public API:
     evaluate, classification_metrics, regression_metrics
     SequenceScaler, SequenceLabelEncoder, pad_sequences, make_windows
     list_case_studies, get_case_study, run_case_study
+
+Also: lstm_apps.plots (figures), lstm_apps.inspect (NumPy replay of recurrent
+states and gates), lstm_apps.ngram (character n-gram baselines),
+lstm_apps.models.text (character language models).
 """
 
 from lstm_apps.data.sequences import (

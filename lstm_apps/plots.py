@@ -14,7 +14,8 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 
-def _save(fig, path):
+def save_figure(fig, path):
+    """Save `fig` as PNG at `path` (folders created) when `path` is given; return `fig`."""
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,7 @@ def plot_training_progress(history, path=None):
         ax.legend()
     fig.suptitle("Training progress")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 class TrainingProgressPlot(keras.callbacks.Callback):
@@ -98,4 +99,4 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, path=None, normalize
     ax.set_ylabel("true")
     ax.set_title("Confusion matrix")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -18,13 +18,13 @@ n-gram model whose order is chosen on the validation block.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import tempfile
 import urllib.request
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -37,6 +37,7 @@ from lstm_apps.evaluation import sample_next
 from lstm_apps.models.text import STATES, build_char_lm, build_step_model, recurrent_layers
 from lstm_apps.ngram import CharNGramModel, choose_order
 from lstm_apps.runs import Run
+from lstm_apps.tasks.base import CaseStudyConfig
 
 NAME = "char_lm"
 DESCRIPTION = "Character language model on Don Quijote (Spanish), bits per character + generation"
@@ -48,7 +49,7 @@ BODY_FILE = "spanish_quijote_gutenberg/quijote_body.txt"
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(CaseStudyConfig):
     """Settings of the character language model (defaults: the full run)."""
 
     cell: str = "lstm"  # "simple_rnn", "lstm" or "gru"
@@ -69,24 +70,17 @@ class Config:
     seed: int = 0  # seed for initialization and shuffling
     verbose: int = 1  # Keras verbosity
 
-    @classmethod
-    def fast(cls, **changes):
-        """Tiny text and network for tests and notebooks run in CI."""
-        base = dict(
-            initial_learn_rate=0.01,
-            units=32,
-            window=40,
-            stride=40,
-            max_epochs=1,
-            max_chars=60_000,
-            eval_chars=3_000,
-            mini_batch_size=64,
-            verbose=0,
-        )
-        return cls(**{**base, **changes})
-
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
+    FAST: ClassVar[dict] = dict(
+        initial_learn_rate=0.01,
+        units=32,
+        window=40,
+        stride=40,
+        max_epochs=1,
+        max_chars=60_000,
+        eval_chars=3_000,
+        mini_batch_size=64,
+        verbose=0,
+    )
 
 
 def fetch_quijote(url=GUTENBERG_URL, sha256=BODY_SHA256) -> Path:

@@ -16,9 +16,9 @@ predicted from the hidden state, never from the current input alone.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -29,6 +29,7 @@ from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.inspect import recurrent_states
 from lstm_apps.runs import Run
+from lstm_apps.tasks.base import CaseStudyConfig
 
 NAME = "hola"
 DESCRIPTION = "Character model: predict the next letter of 'hola' (h->o, o->l, l->a)"
@@ -36,7 +37,7 @@ CELLS = ("simple_rnn", "lstm", "gru")
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(CaseStudyConfig):
     """Settings of the hola case study (defaults: the full run, a few seconds)."""
 
     word: str = "hola"  # the word to memorise; its distinct letters are the vocabulary
@@ -58,13 +59,9 @@ class Config:
                 f"`word` must hold at least 2 distinct letters. Received: word={self.word!r}"
             )
 
-    @classmethod
-    def fast(cls, **changes):
-        """A quicker variant for tests and notebooks run in CI (still learns "hola")."""
-        return cls(**{"max_epochs": 10, **changes})
-
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
+    FAST: ClassVar[dict] = dict(
+        max_epochs=10,
+    )
 
 
 def vocabulary(word: str) -> list[str]:

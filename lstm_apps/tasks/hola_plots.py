@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lstm_apps.plots import _save
+from lstm_apps.plots import save_figure
 
 GATES = ("input_gate", "forget_gate", "output_gate", "update_gate", "reset_gate")
 PANELS = GATES + ("candidate", "cell")
@@ -50,7 +50,7 @@ def plot_hidden_state(steps, path=None):
     image = plot_heatmap(steps["hidden"], steps["letters"], "hidden state h_t", ax)
     fig.colorbar(image, ax=ax, fraction=0.08)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_gates(steps, path=None):
@@ -75,7 +75,7 @@ def plot_gates(steps, path=None):
         )
         fig.colorbar(image, ax=ax, fraction=0.08)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_next_letter(steps, path=None):
@@ -94,4 +94,4 @@ def plot_next_letter(steps, path=None):
         ax.set_xlabel("next letter")
     axes[0][0].set_ylabel("probability")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -14,9 +14,9 @@ else the copy of the UEA archive that ships inside `aeon` (offline).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -28,6 +28,7 @@ from lstm_apps.data.tables import read_long_format
 from lstm_apps.evaluation import evaluate as evaluate_model
 from lstm_apps.evaluation import probabilities_to_labels
 from lstm_apps.runs import Run
+from lstm_apps.tasks.base import CaseStudyConfig
 
 NAME = "japanese_vowels"
 DESCRIPTION = (
@@ -38,7 +39,7 @@ TEST_BLOCKS_PER_SPEAKER = [31, 35, 88, 44, 29, 24, 40, 50, 29]
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(CaseStudyConfig):
     """Settings of the Japanese Vowels case study (defaults: the full run)."""
 
     architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
@@ -67,20 +68,13 @@ class Config:
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
 
-    @classmethod
-    def fast(cls, **changes):
-        """A tiny, quick variant for tests and notebooks run in CI."""
-        base = dict(
-            units=16,
-            max_epochs=2,
-            max_train_sequences=90,
-            max_test_sequences=60,
-            mini_batch_size=30,
-        )
-        return cls(**{**base, **changes})
-
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
+    FAST: ClassVar[dict] = dict(
+        units=16,
+        max_epochs=2,
+        max_train_sequences=90,
+        max_test_sequences=60,
+        mini_batch_size=30,
+    )
 
 
 def read_uci(path) -> tuple[list[np.ndarray], np.ndarray]:
