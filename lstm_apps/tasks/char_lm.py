@@ -58,7 +58,7 @@ class Config(CaseStudyConfig):
     window: int = 100  # characters per training window
     stride: int = 50  # steps between window starts (overlap = window - stride)
     mini_batch_size: int = 128  # windows per mini-batch
-    max_epochs: int = 5  # passes over the training windows
+    max_epochs: int = 9  # passes over the training windows
     initial_learn_rate: float = 0.003  # Adam learning rate at the start
     final_learn_rate_factor: float = 0.1  # the rate decays smoothly to this share of it
     gradient_threshold: float = 1.0  # clip each gradient's l2 norm above this
