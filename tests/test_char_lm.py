@@ -80,7 +80,7 @@ def test_short_or_non_utf8_text_is_rejected(tmp_path):
 
 
 def test_download_strips_header_and_checks_the_body(shared_data, tmp_path, monkeypatch):
-    raw = real_file(shared_data, "spanish_quijote_gutenberg/pg2000.txt")
+    raw = real_file(shared_data, "spanish_quijote_gutenberg/pg2000.txt").resolve()
     body = real_file(shared_data, "spanish_quijote_gutenberg/quijote_body.txt")
     assert strip_gutenberg(raw.read_text(encoding="utf-8")) == body.read_text(encoding="utf-8")
     assert hashlib.sha256(body.read_bytes()).hexdigest() == cl.BODY_SHA256

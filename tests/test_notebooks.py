@@ -34,6 +34,9 @@ def kernel_env(tmp_path_factory):
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     env = {"LSTM_APPS_FAST": "1"}
+    data = os.environ.get("LSTM_APPS_DATA_DIR")
+    if data:  # kernels run in a temporary folder, so a relative path would not resolve
+        env["LSTM_APPS_DATA_DIR"] = str(Path(data).resolve())
     try:
         KernelSpecManager().get_kernel_spec(KERNEL)
         return env

@@ -268,7 +268,7 @@ def generate(
 
     def advance(code, states):
         outputs = run_step([tf.constant([[code]], tf.int32), *states])
-        return np.asarray(outputs[0])[0], list(outputs[1:])
+        return np.array(outputs[0][0]), list(outputs[1:])
 
     rng = np.random.default_rng(seed)
     codes = [int(c) for c in vocabulary.transform(prompt)]
