@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import time
 from pathlib import Path
 
 from lstm_apps.models.text import char_lm_parameters, matched_units
 from lstm_apps.tasks import char_lm as cl
+from lstm_apps.tasks import parse_overrides
 
 RESULTS = Path(__file__).parent / "results" / "char_lm.json"
 
@@ -27,8 +29,17 @@ def main():
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "simple_rnn"])
     parser.add_argument("--epochs", type=int, default=cl.Config().max_epochs)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--set",
+        dest="changes",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change a Config field, as in `lstm-apps run`",
+    )
     args = parser.parse_args()
-    base = cl.Config(max_epochs=args.epochs, verbose=2)
+    changes = parse_overrides(cl.Config, args.changes)
+    base = cl.Config(**{"max_epochs": args.epochs, "verbose": 2, **changes})
     data = cl.load_data(base)
     vocab = len(data.class_names)
     target = char_lm_parameters("lstm", base.units, vocab, base.embedding_dim)
@@ -46,7 +57,13 @@ def main():
             "train_seconds": seconds,
             **metrics,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "epoch_bits_per_char": {
+                key: [round(v / math.log(2), 4) for v in run.history[key]]
+                for key in ("loss", "val_loss")
+            },
         }
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        save(args.output, rows, data, base)
         print(
             f"{cell}: {units} units, {rows[cell]['learnables']:,} params, "
             f"test {metrics['bits_per_char']:.3f} bits/char, {seconds:.0f} s",
@@ -57,19 +74,18 @@ def main():
         f"\nbaselines: unigram {first['unigram_bits_per_char']:.3f}, "
         f"{int(first['ngram_order'])}-gram {first['ngram_bits_per_char']:.3f} bits/char"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps(
-            {
-                "runs": rows,
-                "characters": data.info["characters"],
-                "config": {k: str(v) for k, v in vars(base).items()},
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    save(args.output, rows, data, base)
     print(f"wrote {args.output}")
+
+
+def save(path, rows, data, config):
+    """Write the results so far (after each cell, so a long run keeps what it measured)."""
+    record = {
+        "runs": rows,
+        "characters": data.info["characters"],
+        "config": {k: str(v) for k, v in vars(config).items()},
+    }
+    path.write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -244,7 +244,10 @@ class SequenceData:
                         f"`y[{i}]` has {len(target)} steps but `x[{i}]` has {len(seq)}."
                     )
         if self.kind == "linear":
-            return [np.asarray(t, "float32") for t in y] if per_step else np.asarray(y, "float32")
+            if not per_step:
+                return np.asarray(y, "float32")
+            # (T,) targets become (T, 1), the shape of a one-output model's per-step output
+            return [np.asarray(t, "float32").reshape(len(t), -1) for t in y]
         classes = model.output_shape[-1] if self.kind == "softmax" else 2
         flat = np.concatenate([np.ravel(t) for t in y]) if per_step else np.ravel(y)
         if flat.dtype.kind not in "iub" or flat.min() < 0 or flat.max() >= classes:

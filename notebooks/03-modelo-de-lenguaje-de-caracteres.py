@@ -125,7 +125,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Ventanas solapadas en lugar de retropropagación truncada con estado
+# ## Ventanas independientes en lugar de retropropagación truncada con estado
 #
 # Un libro es una única secuencia de millones de pasos; no se puede
 # retropropagar a través de toda ella. Hay dos formas habituales de trocearla:
@@ -135,12 +135,17 @@ plt.show()
 #   estado de un tramo al siguiente. Su memoria puede ir más allá de un tramo,
 #   pero a cambio los mini-lotes tienen que respetar el orden del libro, no se
 #   pueden barajar y el entrenamiento suele ser más irregular.
-# - **Sin estado, con ventanas solapadas** (la opción de este paquete): se
-#   recortan ventanas de `window` caracteres cada `stride` posiciones, y cada
-#   ventana empieza con el estado a cero. Las ventanas son independientes, así
-#   que se barajan en mini-lotes como cualquier otro conjunto de datos y basta
-#   con `model.fit`. El precio es que la red nunca ve más contexto que una
+# - **Sin estado, con ventanas** (la opción de este paquete): se recortan
+#   ventanas de `window` caracteres cada `stride` posiciones, y cada ventana
+#   empieza con el estado a cero. Las ventanas son independientes, así que se
+#   barajan en mini-lotes como cualquier otro conjunto de datos y basta con
+#   `model.fit`. El precio es que la red nunca ve más contexto que una
 #   ventana.
+#
+# Por defecto `stride = window`: las ventanas no se solapan y cada época lee
+# cada carácter de entrenamiento una sola vez. Con `stride < window` se
+# solapan (más ventanas por época, con el mismo texto visto en contextos
+# distintos, a cambio de más cálculo).
 #
 # Por eso, al evaluar, cada carácter puntuado tiene al menos media ventana de
 # contexto delante (las primeras predicciones de una ventana, con el estado
@@ -149,7 +154,6 @@ plt.show()
 #
 # El objetivo de cada ventana es la misma ventana desplazada un carácter: en
 # cada paso la red debe predecir el carácter que viene a continuación.
-# (La variante rápida usa `stride = window`, es decir, ventanas sin solape.)
 
 # %%
 print(f"window: {config.window} characters, stride: {config.stride}")
@@ -196,7 +200,11 @@ cl.build_model(config, data).summary()
 # %% [markdown]
 # `cl.train` entrena esa red con Adam, recorte de la norma del gradiente y
 # entropía cruzada como pérdida, sobre las ventanas barajadas en cada época.
-# Devuelve un `Run` con el modelo y el historial.
+# El libro es pequeño para una red de este tamaño, así que hay dos defensas
+# contra el sobreajuste: *dropout* tras la capa recurrente y, al final de
+# cada época, una medida de la pérdida en el bloque de **validación**; la red
+# termina con los pesos de su mejor época (`keep_best`). Devuelve un `Run`
+# con el modelo y el historial.
 
 # %%
 run = cl.train(config, data)
@@ -205,18 +213,19 @@ print(f"epochs: {len(run.history['loss'])}")
 # %% [markdown]
 # Keras mide la entropía cruzada en *nats* (logaritmo natural). Al dividirla
 # entre $\ln 2$ queda en bits por carácter, la misma escala que los modelos de
-# referencia. Es la pérdida media **de entrenamiento** de cada época, que
-# incluye los primeros pasos de cada ventana, con poco contexto; la cifra
-# comparable con los n-gramas es la de prueba, más abajo.
+# referencia. Son pérdidas medias sobre todas las posiciones de cada ventana,
+# incluidas las primeras, con poco contexto; la cifra comparable con los
+# n-gramas es la de prueba, más abajo. Si la curva de validación deja de bajar
+# mientras la de entrenamiento sigue cayendo, la red empieza a memorizar.
 
 # %%
-loss_bits = np.asarray(run.history["loss"]) / np.log(2)
-epochs = np.arange(1, len(loss_bits) + 1)
+epochs = np.arange(1, len(run.history["loss"]) + 1)
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(epochs, loss_bits, marker="o")
+ax.plot(epochs, np.asarray(run.history["loss"]) / np.log(2), marker="o", label="training")
+ax.plot(epochs, np.asarray(run.history["val_loss"]) / np.log(2), marker="s", label="validation")
 ax.axhline(np.log2(V), color="gray", linestyle="--", label="uniform guess")
 ax.set_xlabel("epoch")
-ax.set_ylabel("training loss (bits per character)")
+ax.set_ylabel("loss (bits per character)")
 ax.set_xticks(epochs)
 ax.legend()
 fig.tight_layout()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import keras
 import numpy as np
 import pytest
 from conftest import real_file
@@ -114,3 +115,22 @@ def test_cli_run_and_generate(tmp_path, capsys):
     assert capsys.readouterr().out == first and first.startswith("En un lugar")
     assert main(["generate", str(out), "--prompt", "x", "--temperature", "-1"]) == 2
     assert "temperature" in capsys.readouterr().err
+
+
+def test_interrupted_training_resumes_from_its_backup(tmp_path):
+    config = cl.Config.fast(
+        max_epochs=3, max_chars=20_000, eval_chars=1_000, checkpoint_dir=str(tmp_path / "backup")
+    )
+    data = cl.load_data(config)
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        cl.train(config, data, callbacks=[Crash()])
+    assert any((tmp_path / "backup").iterdir())
+    resumed = cl.train(config, data)
+    assert len(resumed.history["loss"]) == 1  # only the third epoch was left to run
+    assert "val_loss" in resumed.history

@@ -17,6 +17,8 @@ CASE_STUDIES = {
     "japanese_vowels": "lstm_apps.tasks.japanese_vowels",
     "hola": "lstm_apps.tasks.hola",
     "char_lm": "lstm_apps.tasks.char_lm",
+    "engine_nox": "lstm_apps.tasks.engine_nox",
+    "nox": "lstm_apps.tasks.nox",
 }
 
 

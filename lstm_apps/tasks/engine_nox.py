@@ -1,0 +1,323 @@
+"""Engine NOx: an LSTM reads engine signals and predicts engine-out NOx, second by second.
+
+SYNTHETIC DATA. Renault has reported LSTMs that predict NOx emissions from
+engine signals (torque, engine speed, coolant temperature, gear). Their data
+are not public, so this case study runs on made-up drive cycles from the
+documented simulator in `lstm_apps.data.synthetic`: WLTC-like speed traces,
+a simple driveline, a cold-start warm-up and a NOx model with air-path and
+analyser lags. The figures say nothing about any real engine.
+
+Task: sequence-to-sequence regression. Each time step holds five signals
+(vehicle speed, engine speed, torque, coolant temperature, gear); the target
+is the measured NOx mass flow (mg/s) at the same second. Training,
+validation and test cycles come from different seeds; the LSTM trains on
+windows cut from whole cycles and is scored on whole held-out cycles.
+
+Baseline: a scikit-learn `HistGradientBoostingRegressor` on the same five
+signals of the same second (a static map with no history). The point to see:
+NOx lags behind torque, so the static map misses the transient seconds,
+where torque changes fast, and the LSTM, which reads the history, does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+from pathlib import Path
+from typing import ClassVar
+
+import keras
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from lstm_apps import models, training
+from lstm_apps.data.sequences import check_choice, check_sequences, pad_sequences, unpad
+from lstm_apps.data.splits import Splits
+from lstm_apps.data.synthetic import FEATURES, EngineSimulatorConfig, cycle_arrays, simulate_cycles
+from lstm_apps.evaluation import regression_metrics
+from lstm_apps.runs import Run
+from lstm_apps.tasks.base import CaseStudyConfig
+
+NAME = "engine_nox"
+DESCRIPTION = "Sequence-to-sequence regression: engine-out NOx from engine signals (SYNTHETIC data)"
+TORQUE = FEATURES.index("torque_nm")
+
+
+@dataclass(frozen=True)
+class Config(CaseStudyConfig):
+    """Settings of the engine NOx case study (defaults: the full run)."""
+
+    num_train_cycles: int = 32  # simulated training cycles
+    num_validation_cycles: int = 4  # simulated validation cycles (0: none, no early stopping)
+    num_test_cycles: int = 8  # simulated held-out test cycles
+    cycle_seconds: int = 1800  # length of every cycle, 1 Hz (the WLTC lasts 1800 s)
+    phases: tuple[str, ...] = ("low", "medium", "high", "extra_high")  # WLTC-like phases
+    window_seconds: int | None = 120  # training/validation cycles are cut into windows this long
+    architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
+    units: int | tuple = 64  # recurrent width, or a tuple for a stack
+    dropout: float = 0.0  # dropout after each recurrent layer
+    initial_learn_rate: float = 0.005  # Adam's starting learning rate
+    learn_rate_drop_period: int | None = 50  # epochs between learning-rate drops
+    learn_rate_drop_factor: float = 0.3  # factor applied at each drop
+    max_epochs: int = 80  # training epochs
+    mini_batch_size: int = 32  # windows per mini-batch
+    validation_patience: int | None = 10  # early-stopping patience (needs validation cycles)
+    transient_torque_rate: float = 20.0  # |d torque/dt| (N·m/s) from which a second is transient
+    seed: int = 0  # seed for the cycles, initialization, shuffling and the baseline
+    verbose: int = 2  # Keras verbosity: 0 silent, 1 progress bar, 2 a line per epoch
+
+    FAST: ClassVar[dict] = dict(
+        num_train_cycles=3,
+        num_validation_cycles=1,
+        num_test_cycles=1,
+        cycle_seconds=300,
+        window_seconds=100,
+        units=8,
+        max_epochs=2,
+        mini_batch_size=8,
+    )
+
+    def __post_init__(self):
+        check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
+        least = dict(num_train_cycles=1, num_validation_cycles=0, num_test_cycles=1)
+        if self.window_seconds is not None:
+            least["window_seconds"] = 10
+        for name, low in least.items():
+            value = getattr(self, name)
+            if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
+                raise ValueError(
+                    f"`{name}` must be an integer of at least {low}. Received: {name}={value!r}"
+                )
+        rate = self.transient_torque_rate
+        if not isinstance(rate, Real) or not rate > 0:
+            raise ValueError(
+                "`transient_torque_rate` must be positive. "
+                f"Received: transient_torque_rate={rate!r}"
+            )
+        self.simulator()  # checks cycle_seconds and phases
+
+    def simulator(self) -> EngineSimulatorConfig:
+        """The simulator settings for these cycles (physics at its defaults)."""
+        return EngineSimulatorConfig(cycle_seconds=self.cycle_seconds, phases=tuple(self.phases))
+
+
+def cut_windows(sequences, window) -> list[np.ndarray]:
+    """Cut each sequence into consecutive windows of `window` steps (the last may be shorter)."""
+    if window is None:
+        return list(sequences)
+    return [piece for s in sequences for piece in np.split(s, range(window, len(s), window))]
+
+
+def load_data(config: Config = Config()) -> Splits:
+    """Simulate train / validation / test cycles (SYNTHETIC) from three different seeds.
+
+    Features stay in physical units: the model normalizes them with statistics
+    learned from the training split. The NOx scaler (mean and standard
+    deviation) is fitted on the training split only and kept in `info`.
+    """
+    simulator = config.simulator()
+    counts = (config.num_train_cycles, config.num_validation_cycles, config.num_test_cycles)
+    splits = []
+    for split, count in enumerate(counts):
+        cycles = simulate_cycles(count, [config.seed, split], simulator) if count else []
+        pairs = [cycle_arrays(c) for c in cycles]
+        # (T, 1) targets: Keras needs the output's last axis on per-step regression targets
+        splits.append(([x for x, _ in pairs], [y[:, None] for _, y in pairs]))
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
+    nox = np.concatenate(y_train)
+    window = config.window_seconds
+    return Splits(
+        cut_windows(x_train, window),
+        cut_windows(y_train, window),
+        cut_windows(x_val, window) or None,
+        cut_windows(y_val, window) or None,
+        x_test,
+        y_test,
+        info={
+            "source": "SYNTHETIC: lstm_apps.data.synthetic (WLTC-like cycles, simulated engine)",
+            "features": list(FEATURES),
+            "target": "engine-out NOx, mg/s",
+            "nox_mean": float(nox.mean()),
+            "nox_std": float(nox.std()),
+            "transient_torque_rate": float(config.transient_torque_rate),
+            "seed": config.seed,
+        },
+    )
+
+
+def build_model(config: Config, data: Splits) -> keras.Model:
+    """A sequence-output regression network whose last layer returns NOx in mg/s.
+
+    The builder's linear head predicts standardized NOx; a `Rescaling` layer
+    (training mean and standard deviation) turns it back into mg/s, so the
+    saved model needs no separate target scaler.
+    """
+    base = models.build_model(
+        config.architecture,
+        num_features=data.num_features,
+        num_outputs=1,
+        task="regression",
+        output_mode="sequence",
+        units=config.units,
+        dropout=config.dropout,
+    )
+    info = data.info
+    nox = keras.layers.Rescaling(info["nox_std"], offset=info["nox_mean"], name="nox_mg_s")
+    return keras.Model(base.input, nox(base.output), name=f"{base.name}_nox")
+
+
+def training_options(config: Config, data: Splits, **extra) -> training.TrainingOptions:
+    validation = (data.x_val, data.y_val) if data.x_val else None
+    return training.TrainingOptions(
+        initial_learn_rate=config.initial_learn_rate,
+        learn_rate_drop_period=config.learn_rate_drop_period,
+        learn_rate_drop_factor=config.learn_rate_drop_factor,
+        max_epochs=config.max_epochs,
+        mini_batch_size=config.mini_batch_size,
+        shuffle="every-epoch",
+        validation_data=validation,
+        validation_patience=config.validation_patience if validation else None,
+        seed=config.seed,
+        verbose=config.verbose,
+        **extra,
+    )
+
+
+def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+    """Simulate (unless given), build and train; returns a `Run` with the model and history.
+
+    Extra keyword arguments go to `TrainingOptions` (e.g. `checkpoint_dir`).
+    """
+    data = data or load_data(config)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, data)
+    history = training.train(
+        model, data.x_train, data.y_train, training_options(config, data, **options)
+    )
+    return Run(name=NAME, config=config, model=model, history=history.history, data=data)
+
+
+def fit_static_baseline(data: Splits):
+    """The static baseline: gradient-boosted trees on each second's five signals alone.
+
+    Fitted on every training second, on one thread (see `static_predict`).
+    """
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    baseline = HistGradientBoostingRegressor(random_state=data.info.get("seed", 0))
+    with threadpool_limits(1):
+        return baseline.fit(np.concatenate(data.x_train), np.concatenate(data.y_train)[:, 0])
+
+
+def static_predict(baseline, sequences) -> list[np.ndarray]:
+    """The baseline's NOx (mg/s) for each second of each `(T, 5)` sequence.
+
+    One OpenMP thread: on a busy CPU the trees' threads can wait on each
+    other for a minute where one thread takes a fraction of a second.
+    """
+    with threadpool_limits(1):
+        return [baseline.predict(np.asarray(s)) for s in sequences]
+
+
+def transient_seconds(features, threshold) -> np.ndarray:
+    """Seconds where |torque_t - torque_{t-1}| >= `threshold` N·m (the first is never one)."""
+    torque = np.asarray(features)[:, TORQUE]
+    return np.abs(np.diff(torque, prepend=torque[0])) >= threshold
+
+
+def predict(model, sequences, batch_size=64) -> list[np.ndarray]:
+    """NOx (mg/s) for each second of each `(T, 5)` sequence of signals (FEATURES order).
+
+    Runs the compiled `model.predict` on right-padded batches (the padding is
+    masked and cut off again), which is much faster on long cycles than
+    calling the model eagerly.
+    """
+    sequences = check_sequences(sequences, "sequences", num_features=len(FEATURES))
+    outputs = model.predict(pad_sequences(sequences), batch_size=batch_size, verbose=0)
+    return [p[:, 0] for p in unpad(outputs, [len(s) for s in sequences])]
+
+
+def evaluate(model, data: Splits, baseline=None) -> dict[str, float]:
+    """Scores of the LSTM and of the static baseline on the test cycles, in mg/s.
+
+    Returns a flat dict: `mae`, `rmse`, `r2`, `within_10pct` (LSTM, every
+    second), the same with prefixes `static_` (baseline), `transient_` and
+    `static_transient_` (only the transient seconds, see
+    `transient_seconds`), and `transient_share` (their share of seconds).
+    `baseline` is a fitted baseline to reuse; by default one is fitted.
+    """
+    baseline = fit_static_baseline(data) if baseline is None else baseline
+    truth = np.concatenate(data.y_test)[:, 0]
+    lstm = np.concatenate(predict(model, data.x_test))
+    static = np.concatenate(static_predict(baseline, data.x_test))
+    threshold = data.info["transient_torque_rate"]
+    transient = np.concatenate([transient_seconds(x, threshold) for x in data.x_test])
+    metrics = regression_metrics(truth, lstm)
+    for prefix, pred, keep in (
+        ("static_", static, slice(None)),
+        ("transient_", lstm, transient),
+        ("static_transient_", static, transient),
+    ):
+        scores = regression_metrics(truth[keep], pred[keep])
+        metrics.update({prefix + name: value for name, value in scores.items()})
+    metrics["transient_share"] = float(transient.mean())
+    return metrics
+
+
+def plot_cycle(features, nox, predictions, threshold, path=None, seconds=None, title=None):
+    """Signals of one cycle above its measured and predicted NOx; transients shaded.
+
+    Args:
+        features: `(T, 5)` signals in FEATURES order.
+        nox: `(T,)` measured NOx, mg/s.
+        predictions: dict name -> `(T,)` predicted NOx, e.g. {"LSTM": ..., "static": ...}.
+        threshold: torque rate (N·m/s) that marks transient seconds.
+        path: optional PNG path.
+        seconds: optional `(start, stop)` to show only part of the cycle.
+        title: figure title; default says the data are synthetic.
+    """
+    from lstm_apps import plots
+
+    start, stop = seconds or (0, len(nox))
+    time = np.arange(start, stop)
+    part = slice(start, stop)
+    transient = transient_seconds(features, threshold)[part]
+    rows = [("speed_kmh", "speed (km/h)"), ("engine_rpm", "engine speed (rpm)"),
+            ("torque_nm", "torque (N·m)"), ("coolant_c", "coolant (°C)")]  # fmt: skip
+    fig, axes = plots.plt.subplots(5, 1, figsize=(12, 9), sharex=True, height_ratios=[1] * 4 + [2])
+    for ax, (name, label) in zip(axes, rows):
+        ax.plot(time, features[part, FEATURES.index(name)], lw=0.9)
+        ax.set_ylabel(label, fontsize=8)
+    gear_axis = axes[0].twinx()
+    gear_axis.step(time, features[part, FEATURES.index("gear")], "C1", lw=0.7, where="post")
+    gear_axis.set_ylabel("gear", fontsize=8, color="C1")
+    axes[-1].plot(time, nox[part], "k", lw=1.2, label="measured (simulated)")
+    for i, (name, values) in enumerate(predictions.items()):
+        axes[-1].plot(time, np.asarray(values)[part], f"C{i + 2}", lw=1.0, label=name)
+    axes[-1].set(ylabel="NOx (mg/s)", xlabel="time (s)")
+    axes[-1].legend(loc="upper left", fontsize=8)
+    for ax in axes[2:]:
+        band = ax.get_xaxis_transform()
+        ax.fill_between(time, 0, 1, where=transient, color="0.85", transform=band)
+    fig.suptitle(title or "SYNTHETIC engine data: NOx on a held-out cycle (grey: transients)")
+    fig.tight_layout()
+    return plots.save_figure(fig, path)
+
+
+def figures(run: Run, directory) -> list[Path]:
+    """Training progress and the first held-out cycle (LSTM vs static), saved as PNG files."""
+    from lstm_apps import plots
+
+    data, directory = run.data, Path(directory)
+    x, y = data.x_test[0], data.y_test[0][:, 0]
+    predictions = {
+        "LSTM": predict(run.model, [x])[0],
+        "static (gradient boosting)": static_predict(fit_static_baseline(data), [x])[0],
+    }
+    paths = [directory / "training_progress.png", directory / "held_out_cycle.png"]
+    for fig in (
+        plots.plot_training_progress(run.history, paths[0]),
+        plot_cycle(x, y, predictions, data.info["transient_torque_rate"], paths[1]),
+    ):
+        plots.plt.close(fig)
+    return paths

@@ -1,0 +1,140 @@
+"""The NOx case study: the gas-turbine data, windows, the weekly protocol and the CLI."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import real_file
+
+from lstm_apps.cli import main
+from lstm_apps.data import gas_turbine as gt
+from lstm_apps.recalibration import HOURS_PER_WEEK, _weeks
+from lstm_apps.tasks import nox, parse_overrides
+
+YEAR_ROWS = {2011: 7411, 2012: 7628, 2013: 7152, 2014: 7158, 2015: 7384}
+
+
+@pytest.fixture(scope="module")
+def fast_run(shared_data, tmp_path_factory):
+    run = nox.train(nox.Config.fast(verbose=0))
+    run.metrics = nox.evaluate(run.model, run.data)
+    return run
+
+
+def test_the_five_years_have_the_uci_sizes(shared_data):
+    table = gt.read_years(real_file(shared_data, "gas_turbine"))
+    assert len(table) == 36_733
+    assert table.groupby("year").size().to_dict() == YEAR_ROWS
+    assert list(table.columns[:11]) == [*gt.FEATURES, *gt.TARGETS]
+    for year, frame in table.groupby("year"):
+        assert gt.content_sha256(frame.drop(columns="year")) == gt.CONTENT_SHA256[year]
+
+
+def test_download_checks_the_content_and_caches(shared_data, tmp_path, monkeypatch):
+    folder = real_file(shared_data, "gas_turbine")
+    archive = tmp_path / "uci.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for year in gt.YEARS:
+            out.write(folder / f"gt_{year}.csv", f"data/gt_{year}.csv")
+    monkeypatch.setenv("LSTM_APPS_CACHE_DIR", str(tmp_path / "cache"))
+    wrong = {**gt.CONTENT_SHA256, 2014: "0" * 64}
+    with pytest.raises(ValueError, match="gt_2014.csv .* content sha256 .* expected 000"):
+        gt.fetch(url=archive.resolve().as_uri(), expected=wrong)
+    assert not (tmp_path / "cache").exists()
+    cached = gt.fetch(url=archive.resolve().as_uri())
+    assert len(gt.read_years(cached)) == 36_733
+
+
+def test_column_checks_name_the_problem():
+    frame = pd.DataFrame({"t": [3, 1, 2, 4], "a": [1.0, np.nan, 3.0, 4.0], "y": [1, 2, 3, 4]})
+    with pytest.raises(ValueError, match=r"Missing columns \['b'\]. Columns present: \['t', 'a'"):
+        gt.check_columns(frame, ["a", "b"])
+    with pytest.raises(ValueError, match="1 missing or infinite values .*row 1"):
+        gt.check_columns(frame, ["a", "y"])
+    dropped = gt.check_columns(frame, ["a", "y"], nan_policy="drop")
+    assert len(dropped) == 3 and dropped.attrs["missing_values"] == 1
+    filled = gt.check_columns(frame, ["a", "y"], nan_policy="interpolate")
+    assert filled["a"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    text = frame.assign(a=["1", "2", "x3", "4"])
+    with pytest.raises(ValueError, match="Non-numeric value 'x3' in column 'a', row 2"):
+        gt.check_columns(text, ["a"])
+    with pytest.raises(ValueError, match="nan_policy='skip'"):
+        gt.check_columns(frame, ["a"], nan_policy="skip")
+
+
+def test_windows_end_at_every_row_and_pad_the_start():
+    values = np.arange(10, dtype="float32").reshape(5, 2)
+    x, y = gt.windows(values, 3, np.arange(5))
+    assert x.shape == (5, 3, 2) and y.tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(x[0], [[0, 1]] * 3)
+    np.testing.assert_array_equal(x[4], values[2:5])
+    _, y_seq = gt.windows(values, 3, np.arange(5), sequence=True)
+    assert y_seq[4].tolist() == [2, 3, 4]
+    with pytest.raises(ValueError, match="block length \\(5 rows\\). Received: window=6"):
+        gt.windows(values, 6)
+
+
+def test_weeks_stay_inside_a_year():
+    is_test = np.r_[np.zeros(10, bool), np.ones(400, bool)]
+    years = np.r_[np.full(10, -1), np.full(200, 2014), np.full(200, 2015)]
+    spans = _weeks(is_test, years)
+    assert spans[0] == (10, 10 + HOURS_PER_WEEK)
+    assert sum(b - a for a, b in spans) == 400
+    assert all(len(set(years[a:b])) == 1 for a, b in spans)
+    assert len(_weeks(is_test, years, max_weeks=2)) == 2
+
+
+def test_fast_run_learns_and_recalibration_helps(fast_run):
+    m = fast_run.metrics
+    truth = fast_run.data.info["predictions"]["truth"]
+    mean_guess = np.mean(np.abs(truth - fast_run.data.info["target_mean"]))
+    assert m["mae"] < mean_guess
+    for prefix in ("", "recalibrated_", "linear_", "hgb_lagged_recalibrated_"):
+        assert {f"{prefix}{k}" for k in ("mae", "rmse", "r2", "within_10pct")} <= set(m)
+    assert m["linear_recalibrated_mae"] < m["linear_mae"]  # the drift is real
+    assert len(truth) == 2 * HOURS_PER_WEEK and m["window"] == 6
+
+
+def test_config_errors():
+    with pytest.raises(ValueError, match="window=0"):
+        nox.Config(window=0)
+    with pytest.raises(ValueError, match="output_mode"):
+        nox.Config(output_mode="all")
+    with pytest.raises(ValueError, match="longer than the shortest block .* window=9000"):
+        nox.load_data(nox.Config.fast(window=9000))
+
+
+def test_custom_csv_sequence_to_sequence(tmp_path, shared_data):
+    table = gt.read_years(real_file(shared_data, "gas_turbine"), years=(2011,)).iloc[:3000]
+    table = table.assign(hour=np.arange(len(table))).sample(frac=1.0, random_state=0)
+    path = tmp_path / "plant.csv"
+    table.drop(columns="year").to_csv(path, index=False)
+    changes = parse_overrides(
+        nox.Config,
+        [f"data_path={path}", "time_column=hour", "features=('AT', 'TIT', 'TEY')",
+         "target=NOX", "output_mode=sequence", "max_test_weeks=1", "recalibration_days=7"],
+    )  # fmt: skip
+    config = nox.Config.fast(**changes, verbose=0)
+    data = nox.load_data(config)
+    assert data.num_features == 3 and len(data.x_test[0]) == 600
+    np.testing.assert_allclose(data.y_train[0][:5], table.sort_values("hour").NOX[:5])
+    run = nox.train(config, data)
+    assert len(run.model.output_shape) == 3
+    metrics = nox.evaluate(run.model, data)
+    assert np.isfinite(metrics["recalibrated_mae"])
+
+
+def test_cli_run_writes_figures_and_evaluates(tmp_path, shared_data, capsys):
+    out = tmp_path / "run"
+    argv = ["run", "nox", "--fast", "--set", "max_epochs=1", "--set", "max_test_weeks=1"]
+    assert main([*argv, "--output", str(out)]) == 0
+    saved = json.loads((out / "metrics.json").read_text())["test"]
+    for name in ("nox_over_time", "nox_scatter", "nox_errors_by_year", "training_progress"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+    capsys.readouterr()
+    assert main(["evaluate", str(out)]) == 0
+    assert abs(json.loads(capsys.readouterr().out)["mae"] - saved["mae"]) < 1e-3
