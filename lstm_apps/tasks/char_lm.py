@@ -187,7 +187,7 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
     vocab = data.info["vocabulary"]
     val_codes = vocab.transform(data.info["text"][1][: config.eval_chars or None])
     x_val, y_val = char_windows(val_codes, config.window, config.window)
-    callbacks = list(options.pop("callbacks", []))
+    callbacks = []  # the backup comes first, so an epoch is saved before later callbacks run
     if config.checkpoint_dir:
         callbacks.append(keras.callbacks.BackupAndRestore(config.checkpoint_dir))
     if config.keep_best:
@@ -196,6 +196,7 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
                 monitor="val_loss", patience=config.max_epochs, restore_best_weights=True
             )
         )
+    callbacks += list(options.pop("callbacks", []))
     history = model.fit(
         x,
         y,
