@@ -138,3 +138,11 @@ def test_cli_run_writes_figures_and_evaluates(tmp_path, shared_data, capsys):
     capsys.readouterr()
     assert main(["evaluate", str(out)]) == 0
     assert abs(json.loads(capsys.readouterr().out)["mae"] - saved["mae"]) < 1e-3
+
+
+def test_data_loaded_once_serves_both_output_modes(shared_data):
+    base = nox.Config.fast(verbose=0, max_epochs=1, max_test_weeks=1)
+    data = nox.load_data(base)
+    run = nox.train(base.replace(output_mode="sequence"), data)
+    assert data.info["config"].output_mode == "sequence"
+    assert np.isfinite(nox.evaluate(run.model, data)["recalibrated_mae"])

@@ -231,8 +231,10 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
         if best is None or val_mae < best[2]:
             best = (model, history, val_mae, k)
     model, history, _, k = best
-    data.info.update(window=k, window_validation_mae=scores)
-    return Run(name=NAME, config=config.replace(window=k), model=model, history=history, data=data)
+    config = config.replace(window=k)
+    # `evaluate` reads the config from the data: it must be this run's, even for shared data
+    data.info.update(window=k, window_validation_mae=scores, config=config)
+    return Run(name=NAME, config=config, model=model, history=history, data=data)
 
 
 def evaluate(model, data: Splits) -> dict[str, float]:
