@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 
 from lstm_apps.data import gas_turbine as gt
 
-HOURS_PER_WEEK = 168
+HOURS_PER_DAY = 24
+HOURS_PER_WEEK = 7 * HOURS_PER_DAY
 BASELINES = {
     "linear": lambda: make_pipeline(StandardScaler(), LinearRegression()),
     "hgb": lambda: HistGradientBoostingRegressor(random_state=0),
@@ -66,7 +67,8 @@ def _features(windows, lagged):
     return windows.reshape(len(windows), -1) if lagged else windows[:, -1, :]
 
 
-def _predict(model, x):
+def predict_rows(model, x):
+    """The prediction for every `(k, F)` window of `x` (the last step for "sequence" models)."""
     out = np.asarray(model.predict(x, batch_size=1024, verbose=0))
     return out[:, -1, 0] if out.ndim == 3 else out[:, 0]
 
@@ -85,9 +87,9 @@ def compare(model, data, config, k, progress=True) -> dict[str, np.ndarray]:
     train_rows = kind == "train"
     spans = _weeks(kind == "test", years, config.max_test_weeks)
     scored = np.concatenate([np.arange(a, b) for a, b in spans])
-    history_rows = config.recalibration_days * 24
+    history_rows = config.recalibration_days * HOURS_PER_DAY
     out = {"truth": row_y[scored], "year": years[scored]}
-    out["lstm"] = _predict(model, windows[scored])
+    out["lstm"] = predict_rows(model, windows[scored])
 
     keras.utils.set_random_seed(config.seed)
     tuned = keras.models.clone_model(model)
@@ -107,7 +109,7 @@ def compare(model, data, config, k, progress=True) -> dict[str, np.ndarray]:
             shuffle=True,
             verbose=0,
         )
-        weekly.append(_predict(tuned, windows[a:b]))
+        weekly.append(predict_rows(tuned, windows[a:b]))
     out["lstm_recalibrated"] = np.concatenate(weekly)
 
     # One thread: beside TensorFlow's, OpenMP threads in the tree fits wait on each other.

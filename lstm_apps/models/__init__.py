@@ -88,6 +88,19 @@ def build_model(
     )
 
 
+def with_target_scale(model, mean, std, name="target_scale"):
+    """Append a layer that maps a standardized regression output back to data units.
+
+    The network learns `(y - mean) / std`; the returned model outputs
+    `std * output + mean`, so a saved model predicts in the data's own units
+    with no separate target scaler.
+    """
+    import keras
+
+    scale = keras.layers.Rescaling(float(std), offset=float(mean), name=name)
+    return keras.Model(model.input, scale(model.output), name=model.name)
+
+
 def learnable_parameters(model) -> int:
     """Count trainable parameters (MATLAB's "learnables"); normalization statistics excluded."""
     return int(sum(int(w.numpy().size) for w in model.trainable_weights))
@@ -98,6 +111,7 @@ __all__ = [
     "OUTPUT_MODES",
     "TASKS",
     "build_model",
+    "with_target_scale",
     "build_recurrent",
     "build_projected_lstm",
     "build_cnn_lstm",

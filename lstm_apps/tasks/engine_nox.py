@@ -161,9 +161,7 @@ def build_model(config: Config, data: Splits) -> keras.Model:
         units=config.units,
         dropout=config.dropout,
     )
-    info = data.info
-    nox = keras.layers.Rescaling(info["nox_std"], offset=info["nox_mean"], name="nox_mg_s")
-    return keras.Model(base.input, nox(base.output), name=f"{base.name}_nox")
+    return models.with_target_scale(base, data.info["nox_mean"], data.info["nox_std"], "nox_mg_s")
 
 
 def training_options(config: Config, data: Splits, **extra) -> training.TrainingOptions:

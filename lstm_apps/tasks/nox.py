@@ -42,7 +42,6 @@ from lstm_apps.tasks.base import CaseStudyConfig
 
 NAME = "nox"
 DESCRIPTION = "NOx regression from gas-turbine sensor windows (UCI, 2011-2015), with drift"
-HOURS_PER_DAY = 24
 
 
 @dataclass(frozen=True)
@@ -179,16 +178,7 @@ def build_model(config: Config, data: Splits):
         units=config.units,
         dropout=config.dropout,
     )
-    scale = keras.layers.Rescaling(
-        data.info["target_std"], offset=data.info["target_mean"], name="target_scale"
-    )
-    return keras.Model(base.inputs, scale(base.outputs[0]), name=base.name)
-
-
-def predict_rows(model, x):
-    """NOx for every row of a `(N, k, F)` window array (the last step for "sequence" models)."""
-    out = np.asarray(model.predict(x, batch_size=1024, verbose=0))
-    return out[:, -1, 0] if out.ndim == 3 else out[:, 0]
+    return models.with_target_scale(base, data.info["target_mean"], data.info["target_std"])
 
 
 def _fit(config: Config, data: Splits, k: int, **options):
@@ -215,7 +205,7 @@ def _fit(config: Config, data: Splits, k: int, **options):
         ),
     )
     xv_last, yv_last = make_windows(data.x_val, data.y_val, k)
-    val_mae = float(np.mean(np.abs(predict_rows(model, xv_last) - yv_last)))
+    val_mae = float(np.mean(np.abs(recalibration.predict_rows(model, xv_last) - yv_last)))
     return model, history.history, val_mae
 
 
@@ -267,9 +257,9 @@ def evaluate(model, data: Splits) -> dict[str, float]:
 
 def predict(model, sequences, class_names=None):
     """NOx (data units) for each `(k, F)` window of sensor readings, oldest row first."""
-    out = np.asarray(training.predict(model, sequences))
-    out = out[:, -1, 0] if out.ndim == 3 else out[:, 0]
-    return [("NOx", float(v)) for v in out]
+    out = training.predict(model, sequences)  # a list of (T_i, 1) arrays for "sequence" models
+    values = [o[-1, 0] for o in out] if isinstance(out, list) else out[:, 0]
+    return [("NOx", float(v)) for v in values]
 
 
 def figures(run: Run, directory) -> list[Path]:
