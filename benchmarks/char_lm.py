@@ -30,6 +30,12 @@ def main():
     parser.add_argument("--epochs", type=int, default=cl.Config().max_epochs)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=1200.0,
+        help="seconds of training per cell (stops before an epoch that would overrun)",
+    )
+    parser.add_argument(
         "--set",
         dest="changes",
         action="append",
@@ -39,7 +45,9 @@ def main():
     )
     args = parser.parse_args()
     changes = parse_overrides(cl.Config, args.changes)
-    base = cl.Config(**{"max_epochs": args.epochs, "verbose": 2, **changes})
+    base = cl.Config(
+        **{"max_epochs": args.epochs, "time_budget": args.time_budget, "verbose": 2, **changes}
+    )
     data = cl.load_data(base)
     vocab = len(data.class_names)
     target = char_lm_parameters("lstm", base.units, vocab, base.embedding_dim)
@@ -55,6 +63,7 @@ def main():
             "units": units,
             "learnables": run.model.count_params(),
             "train_seconds": seconds,
+            "epochs_run": len(run.history["loss"]),
             **metrics,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "epoch_bits_per_char": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -312,6 +313,40 @@ class SequenceData:
         dataset = tf.data.Dataset.from_generator(generate, output_signature=spec)
         num_batches = math.ceil(len(self.x) / self.options.mini_batch_size)
         return dataset.apply(tf.data.experimental.assert_cardinality(num_batches))
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training before an epoch that would end past `seconds` of training.
+
+    After each epoch the callback projects the next one to last as long as the
+    slowest epoch so far; if that would overrun the budget, training stops
+    there (the epoch just finished is kept). `stopped_epoch` holds the last
+    epoch run (0-based) when the budget stopped training, else None.
+
+    Example:
+        >>> model.fit(x, y, epochs=100, callbacks=[TimeBudget(20 * 60)])
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        _positive("seconds", seconds, real=True)
+        self.seconds = float(seconds)
+        self.stopped_epoch = None
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+        self._slowest = 0.0
+        self.stopped_epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self._slowest = max(self._slowest, now - self._epoch_start)
+        if now - self._start + self._slowest > self.seconds:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
 
 
 class _EpochCounter(keras.callbacks.Callback):

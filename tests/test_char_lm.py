@@ -134,3 +134,9 @@ def test_interrupted_training_resumes_from_its_backup(tmp_path):
     resumed = cl.train(config, data)
     assert len(resumed.history["loss"]) == 1  # only the third epoch was left to run
     assert "val_loss" in resumed.history
+
+
+def test_time_budget_stops_before_an_epoch_that_would_overrun():
+    config = cl.Config.fast(max_epochs=3, max_chars=20_000, eval_chars=1_000, time_budget=1e-3)
+    run = cl.train(config, cl.load_data(config))
+    assert len(run.history["loss"]) == 1  # the first epoch alone overran the tiny budget

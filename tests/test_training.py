@@ -8,7 +8,7 @@ import pytest
 from conftest import random_sequences
 
 from lstm_apps import TrainingOptions, build_model, predict, train
-from lstm_apps.training import learn_rate_schedule, make_optimizer
+from lstm_apps.training import TimeBudget, learn_rate_schedule, make_optimizer
 
 F = 3
 
@@ -206,3 +206,17 @@ def test_train_rejects_wrong_feature_count_and_nan():
     x[3][0, 0] = np.nan
     with pytest.raises(ValueError, match=r"x\[3\]` contains NaN"):
         train(_model(), x, y, TrainingOptions(verbose=0))
+
+
+def test_time_budget_runs_every_epoch_that_fits_and_rejects_bad_values():
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    budget = TimeBudget(1e6)
+    history = model.fit(np.stack([s[:3] for s in x]), y, epochs=3, verbose=0, callbacks=[budget])
+    assert len(history.history["loss"]) == 3 and budget.stopped_epoch is None
+    short = TimeBudget(1e-9)
+    history = model.fit(np.stack([s[:3] for s in x]), y, epochs=3, verbose=0, callbacks=[short])
+    assert len(history.history["loss"]) == 1 and short.stopped_epoch == 0
+    with pytest.raises(ValueError, match="seconds=0"):
+        TimeBudget(0)
