@@ -1,0 +1,80 @@
+"""NumPy reference cells against Keras (outputs) and TensorFlow autodiff (BPTT gradients)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lstm_apps import reference
+
+LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
+def _layer_and_inputs(kind, seed=0, units=5, features=3, steps=7, batch=2):
+    keras.utils.set_random_seed(seed)
+    layer = LAYERS[kind](units, return_sequences=True)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, steps, features)).astype("float32")
+    layer(x)
+    # random biases too, so every bias slice is exercised
+    layer.set_weights([w + rng.normal(scale=0.3, size=w.shape) for w in layer.get_weights()])
+    return layer, x, rng
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_forward_matches_keras(kind):
+    layer, x, _ = _layer_and_inputs(kind)
+    cell = reference.from_keras(layer)
+    np.testing.assert_allclose(cell.forward(x), np.asarray(layer(x)), atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_bptt_matches_autodiff(kind):
+    layer, x, rng = _layer_and_inputs(kind, seed=1)
+    upstream = rng.normal(size=(x.shape[0], x.shape[1], layer.units)).astype("float32")
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        loss = tf.reduce_sum(layer(xt) * upstream)
+    kernel, recurrent, bias = layer.trainable_weights
+    auto = tape.gradient(loss, [xt, kernel, recurrent, bias])
+    cell = reference.from_keras(layer)
+    cell.forward(x)
+    mine = cell.backward(upstream.astype("float64"))
+    for name, expected in zip(("x", "kernel", "recurrent_kernel", "bias"), auto):
+        np.testing.assert_allclose(mine[name], np.asarray(expected), atol=1e-4, err_msg=name)
+
+
+def test_lstm_gates_and_bad_input():
+    layer, x, _ = _layer_and_inputs("lstm")
+    h, gates = reference.LSTMCell.from_keras(layer).forward(x, return_gates=True)
+    assert set(gates) == {"i", "f", "g", "o", "c", "h"}
+    for k in "ifo":
+        assert ((gates[k] > 0) & (gates[k] < 1)).all()
+    np.testing.assert_allclose(h, gates["o"] * np.tanh(gates["c"]))
+    with pytest.raises(ValueError, match=r"\(batch, timesteps, 3\). Received: \(7, 3\)"):
+        reference.LSTMCell.from_keras(layer).forward(x[0])
+    with pytest.raises(TypeError, match="Received: Dense"):
+        reference.from_keras(keras.layers.Dense(2))
+    with pytest.raises(TypeError, match="reads a Keras GRU layer. Received: LSTM"):
+        reference.GRUCell.from_keras(layer)
+
+
+def test_inspect_gates_of_a_trained_builder_model():
+    from conftest import random_sequences
+
+    from lstm_apps import TrainingOptions, build_model, inspect_gates, train
+
+    x = random_sequences(16, 3, low=6, high=7, seed=0)
+    y = np.array([int(s[:, 0].mean() > 0) for s in x])
+    model = build_model("lstm", num_features=3, num_outputs=2, units=4)
+    train(model, x, y, TrainingOptions(max_epochs=1, verbose=0))
+    gates = inspect_gates(model, x[0])
+    assert gates["f"].shape == (6, 4)
+    lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
+    last_h = keras.Model(model.inputs, lstm.output)(x[0][None])
+    np.testing.assert_allclose(gates["h"][-1], np.asarray(last_h)[0], atol=1e-5)
+    with pytest.raises(ValueError, match="has no LSTM layer"):
+        inspect_gates(build_model("gru", num_features=3, num_outputs=2, units=4), x[0])
