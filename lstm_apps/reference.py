@@ -71,6 +71,20 @@ class _Cell:
             )
         return x
 
+    def _backward_start(self, grad_h):
+        """The forward cache, zero weight gradients, and zero dL/dx and dL/dh arrays."""
+        if not hasattr(self, "_cache"):
+            raise RuntimeError("Call `forward` before `backward`.")
+        x, states = self._cache
+        hs = states if isinstance(states, np.ndarray) else states["h"]
+        if np.shape(grad_h) != hs.shape:
+            raise ValueError(
+                f"`grad_h` must have the shape of the forward outputs, {hs.shape}. "
+                f"Received: {np.shape(grad_h)}"
+            )
+        grads = {k: np.zeros_like(v) for k, v in self.weights().items()}
+        return x, states, grads, np.zeros_like(x), np.zeros_like(hs)
+
 
 class SimpleRNNCell(_Cell):
     """h_t = tanh(x_t W + h_{t-1} U + b)."""
@@ -99,9 +113,7 @@ class SimpleRNNCell(_Cell):
             A dict: `x` (dL/dx_t), `h` (total dL/dh_t, through later steps
             too), and one entry per weight, as in `weights()`.
         """
-        x, hs = self._cache
-        grads = {k: np.zeros_like(v) for k, v in self.weights().items()}
-        dx, dh_total = np.zeros_like(x), np.zeros_like(hs)
+        x, hs, grads, dx, dh_total = self._backward_start(grad_h)
         carry = np.zeros((x.shape[0], self.units))
         for t in reversed(range(x.shape[1])):
             dh = grad_h[:, t] + carry
@@ -142,10 +154,8 @@ class LSTMCell(_Cell):
 
     def backward(self, grad_h):
         """Backpropagation through time; see `SimpleRNNCell.backward`."""
-        x, s = self._cache
+        x, s, grads, dx, dh_total = self._backward_start(grad_h)
         u = self.units
-        grads = {k: np.zeros_like(v) for k, v in self.weights().items()}
-        dx, dh_total = np.zeros_like(x), np.zeros_like(s["h"])
         dh_next = np.zeros((x.shape[0], u))
         dc_next = np.zeros_like(dh_next)
         for t in reversed(range(x.shape[1])):
@@ -200,10 +210,8 @@ class GRUCell(_Cell):
 
     def backward(self, grad_h):
         """Backpropagation through time; see `SimpleRNNCell.backward`."""
-        x, s = self._cache
+        x, s, grads, dx, dh_total = self._backward_start(grad_h)
         u = self.units
-        grads = {k: np.zeros_like(v) for k, v in self.weights().items()}
-        dx, dh_total = np.zeros_like(x), np.zeros_like(s["h"])
         dh_next = np.zeros((x.shape[0], u))
         for t in reversed(range(x.shape[1])):
             z, r, n, m = (s[k][:, t] for k in "zrnm")
@@ -271,7 +279,7 @@ def inspect_gates(model, sequence, layer=None):
     if getattr(layer, "go_backwards", False):
         raise ValueError(f"Layer {layer.name!r} runs backwards; pass a forward LSTM.")
     feed = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input  # (x, mask)
-    feeder = keras.Model(model.inputs, feed)
+    feeder = keras.Model(model.input, feed)
     batch = np.asarray(sequence)[None]
     _, gates = cell.forward(np.asarray(feeder(batch)), return_gates=True)
     return {k: v[0] for k, v in gates.items()}

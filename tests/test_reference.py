@@ -74,7 +74,17 @@ def test_inspect_gates_of_a_trained_builder_model():
     gates = inspect_gates(model, x[0])
     assert gates["f"].shape == (6, 4)
     lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
-    last_h = keras.Model(model.inputs, lstm.output)(x[0][None])
+    last_h = keras.Model(model.input, lstm.output)(x[0][None])
     np.testing.assert_allclose(gates["h"][-1], np.asarray(last_h)[0], atol=1e-5)
     with pytest.raises(ValueError, match="has no LSTM layer"):
         inspect_gates(build_model("gru", num_features=3, num_outputs=2, units=4), x[0])
+
+
+def test_backward_needs_forward_and_a_matching_gradient():
+    layer, x, _ = _layer_and_inputs("gru")
+    cell = reference.from_keras(layer)
+    with pytest.raises(RuntimeError, match="Call `forward` before `backward`"):
+        cell.backward(np.zeros((2, 7, 5)))
+    cell.forward(x)
+    with pytest.raises(ValueError, match=r"\(2, 7, 5\). Received: \(2, 5\)"):
+        cell.backward(np.zeros((2, 5)))
