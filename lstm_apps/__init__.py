@@ -20,8 +20,8 @@ from lstm_apps.data.sequences import (
     pad_sequences,
 )
 from lstm_apps.evaluation import classification_metrics, evaluate, regression_metrics
+from lstm_apps.inspect import inspect_gates
 from lstm_apps.models import ARCHITECTURES, build_model, learnable_parameters
-from lstm_apps.reference import inspect_gates
 from lstm_apps.runs import Run, load_model, save_model
 from lstm_apps.tasks import get_case_study, list_case_studies, run_case_study
 from lstm_apps.training import TrainingOptions, predict, train

@@ -51,6 +51,20 @@ def make_parser() -> argparse.ArgumentParser:
     generate.add_argument("--temperature", type=float, default=0.8, help="sampling temperature")
     generate.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
     generate.add_argument("--seed", type=int, default=None, help="seed for a repeatable sample")
+    compare = sub.add_parser(
+        "compare",
+        help="measure the SimpleRNN / LSTM / GRU comparison table (Markdown and figures)",
+    )
+    compare.add_argument("--fast", action="store_true", help="a few-minute version")
+    compare.add_argument(
+        "--output", type=Path, default=Path("comparison"), help="folder (default ./comparison)"
+    )
+    compare.add_argument(
+        "--adding-results",
+        type=Path,
+        help="JSON of an earlier adding-problem sweep (benchmarks/memory_tasks.py) to reuse",
+    )
+    compare.add_argument("--seed", type=int, default=0, help="seed of the training runs (0)")
     return parser
 
 
@@ -151,7 +165,18 @@ def cmd_generate(args):
     print(args.prompt + text)
 
 
+def cmd_compare(args):
+    from lstm_apps.compare import compare
+
+    result = compare(
+        args.output, fast=args.fast, adding_results=args.adding_results, seed=args.seed
+    )
+    print(result["markdown"])
+    print(f"Written to {args.output}: " + ", ".join(p.name for p in result["paths"].values()))
+
+
 COMMANDS = {
+    "compare": cmd_compare,
     "list": cmd_list,
     "run": cmd_run,
     "evaluate": cmd_evaluate,

@@ -1,10 +1,12 @@
 """Look inside a trained recurrent network: gates and states, step by step, in NumPy.
 
-`recurrent_states(model, sequence)` replays one sequence through a
-single-layer network from `build_model("simple_rnn" | "lstm" | "gru", ...)`
-using the trained weights, and returns every intermediate quantity the
+`inspect_gates(model, sequence)` runs one sequence up to a recurrent layer
+of any Keras model in Keras, then through that layer in the NumPy reference
+cell of `lstm_apps.reference`, and returns every intermediate quantity the
 Keras layer computes but does not expose (the LSTM's gates and cell state,
-the GRU's update and reset gates). The equations, with `x_t` the normalized
+the GRU's update and reset gates). `recurrent_states(model, sequence)` does
+the same for a single-layer network from `build_model("simple_rnn" | "lstm"
+| "gru", ...)` and also applies its dense head. The equations, with `x_t` the normalized
 input, `h_{t-1}` the previous hidden state and `W`, `U`, `b` the layer's
 `kernel`, `recurrent_kernel` and `bias`:
 
@@ -25,6 +27,7 @@ import keras
 import numpy as np
 
 from lstm_apps.data.sequences import check_sequences
+from lstm_apps.reference import from_keras
 
 CELL_LAYERS = (keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU)
 PASSIVE_LAYERS = (
@@ -65,53 +68,6 @@ def _parts(model):
             f"head. Received: {len(recurrent)} recurrent layers in model {model.name!r}"
         )
     return normalization, recurrent[0], head
-
-
-def _simple_rnn_step(x, state, weights, units):
-    kernel, recurrent_kernel, bias = weights
-    h = np.tanh(x @ kernel + state["hidden"] @ recurrent_kernel + bias)
-    return {"hidden": h}
-
-
-def _lstm_step(x, state, weights, units):
-    kernel, recurrent_kernel, bias = weights
-    z = x @ kernel + state["hidden"] @ recurrent_kernel + bias
-    i, f, c, o = (z[..., k * units : (k + 1) * units] for k in range(4))
-    i, f, o, candidate = _sigmoid(i), _sigmoid(f), _sigmoid(o), np.tanh(c)
-    cell = f * state["cell"] + i * candidate
-    return {
-        "hidden": o * np.tanh(cell),
-        "cell": cell,
-        "input_gate": i,
-        "forget_gate": f,
-        "output_gate": o,
-        "candidate": candidate,
-    }
-
-
-def _gru_step(x, state, weights, units):
-    kernel, recurrent_kernel, bias = weights
-    bias = np.reshape(bias, (-1, 3 * units))
-    split = lambda m: [m[..., k * units : (k + 1) * units] for k in range(3)]
-    x_z, x_r, x_h = split(x @ kernel + bias[0])
-    h_prev = state["hidden"]
-    u_h = split(recurrent_kernel)[2]
-    b_rec = bias[1] if len(bias) == 2 else np.zeros(3 * units)
-    r_z, r_r, r_h = split(h_prev @ recurrent_kernel + b_rec)
-    update, reset = _sigmoid(x_z + r_z), _sigmoid(x_r + r_r)
-    if len(bias) == 2:  # reset_after=True, the Keras 3 default
-        candidate = np.tanh(x_h + reset * r_h)
-    else:
-        candidate = np.tanh(x_h + (reset * h_prev) @ u_h)
-    hidden = update * h_prev + (1.0 - update) * candidate
-    return {"hidden": hidden, "update_gate": update, "reset_gate": reset, "candidate": candidate}
-
-
-STEPS = {
-    keras.layers.SimpleRNN: _simple_rnn_step,
-    keras.layers.LSTM: _lstm_step,
-    keras.layers.GRU: _gru_step,
-}
 
 
 def _normalize(x, layer):
@@ -169,15 +125,50 @@ def recurrent_states(model, sequence, padding_value=0.0) -> dict[str, np.ndarray
             f"sequence[{masked[0]}]={x[masked[0]].tolist()}"
         )
     x = _normalize(x.astype("float64"), normalization)
-    weights = [np.asarray(w, "float64") for w in layer.get_weights()]
-    step, units = STEPS[type(layer)], layer.cell.units
-    state = {"hidden": np.zeros(units), "cell": np.zeros(units)}
-    rows = []
-    for x_t in x:
-        state = step(x_t, state, weights, units)
-        rows.append(state)
-    states = {key: np.stack([row[key] for row in rows]) for key in rows[0]}
+    _, states = from_keras(layer).forward(x[None], return_gates=True)
+    states = {key: value[0] for key, value in states.items()}
     states["outputs"], is_probability = _head(states["hidden"], head)
     if is_probability:
         states["probabilities"] = states["outputs"]
     return states
+
+
+def inspect_gates(model, sequence, layer=None) -> dict[str, np.ndarray]:
+    """Gates and states of a recurrent layer of a Keras model, at every step of one sequence.
+
+    The layers before the recurrent one (masking, normalization, embedding,
+    convolution...) run in Keras; the recurrent layer itself runs in the
+    reference cell, which records what Keras keeps internal.
+
+    Args:
+        model: a functional or sequential Keras model.
+        sequence: one unpadded input sequence, shaped as the model's input
+            without the batch axis (for example `(T, F)`).
+        layer: the `LSTM`, `GRU` or `SimpleRNN` layer or its name; default
+            the model's first LSTM, else its first recurrent layer.
+
+    Returns:
+        A dict of `(T, units)` float64 arrays. LSTM: "input_gate",
+        "forget_gate", "output_gate", "candidate", "cell", "hidden". GRU:
+        "update_gate", "reset_gate", "candidate", "hidden". SimpleRNN: "hidden".
+
+    Example:
+        >>> gates = inspect_gates(model, x_test[0])
+        >>> gates["forget_gate"].mean(axis=0)  # how much each unit keeps, on average
+    """
+    if layer is None:
+        layers = [lay for lay in model.layers if isinstance(lay, CELL_LAYERS)]
+        if not layers:
+            raise ValueError(f"Model {model.name!r} has no SimpleRNN, LSTM or GRU layer.")
+        lstms = [lay for lay in layers if isinstance(lay, keras.layers.LSTM)]
+        layer = (lstms or layers)[0]
+    elif isinstance(layer, str):
+        layer = model.get_layer(layer)
+    cell = from_keras(layer)
+    if getattr(layer, "go_backwards", False):
+        raise ValueError(f"Layer {layer.name!r} runs backwards; pass a forward layer.")
+    feed = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input  # (x, mask)
+    feeder = keras.Model(model.input, feed)
+    batch = np.asarray(sequence)[None]
+    _, states = cell.forward(np.asarray(feeder(batch)), return_gates=True)
+    return {key: value[0] for key, value in states.items()}

@@ -100,3 +100,66 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, path=None, normalize
     ax.set_title("Confusion matrix")
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+GATE_PANELS = {
+    "input_gate": ("input gate i", (0.0, 1.0), "viridis"),
+    "forget_gate": ("forget gate f", (0.0, 1.0), "viridis"),
+    "output_gate": ("output gate o", (0.0, 1.0), "viridis"),
+    "update_gate": ("update gate z", (0.0, 1.0), "viridis"),
+    "reset_gate": ("reset gate r", (0.0, 1.0), "viridis"),
+    "candidate": ("candidate", (-1.0, 1.0), "RdBu_r"),
+    "cell": ("cell state c", None, "RdBu_r"),
+    "hidden": ("hidden state h", (-1.0, 1.0), "RdBu_r"),
+}
+
+
+def plot_gates(states, inputs, path=None, *, feature_names=None, units=None, title=None):
+    """Heatmaps of an input sequence and of a recurrent layer's gates and states beside it.
+
+    Args:
+        states: the dict of `lstm_apps.inspect_gates` (arrays `(T, units)`).
+        inputs: the `(T, F)` input sequence (drawn on top, features by steps).
+        path: optional PNG path.
+        feature_names: labels of the F input rows.
+        units: show only these unit indices (default: all).
+        title: figure title.
+
+    Gates share a 0-1 colour scale; the candidate and the hidden state a
+    -1..1 scale; the cell state a symmetric scale set by its largest value.
+    """
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 2 or inputs.shape[0] != len(next(iter(states.values()))):
+        raise ValueError(
+            "`inputs` must be the (T, F) sequence the states were computed from. "
+            f"Received shape {inputs.shape} for states of {len(next(iter(states.values())))} steps"
+        )
+    names = [name for name in GATE_PANELS if name in states]
+    fig, axes = plt.subplots(
+        len(names) + 1, 1, figsize=(9, 1.4 + 1.6 * (len(names) + 1)), sharex=True
+    )
+    limit = np.abs(inputs).max() or 1.0
+    image = axes[0].imshow(inputs.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[0].set_title("input")
+    if feature_names is not None:
+        axes[0].set_yticks(range(len(feature_names)), feature_names, fontsize=7)
+    else:
+        axes[0].set_ylabel("feature")
+    fig.colorbar(image, ax=axes[0], fraction=0.03, pad=0.01)
+    for ax, name in zip(axes[1:], names):
+        label, bounds, cmap = GATE_PANELS[name]
+        values = np.asarray(states[name])
+        if units is not None:
+            values = values[:, list(units)]
+        if bounds is None:
+            top = np.abs(values).max() or 1.0
+            bounds = (-top, top)
+        image = ax.imshow(values.T, aspect="auto", cmap=cmap, vmin=bounds[0], vmax=bounds[1])
+        ax.set_title(label)
+        ax.set_ylabel("unit")
+        fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
+    axes[-1].set_xlabel("time step")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path)

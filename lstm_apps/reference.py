@@ -25,9 +25,23 @@ from __future__ import annotations
 
 import numpy as np
 
+LSTM_NAMES = {
+    "i": "input_gate",
+    "f": "forget_gate",
+    "o": "output_gate",
+    "g": "candidate",
+    "c": "cell",
+    "h": "hidden",
+}
+GRU_NAMES = {"z": "update_gate", "r": "reset_gate", "n": "candidate", "h": "hidden"}
+
 
 def _sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
+
+
+def _named(states, names):
+    return {long: states[short] for short, long in names.items()}
 
 
 class _Cell:
@@ -91,8 +105,9 @@ class SimpleRNNCell(_Cell):
 
     kind = "SimpleRNN"
 
-    def forward(self, x):
-        """Hidden states `(batch, T, U)` for inputs `(batch, T, F)`, from a zero state."""
+    def forward(self, x, return_gates=False):
+        """Hidden states `(batch, T, U)` for inputs `(batch, T, F)`, from a zero
+        state; with `return_gates`, also the dict `{"hidden": ...}` (no gates)."""
         x = self._check(x)
         h = np.zeros((x.shape[0], self.units))
         hs = []
@@ -100,7 +115,7 @@ class SimpleRNNCell(_Cell):
             h = np.tanh(x[:, t] @ self.kernel + h @ self.recurrent_kernel + self.bias)
             hs.append(h)
         self._cache = (x, np.stack(hs, 1))
-        return self._cache[1]
+        return (self._cache[1], {"hidden": self._cache[1]}) if return_gates else self._cache[1]
 
     def backward(self, grad_h):
         """Backpropagation through time from `dL/dh_t` given at every step.
@@ -135,7 +150,8 @@ class LSTMCell(_Cell):
 
     def forward(self, x, return_gates=False):
         """Hidden states `(batch, T, U)`; with `return_gates`, also a dict of
-        the gates i, f, o, the candidate g and the cell state c, each `(batch, T, U)`."""
+        `(batch, T, U)` arrays: "input_gate", "forget_gate", "output_gate",
+        "candidate" (g), "cell" (c) and "hidden" (h)."""
         x = self._check(x)
         n, u = x.shape[0], self.units
         h, c = np.zeros((n, u)), np.zeros((n, u))
@@ -150,7 +166,7 @@ class LSTMCell(_Cell):
                 record[k].append(v)
         gates = {k: np.stack(v, 1) for k, v in record.items()}
         self._cache = (x, gates)
-        return (gates["h"], gates) if return_gates else gates["h"]
+        return (gates["h"], _named(gates, LSTM_NAMES)) if return_gates else gates["h"]
 
     def backward(self, grad_h):
         """Backpropagation through time; see `SimpleRNNCell.backward`."""
@@ -190,8 +206,10 @@ class GRUCell(_Cell):
 
     kind = "GRU"
 
-    def forward(self, x):
-        """Hidden states `(batch, T, U)` for inputs `(batch, T, F)`, from a zero state."""
+    def forward(self, x, return_gates=False):
+        """Hidden states `(batch, T, U)`; with `return_gates`, also a dict of
+        `(batch, T, U)` arrays: "update_gate" (z), "reset_gate" (r),
+        "candidate" (h̃) and "hidden" (h)."""
         x = self._check(x)
         u = self.units
         h = np.zeros((x.shape[0], u))
@@ -205,8 +223,9 @@ class GRUCell(_Cell):
             h = z * h + (1.0 - z) * n
             for k, v in zip("zrnmh", (z, r, n, m, h)):
                 record[k].append(v)
-        self._cache = (x, {k: np.stack(v, 1) for k, v in record.items()})
-        return self._cache[1]["h"]
+        states = {k: np.stack(v, 1) for k, v in record.items()}
+        self._cache = (x, states)
+        return (states["h"], _named(states, GRU_NAMES)) if return_gates else states["h"]
 
     def backward(self, grad_h):
         """Backpropagation through time; see `SimpleRNNCell.backward`."""
@@ -243,43 +262,3 @@ def from_keras(layer):
     raise TypeError(
         f"Expected a Keras SimpleRNN, LSTM or GRU layer. Received: {type(layer).__name__}"
     )
-
-
-def inspect_gates(model, sequence, layer=None):
-    """Gates and states of an LSTM layer of a Keras model, at every step of one sequence.
-
-    The layers before the LSTM (masking, normalization, embedding...) run in
-    Keras; the LSTM itself runs in the reference cell, which records what
-    Keras keeps internal.
-
-    Args:
-        model: a functional Keras model containing an `LSTM` layer.
-        sequence: one unpadded input sequence, shaped as the model's input
-            without the batch axis (for example `(T, F)`).
-        layer: the LSTM layer or its name; default the first LSTM of the model.
-
-    Returns:
-        A dict of `(T, units)` arrays: `i`, `f`, `o` (input, forget, output
-        gates), `g` (candidate), `c` (cell state) and `h` (hidden state).
-
-    Example:
-        >>> gates = inspect_gates(model, x_test[0])
-        >>> gates["f"].mean(axis=0)  # how much each unit keeps, on average
-    """
-    import keras
-
-    if layer is None:
-        layers = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
-        if not layers:
-            raise ValueError(f"Model {model.name!r} has no LSTM layer.")
-        layer = layers[0]
-    elif isinstance(layer, str):
-        layer = model.get_layer(layer)
-    cell = LSTMCell.from_keras(layer)
-    if getattr(layer, "go_backwards", False):
-        raise ValueError(f"Layer {layer.name!r} runs backwards; pass a forward LSTM.")
-    feed = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input  # (x, mask)
-    feeder = keras.Model(model.input, feed)
-    batch = np.asarray(sequence)[None]
-    _, gates = cell.forward(np.asarray(feeder(batch)), return_gates=True)
-    return {k: v[0] for k, v in gates.items()}

@@ -47,6 +47,7 @@ def test_run_writes_a_complete_run_folder(run_dir):
         "history.csv",
         "figures/training_progress.png",
         "figures/confusion_matrix.png",
+        "figures/gates.png",
     ):
         assert (run_dir / name).exists(), name
     config = json.loads((run_dir / "config.json").read_text())

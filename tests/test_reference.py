@@ -50,10 +50,22 @@ def test_bptt_matches_autodiff(kind):
 def test_lstm_gates_and_bad_input():
     layer, x, _ = _layer_and_inputs("lstm")
     h, gates = reference.LSTMCell.from_keras(layer).forward(x, return_gates=True)
-    assert set(gates) == {"i", "f", "g", "o", "c", "h"}
-    for k in "ifo":
+    assert set(gates) == {
+        "input_gate",
+        "forget_gate",
+        "output_gate",
+        "candidate",
+        "cell",
+        "hidden",
+    }
+    for k in ("input_gate", "forget_gate", "output_gate"):
         assert ((gates[k] > 0) & (gates[k] < 1)).all()
-    np.testing.assert_allclose(h, gates["o"] * np.tanh(gates["c"]))
+    np.testing.assert_allclose(h, gates["output_gate"] * np.tanh(gates["cell"]))
+    np.testing.assert_allclose(
+        gates["cell"][:, 1:],
+        gates["forget_gate"][:, 1:] * gates["cell"][:, :-1]
+        + gates["input_gate"][:, 1:] * gates["candidate"][:, 1:],
+    )
     with pytest.raises(ValueError, match=r"\(batch, timesteps, 3\). Received: \(7, 3\)"):
         reference.LSTMCell.from_keras(layer).forward(x[0])
     with pytest.raises(TypeError, match="Received: Dense"):
@@ -72,12 +84,15 @@ def test_inspect_gates_of_a_trained_builder_model():
     model = build_model("lstm", num_features=3, num_outputs=2, units=4)
     train(model, x, y, TrainingOptions(max_epochs=1, verbose=0))
     gates = inspect_gates(model, x[0])
-    assert gates["f"].shape == (6, 4)
+    assert gates["forget_gate"].shape == (6, 4)
     lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
     last_h = keras.Model(model.input, lstm.output)(x[0][None])
-    np.testing.assert_allclose(gates["h"][-1], np.asarray(last_h)[0], atol=1e-5)
-    with pytest.raises(ValueError, match="has no LSTM layer"):
-        inspect_gates(build_model("gru", num_features=3, num_outputs=2, units=4), x[0])
+    np.testing.assert_allclose(gates["hidden"][-1], np.asarray(last_h)[0], atol=1e-5)
+    gru = build_model("gru", num_features=3, num_outputs=2, units=4)
+    assert set(inspect_gates(gru, x[0])) == {"update_gate", "reset_gate", "candidate", "hidden"}
+    dense = keras.Sequential([keras.Input((6, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="has no SimpleRNN, LSTM or GRU layer"):
+        inspect_gates(dense, x[0])
 
 
 def test_backward_needs_forward_and_a_matching_gradient():

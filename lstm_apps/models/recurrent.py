@@ -21,6 +21,35 @@ from lstm_apps.models.layers import ProjectedLSTM, SequenceNormalization
 TASKS = ("classification", "regression")
 OUTPUT_MODES = ("last", "sequence")
 CELLS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
+
+
+def recurrent_parameters(cell, units, num_features, num_outputs=0) -> int:
+    """Learnable parameters of one `cell` layer of `units` on `num_features`
+    inputs, plus a dense head of `num_outputs` (none when 0).
+
+    Keras 3's GRU (`reset_after=True`) carries a second bias per gate.
+    """
+    check_choice("cell", cell, GATES)
+    gates = GATES[cell]
+    biases = 2 * gates * units if cell == "gru" else gates * units
+    head = units * num_outputs + num_outputs
+    return gates * units * (num_features + units) + biases + head
+
+
+def matched_units(cell, target_parameters, num_features, num_outputs=0) -> int:
+    """The width at which `recurrent_parameters(cell, ...)` comes closest to the target.
+
+    Example:
+        >>> matched_units("gru", recurrent_parameters("lstm", 32, 2, 1), 2, 1)
+        37
+    """
+    return min(
+        range(1, 4097),
+        key=lambda u: abs(
+            recurrent_parameters(cell, u, num_features, num_outputs) - target_parameters
+        ),
+    )
 
 
 def check_network_args(num_features, num_outputs, task, output_mode, units):

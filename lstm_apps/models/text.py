@@ -12,7 +12,8 @@ from __future__ import annotations
 import keras
 
 from lstm_apps.data.sequences import check_choice
-from lstm_apps.models.recurrent import CELLS
+from lstm_apps.models.recurrent import CELLS, recurrent_parameters
+from lstm_apps.models.recurrent import matched_units as units_matching
 
 STATES = {"simple_rnn": 1, "gru": 1, "lstm": 2}
 
@@ -91,17 +92,11 @@ def build_step_model(model):
 
 def char_lm_parameters(cell, units, vocabulary_size, embedding_dim=32) -> int:
     """Learnable parameters of a one-layer `build_char_lm` network (Keras 3 GRU: reset_after)."""
-    gates = {"simple_rnn": 1, "gru": 3, "lstm": 4}[cell]
-    biases = 2 * gates * units if cell == "gru" else gates * units
-    recurrent = gates * units * (embedding_dim + units) + biases
-    return vocabulary_size * embedding_dim + recurrent + units * vocabulary_size + vocabulary_size
+    embedding = vocabulary_size * embedding_dim
+    return embedding + recurrent_parameters(cell, units, embedding_dim, vocabulary_size)
 
 
 def matched_units(cell, target_parameters, vocabulary_size, embedding_dim=32) -> int:
     """The width at which a one-layer `cell` network comes closest to `target_parameters`."""
-    return min(
-        range(1, 4097),
-        key=lambda u: abs(
-            char_lm_parameters(cell, u, vocabulary_size, embedding_dim) - target_parameters
-        ),
-    )
+    embedding = vocabulary_size * embedding_dim
+    return units_matching(cell, target_parameters - embedding, embedding_dim, vocabulary_size)

@@ -219,15 +219,34 @@ def predict(model, sequences, class_names) -> list[tuple[str, float]]:
 
 
 def figures(run: Run, directory) -> list[Path]:
-    """Training progress and the test confusion matrix, saved as PNG files."""
+    """Training progress and the test confusion matrix, saved as PNG files; for
+    single-layer SimpleRNN, LSTM and GRU networks also `gates.png`, the gates
+    and states of the first test utterance beside its 12 cepstra."""
     from lstm_apps import plots
+    from lstm_apps.inspect import inspect_gates
 
     directory = Path(directory)
     labels = probabilities_to_labels(training.predict(run.model, run.data.x_test), "softmax")
     paths = [directory / "training_progress.png", directory / "confusion_matrix.png"]
-    for fig in (
+    drawn = [
         plots.plot_training_progress(run.history, paths[0]),
         plots.plot_confusion_matrix(run.data.y_test, labels, run.data.class_names, paths[1]),
+    ]
+    if run.config.architecture in ("simple_rnn", "lstm", "gru") and isinstance(
+        run.config.units, int
     ):
+        sequence = run.data.x_test[0]
+        paths.append(directory / "gates.png")
+        speaker = run.data.class_names[run.data.y_test[0]]
+        drawn.append(
+            plots.plot_gates(
+                inspect_gates(run.model, sequence),
+                sequence,
+                paths[-1],
+                feature_names=[f"c{k + 1}" for k in range(sequence.shape[1])],
+                title=f"Test utterance 1 (speaker {speaker}): gates and states",
+            )
+        )
+    for fig in drawn:
         plots.plt.close(fig)
     return paths
