@@ -198,8 +198,10 @@ def train_memory_task(kind, task, length, seed=0, config=MemoryConfig(), *, prog
 
 
 def _progress(total, description, enabled):
-    from tqdm.auto import tqdm
-
+    if not enabled:
+        from tqdm import tqdm  # the plain bar: no notebook-widget warning when hidden
+    else:
+        from tqdm.auto import tqdm
     return tqdm(total=total, desc=description, disable=not enabled, leave=False)
 
 
@@ -523,40 +525,60 @@ def plot_gradient_profiles(gradients, trained_at=None, path=None):
     return save_figure(fig, path)
 
 
+def _solved_text(row):
+    longest = row["adding_longest_solved"]
+    return f"T = {longest}" if longest else "no T"
+
+
 def _verdicts(rows):
     """Plain statements of what the measurements say about the course's claims."""
     by = {row["cell"]: row for row in rows}
     lines = []
     rnn, lstm, gru = by["simple_rnn"], by["lstm"], by["gru"]
-    faster = gru["epoch_seconds"] < lstm["epoch_seconds"]
+    ratio = gru["epoch_seconds"] / lstm["epoch_seconds"]
+    if ratio < 0.9:
+        verdict = f"holds here: a GRU epoch took {ratio:.0%} of an LSTM epoch"
+    elif ratio > 1.1:
+        verdict = f"does not hold here: a GRU epoch took {ratio:.0%} of an LSTM epoch"
+    else:
+        verdict = f"no clear difference here (GRU epoch at {ratio:.0%} of the LSTM's)"
     lines.append(
-        f'- "GRUs train faster than LSTMs": {"holds" if faster else "does not hold"} here; '
-        f"a Japanese Vowels epoch took {gru['epoch_seconds']:.2f} s (GRU) against "
-        f"{lstm['epoch_seconds']:.2f} s (LSTM) at matched parameter counts."
+        f'- "GRUs train faster than LSTMs": {verdict}; Japanese Vowels, '
+        f"{gru['epoch_seconds']:.2f} s against {lstm['epoch_seconds']:.2f} s per epoch at "
+        "matched parameter counts."
     )
-    gate_solved = [row["adding_longest_solved"] or 0 for row in (lstm, gru)]
-    rnn_solved = rnn["adding_longest_solved"] or 0
+    gated = min(lstm["adding_longest_solved"] or 0, gru["adding_longest_solved"] or 0)
+    holds = gated > (rnn["adding_longest_solved"] or 0)
     lines.append(
-        f'- "Plain RNNs fail on long dependencies; gates fix this": on the adding problem the '
-        f"SimpleRNN solved T up to {rnn_solved or 'none'}, the LSTM up to "
-        f"{lstm['adding_longest_solved'] or 'none'}, the GRU up to "
-        f"{gru['adding_longest_solved'] or 'none'}: "
-        + (
-            "the claim holds."
-            if min(gate_solved) > rnn_solved
-            else "the claim does not hold in this budget."
+        f'- "Plain RNNs fail on long dependencies; gates fix this": '
+        f"{'holds' if holds else 'does not hold'} on the adding problem. Longest solved: "
+        f"SimpleRNN {_solved_text(rnn)}, LSTM {_solved_text(lstm)}, GRU {_solved_text(gru)}."
+    )
+    longest = lstm["adding_longest_T"]
+    lstm_error, gru_error = lstm["adding_error_at_longest_T"], gru["adding_error_at_longest_T"]
+    if (lstm["adding_longest_solved"] or 0) != (gru["adding_longest_solved"] or 0):
+        better = (
+            "LSTM"
+            if (lstm["adding_longest_solved"] or 0) > (gru["adding_longest_solved"] or 0)
+            else "GRU"
         )
-    )
+        verdict = f"the {better} solved the longer task"
+    elif lstm_error < 0.5 * gru_error:
+        verdict = "same longest T solved, lower LSTM error at the longest T"
+    elif gru_error < 0.5 * lstm_error:
+        verdict = "does not hold here: same longest T solved, lower GRU error at the longest T"
+    else:
+        verdict = "no clear difference here"
     lines.append(
-        f'- "LSTMs are slightly better on very long sequences": longest T solved, LSTM '
-        f"{lstm['adding_longest_solved'] or 'none'} vs GRU "
-        f"{gru['adding_longest_solved'] or 'none'}."
+        f'- "LSTMs are slightly better on very long sequences": {verdict} '
+        f"(adding, T = {longest}: MSE {lstm_error:.4f} LSTM vs {gru_error:.4f} GRU)."
     )
-    lines.append(
-        "- Gradient through time at initialization (ratio first/last step): SimpleRNN "
-        f"{rnn['gradient_ratio_init']:.1e}, LSTM {lstm['gradient_ratio_init']:.1e}, GRU "
-        f"{gru['gradient_ratio_init']:.1e}."
-    )
+    init = ", ".join(f"{LABELS[k]} {by[k]['gradient_ratio_init']:.1e}" for k in KINDS)
+    line = f"- Gradient ratio first/last step at initialization: {init}"
+    if all(by[k]["gradient_ratio_trained"] is not None for k in KINDS):
+        trained = ", ".join(f"{LABELS[k]} {by[k]['gradient_ratio_trained']:.1e}" for k in KINDS)
+        line += f"; after training: {trained}"
+    lines.append(line + ".")
     return lines
 
 
@@ -616,7 +638,9 @@ def compare(output, *, fast=False, adding_results=None, seed=0, progress=True) -
     lengths = sorted({r["length"] for r in sweep.runs if r["task"] == "adding"})
     if not lengths:
         raise ValueError(f"{adding_results} holds no adding-problem runs.")
-    trained_at = max(t for t in lengths if t <= 200) if min(lengths) <= 200 else lengths[0]
+    profiled = [t for t in lengths if all(f"{k}/trained_T{t}" in sweep.gradients for k in KINDS)]
+    trained_at = max([t for t in profiled if t <= 200] or profiled or [None])
+    errors = {row["cell"]: row for row in sweep.summary("adding") if row["length"] == lengths[-1]}
     rows = []
     for kind in KINDS:
         if progress:
@@ -627,14 +651,16 @@ def compare(output, *, fast=False, adding_results=None, seed=0, progress=True) -
             adding_longest_solved=sweep.longest_solved("adding", kind),
             gradient_ratio_init=float(sweep.gradients[f"{kind}/init"][0]),
             gradient_ratio_trained=None if trained is None else float(trained[0]),
+            adding_longest_T=lengths[-1],
+            adding_error_at_longest_T=errors[kind]["error_mean"] if kind in errors else math.nan,
             gradient_trained_at=trained_at,
             gradient_length=len(sweep.gradients[f"{kind}/init"]),
         )
         rows.append(row)
     seeds = sorted({r["seed"] for r in sweep.runs})
     notes = [
-        "Method: matched parameter counts (Japanese Vowels: an LSTM of 100 units"
-        f"{' (fast: 16)' if fast else ''}; adding: an LSTM of "
+        "Method: matched parameter counts (Japanese Vowels: an LSTM of 100 units; "
+        "adding: an LSTM of "
         f"{sweep.config['lstm_units']} units). Time per epoch: median over the epochs after "
         "the first, mini-batches of the case study's defaults. Latency: median of repeated "
         "calls of the compiled forward pass (tf.function, no XLA) on one test utterance, "

@@ -177,3 +177,32 @@ def test_compare_command_names_a_missing_sweep_file(tmp_path, capsys):
     missing = tmp_path / "nothing.json"
     assert main(["compare", "--fast", "--adding-results", str(missing)]) == 2
     assert f"No such adding-sweep file: {missing}" in capsys.readouterr().err
+
+
+def _row(kind, epoch_seconds, solved, error, init=1e-3, trained=1e-1):
+    return {
+        "cell": kind,
+        "epoch_seconds": epoch_seconds,
+        "adding_longest_solved": solved,
+        "adding_longest_T": 500,
+        "adding_error_at_longest_T": error,
+        "gradient_ratio_init": init,
+        "gradient_ratio_trained": trained,
+    }
+
+
+def test_verdicts_say_when_a_claim_does_not_hold():
+    rows = [
+        _row("simple_rnn", 1.0, 10, 0.17),
+        _row("lstm", 1.0, 200, 0.1),
+        _row("gru", 1.3, 200, 0.01),
+    ]
+    text = "\n".join(cmp._verdicts(rows))
+    assert '"GRUs train faster than LSTMs": does not hold here: a GRU epoch took 130%' in text
+    assert 'gates fix this": holds on the adding problem' in text
+    assert "SimpleRNN T = 10, LSTM T = 200, GRU T = 200" in text
+    assert 'better on very long sequences": does not hold here' in text
+    rows[1]["epoch_seconds"], rows[0]["adding_longest_solved"] = 1.6, 200
+    text = "\n".join(cmp._verdicts(rows))
+    assert 'GRUs train faster than LSTMs": holds here' in text
+    assert 'gates fix this": does not hold' in text
