@@ -46,7 +46,7 @@
 #   $\tilde h_t = \tanh(x_t W_h + (r_t \odot h_{t-1}) U_h + b_h)$,
 #   $h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t$.
 #
-# El README (sección *Reference cells and gates*) y la documentación de
+# El README (sección *RNN vs LSTM vs GRU, measured*) y la documentación de
 # `lstm_apps.reference` explican cómo se reparten estas matrices dentro de los
 # pesos de Keras.
 
