@@ -12,6 +12,10 @@ interrupted run loses at most one training.
 
 Usage:
     python benchmarks/memory_tasks.py [--task adding|copy|both] [--fast]
+        [--lengths T ...] [--seeds S ...]
+
+`--lengths` and `--seeds` extend or narrow a saved sweep (same protocol);
+the tables and figures always cover every run in the JSON file.
 
 Writes benchmarks/results/memory_{adding,copy}.json, the figures
 memory_{adding,copy}.png and gradient_norms.png, and prints Markdown tables.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -67,10 +72,16 @@ def main():
     parser.add_argument("--task", choices=("adding", "copy", "both"), default="both")
     parser.add_argument("--fast", action="store_true", help="T in (10, 50), 600 steps, 1 seed")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--lengths", type=int, nargs="+", help="T values (default 10 ... 500)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default adding 0-2, copy 0-1)")
     args = parser.parse_args()
     tasks = ("adding", "copy") if args.task == "both" else (args.task,)
     for task in tasks:
         config = MemoryConfig.fast() if args.fast else MemoryConfig(seeds=SEEDS[task])
+        if args.lengths:
+            config = replace(config, lengths=tuple(args.lengths))
+        if args.seeds:
+            config = replace(config, seeds=tuple(args.seeds))
         suffix = "_fast" if args.fast else ""
         results = memory_sweep(
             (task,),

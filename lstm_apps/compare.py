@@ -39,6 +39,7 @@ TASKS = ("adding", "copy")
 LABELS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 ADDING_SOLVED_MSE = 0.01  # the issue's criterion for "solved"
 COPY_SOLVED_ACCURACY = 0.99  # share of the 10 recalled symbols right
+UNDERFLOW = 1e-300  # gradient ratios at or below this left float64's range
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def train_memory_task(kind, task, length, seed=0, config=MemoryConfig(), *, prog
         bar.update(1)
         if step % config.eval_every == 0 or step == config.steps:
             scores = _score(task, model, x_eval, y_eval)
-            curve.append((step, scores["error"]))
+            curve.append([step, scores["error"]])
             bar.set_postfix(error=f"{scores['error']:.4f}", baseline=f"{baseline:.4f}")
             if scores["error"] < config.stop_fraction * baseline:
                 break
@@ -235,8 +236,8 @@ def gradient_profile(model, x, y) -> np.ndarray:
     grad_h = np.zeros_like(hidden)
     grad_h[:, -1] = 2.0 * residual @ kernel.T
     norms = np.linalg.norm(cell.backward(grad_h)["h"], axis=-1)  # (n, T)
-    ratios = norms / np.maximum(norms[:, -1:], 1e-300)
-    return np.exp(np.mean(np.log(np.maximum(ratios, 1e-300)), axis=0))
+    ratios = norms / np.maximum(norms[:, -1:], UNDERFLOW)
+    return np.exp(np.mean(np.log(np.maximum(ratios, UNDERFLOW)), axis=0))
 
 
 @dataclass
@@ -317,6 +318,9 @@ def memory_sweep(
 ) -> SweepResults:
     """Train every cell at every T and seed on each task; resume from `path` if it exists.
 
+    A saved sweep can be resumed or extended with other T values or seeds,
+    but only under the same protocol (every other `MemoryConfig` field).
+
     Also records `gradient_profile`s on adding sequences of `gradient_length`
     steps, for each cell at initialization ("lstm/init") and after training
     on the adding task at each T ("lstm/trained_T200"), seed 0.
@@ -326,11 +330,13 @@ def memory_sweep(
     results = SweepResults(config=_jsonable(asdict(config)))
     if path is not None and Path(path).exists():
         saved = SweepResults.load(path)
-        if saved.config != results.config:
+        if _protocol(saved.config) != _protocol(results.config):
             raise ValueError(
-                f"{path} holds a sweep with another protocol: {saved.config}. "
+                f"{path} holds a sweep with another protocol: {_protocol(saved.config)}. "
                 "Delete it or pass another path."
             )
+        for key in ("lengths", "seeds"):  # a sweep may grow by more T values or seeds
+            saved.config[key] = sorted(set(saved.config[key]) | set(results.config[key]))
         results = saved
     x_grad, y_grad = memory_tasks.adding_problem(32, gradient_length, seed=20_000)
     for kind in KINDS:
@@ -369,6 +375,11 @@ def _report(result):
         f"{result['seconds']:.0f} s",
         flush=True,
     )
+
+
+def _protocol(config):
+    """The settings that make two runs comparable: all but which T values and seeds."""
+    return {key: value for key, value in config.items() if key not in ("lengths", "seeds")}
 
 
 def _jsonable(value):
@@ -512,17 +523,26 @@ def plot_gradient_profiles(gradients, trained_at=None, path=None):
             profile = gradients.get(f"{kind}/{stage}")
             if profile is None:
                 continue
-            profile = np.asarray(profile)
+            profile = np.asarray(profile, dtype="float64")
             distance = np.arange(len(profile))[::-1]
-            ax.plot(distance, np.maximum(profile, 1e-300), label=LABELS[kind])
+            lost = profile <= UNDERFLOW
+            label = LABELS[kind]
+            if lost.any():
+                label += f" (below float64 range beyond T - t = {distance[lost].min()})"
+            ax.plot(distance, np.where(lost, np.nan, profile), label=label)
         ax.set_yscale("log")
+        ax.set_ylim(top=3.0)
         ax.set_xlabel("steps between h_t and the loss (T - t)")
         ax.set_ylabel("||dL/dh_t|| / ||dL/dh_T||")
         ax.set_title(title)
         ax.grid(alpha=0.3, which="both")
-        ax.legend()
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def _ratio_text(value):
+    return f"< {UNDERFLOW:.0e}" if value <= UNDERFLOW else f"{value:.1e}"
 
 
 def _solved_text(row):
@@ -573,10 +593,12 @@ def _verdicts(rows):
         f'- "LSTMs are slightly better on very long sequences": {verdict} '
         f"(adding, T = {longest}: MSE {lstm_error:.4f} LSTM vs {gru_error:.4f} GRU)."
     )
-    init = ", ".join(f"{LABELS[k]} {by[k]['gradient_ratio_init']:.1e}" for k in KINDS)
+    init = ", ".join(f"{LABELS[k]} {_ratio_text(by[k]['gradient_ratio_init'])}" for k in KINDS)
     line = f"- Gradient ratio first/last step at initialization: {init}"
     if all(by[k]["gradient_ratio_trained"] is not None for k in KINDS):
-        trained = ", ".join(f"{LABELS[k]} {by[k]['gradient_ratio_trained']:.1e}" for k in KINDS)
+        trained = ", ".join(
+            f"{LABELS[k]} {_ratio_text(by[k]['gradient_ratio_trained'])}" for k in KINDS
+        )
         line += f"; after training: {trained}"
     lines.append(line + ".")
     return lines
@@ -597,8 +619,9 @@ def comparison_markdown(rows, notes=()) -> str:
         lines.append(
             f"| {LABELS[row['cell']]} | {gates[row['cell']]} | {row['parameters']:,} | "
             f"{row['epoch_seconds']:.2f} | {row['latency_ms']:.2f} | {row['accuracy']:.3f} | "
-            f"{row['adding_longest_solved'] or 'none'} | {row['gradient_ratio_init']:.1e} | "
-            f"{'n/a' if trained is None else f'{trained:.1e}'} |"
+            f"{row['adding_longest_solved'] or 'none'} | "
+            f"{_ratio_text(row['gradient_ratio_init'])} | "
+            f"{'n/a' if trained is None else _ratio_text(trained)} |"
         )
     return "\n".join(lines + [""] + _verdicts(rows) + [""] + list(notes)) + "\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -129,6 +130,10 @@ def test_a_sweep_saves_after_each_run_and_resumes(tmp_path):
     resumed = cmp.memory_sweep(("adding",), TINY, path, gradient_length=20, progress=False)
     assert resumed.runs[:2] == kept  # not retrained
     assert resumed.runs[2]["cell"] == dropped["cell"] and len(resumed.runs) == 3
+    grown = dataclasses.replace(TINY, seeds=(0, 1))
+    extended = cmp.memory_sweep(("adding",), grown, path, gradient_length=20, progress=False)
+    assert len(extended.runs) == 6 and extended.runs[:3] == resumed.runs
+    assert json.loads(path.read_text())["config"]["seeds"] == [0, 1]
     other = cmp.MemoryConfig(lengths=(6,), seeds=(0,), steps=30)
     with pytest.raises(ValueError, match="another protocol"):
         cmp.memory_sweep(("adding",), other, path, progress=False)
