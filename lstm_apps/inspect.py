@@ -165,6 +165,15 @@ def inspect_gates(model, sequence, layer=None) -> dict[str, np.ndarray]:
     elif isinstance(layer, str):
         layer = model.get_layer(layer)
     cell = from_keras(layer)
+    for masking in (lay for lay in model.layers if isinstance(lay, keras.layers.Masking)):
+        steps = np.asarray(sequence).reshape(len(sequence), -1)
+        hidden = np.flatnonzero(np.all(steps == masking.mask_value, axis=-1))
+        if hidden.size:
+            raise ValueError(
+                f"Step {hidden[0]} of `sequence` equals the mask value {masking.mask_value} "
+                "in every feature, so the model would skip it and the replay would not. "
+                f"Received: sequence[{hidden[0]}]={steps[hidden[0]].tolist()}"
+            )
     if getattr(layer, "go_backwards", False):
         raise ValueError(f"Layer {layer.name!r} runs backwards; pass a forward layer.")
     feed = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input  # (x, mask)

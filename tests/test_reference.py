@@ -88,6 +88,9 @@ def test_inspect_gates_of_a_trained_builder_model():
     lstm = next(layer for layer in model.layers if isinstance(layer, keras.layers.LSTM))
     last_h = keras.Model(model.input, lstm.output)(x[0][None])
     np.testing.assert_allclose(gates["hidden"][-1], np.asarray(last_h)[0], atol=1e-5)
+    padded = np.vstack([x[0], np.zeros((1, 3))])
+    with pytest.raises(ValueError, match=r"Step 6 of `sequence` equals the mask value 0.0"):
+        inspect_gates(model, padded)
     gru = build_model("gru", num_features=3, num_outputs=2, units=4)
     assert set(inspect_gates(gru, x[0])) == {"update_gate", "reset_gate", "candidate", "hidden"}
     dense = keras.Sequential([keras.Input((6, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
