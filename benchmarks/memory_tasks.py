@@ -50,19 +50,13 @@ def table(results, task) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in results.summary(task):
-        runs = [
-            r
-            for r in results.runs
-            if (r["cell"], r["task"], r["length"]) == (row["cell"], task, row["length"])
-        ]
-        steps = sum(r["steps_run"] for r in runs) / len(runs)
         solved = f"{row['solved']}/{row['seeds']}"
         if task == "copy":
             solved += f" (recall {row['recall_accuracy_mean']:.2f})"
         lines.append(
             f"| {LABELS[row['cell']]} | {row['parameters']:,} | {row['length']} | "
             f"{row['error_mean']:.4f} ± {row['error_std']:.4f} | {row['baseline']:.4f} | "
-            f"{solved} | {steps:.0f} | {row['seconds_mean']:.0f} |"
+            f"{solved} | {row['steps_mean']:.0f} | {row['seconds_mean']:.0f} |"
         )
     return "\n".join(lines)
 

@@ -33,6 +33,7 @@ from lstm_apps.data import memory_tasks
 from lstm_apps.data.sequences import check_choice
 from lstm_apps.models.recurrent import CELLS, matched_units, recurrent_parameters
 from lstm_apps.reference import from_keras
+from lstm_apps.runs import atomic_write
 
 KINDS = ("simple_rnn", "lstm", "gru")
 TASKS = ("adding", "copy")
@@ -249,11 +250,9 @@ class SweepResults:
     gradients: dict = field(default_factory=dict)
 
     def save(self, path):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=1))
-        tmp.replace(path)
+        """Write the JSON file; a failed write leaves the previous one in place."""
+        text = json.dumps(asdict(self), indent=1)
+        atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text))
 
     @classmethod
     def load(cls, path):
@@ -267,7 +266,8 @@ class SweepResults:
         return None
 
     def summary(self, task):
-        """Rows per (cell, T): mean and spread of the final error over seeds, solved count."""
+        """Rows per (cell, T): the final error over seeds (mean, sd, median, min, max),
+        the number of seeds that solved it, mean steps and seconds per run."""
         rows = []
         for kind in KINDS:
             for length in sorted({r["length"] for r in self.runs if r["task"] == task}):
@@ -280,6 +280,9 @@ class SweepResults:
                     continue
                 errors = np.array([r["error"] for r in runs])
                 row = {
+                    "error_min": float(errors.min()),
+                    "error_max": float(errors.max()),
+                    "steps_mean": float(np.mean([r["steps_run"] for r in runs])),
                     "cell": kind,
                     "length": length,
                     "units": runs[0]["units"],
@@ -427,7 +430,6 @@ def vowels_comparison(kind, *, lstm_units=100, fast=False, seed=0) -> dict:
     epoch (the first epoch, which builds the graph, left out) and the
     median inference latency per sequence.
     """
-    from lstm_apps import training
     from lstm_apps.models import learnable_parameters
     from lstm_apps.tasks import japanese_vowels as jv
 
@@ -436,13 +438,9 @@ def vowels_comparison(kind, *, lstm_units=100, fast=False, seed=0) -> dict:
         kind, recurrent_parameters("lstm", lstm_units, 12, 9), num_features=12, num_outputs=9
     )
     config = replace(base, architecture=kind, units=units, seed=seed, verbose=0)
-    data = jv.load_data(config)
-    keras.utils.set_random_seed(seed)
-    model = jv.build_model(config, data)
     timer = _EpochTimer()
-    training.train(
-        model, data.x_train, data.y_train, jv.training_options(config, data), callbacks=[timer]
-    )
+    run = jv.train(config, callbacks=[timer])
+    model, data = run.model, run.data
     metrics = jv.evaluate(model, data)
     epochs = timer.seconds[1:] or timer.seconds
     return {
@@ -470,17 +468,9 @@ def plot_memory_errors(results, task, path=None):
         mine = [row for row in rows if row["cell"] == kind]
         if not mine:
             continue
-        runs = [
-            [
-                r["error"]
-                for r in results.runs
-                if (r["cell"], r["task"], r["length"]) == (kind, task, row["length"])
-            ]
-            for row in mine
-        ]
         means = np.array([row["error_mean"] for row in mine])
-        low = means - np.array([min(errors) for errors in runs])
-        high = np.array([max(errors) for errors in runs]) - means
+        low = means - np.array([row["error_min"] for row in mine])
+        high = np.array([row["error_max"] for row in mine]) - means
         ax.errorbar(
             [row["length"] for row in mine],
             means,

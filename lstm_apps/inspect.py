@@ -88,6 +88,19 @@ def _head(hidden, head):
     return logits, False
 
 
+def _refuse_skipped_steps(sequence, value, name):
+    """Raise if a step equals `value` in every feature: Keras masking would skip
+    that step, while the NumPy replay would not."""
+    steps = np.asarray(sequence).reshape(len(sequence), -1)
+    skipped = np.flatnonzero(np.all(steps == value, axis=-1))
+    if skipped.size:
+        raise ValueError(
+            f"Step {skipped[0]} of `sequence` equals the {name} {value} in every feature, "
+            "so the model would skip it and the replay would not. Received: "
+            f"sequence[{skipped[0]}]={steps[skipped[0]].tolist()}"
+        )
+
+
 def recurrent_states(model, sequence, padding_value=0.0) -> dict[str, np.ndarray]:
     """Replay one sequence through a single-layer recurrent network, in NumPy.
 
@@ -117,13 +130,7 @@ def recurrent_states(model, sequence, padding_value=0.0) -> dict[str, np.ndarray
     """
     normalization, layer, head = _parts(model)
     x = check_sequences([sequence], "sequence", num_features=model.input_shape[-1])[0]
-    masked = np.flatnonzero(np.all(x == padding_value, axis=-1))
-    if masked.size:
-        raise ValueError(
-            f"Step {masked[0]} of `sequence` equals the padding value {padding_value} in every "
-            "feature, so the model would skip it. Received: "
-            f"sequence[{masked[0]}]={x[masked[0]].tolist()}"
-        )
+    _refuse_skipped_steps(x, padding_value, "padding value")
     x = _normalize(x.astype("float64"), normalization)
     _, states = from_keras(layer).forward(x[None], return_gates=True)
     states = {key: value[0] for key, value in states.items()}
@@ -166,14 +173,7 @@ def inspect_gates(model, sequence, layer=None) -> dict[str, np.ndarray]:
         layer = model.get_layer(layer)
     cell = from_keras(layer)
     for masking in (lay for lay in model.layers if isinstance(lay, keras.layers.Masking)):
-        steps = np.asarray(sequence).reshape(len(sequence), -1)
-        hidden = np.flatnonzero(np.all(steps == masking.mask_value, axis=-1))
-        if hidden.size:
-            raise ValueError(
-                f"Step {hidden[0]} of `sequence` equals the mask value {masking.mask_value} "
-                "in every feature, so the model would skip it and the replay would not. "
-                f"Received: sequence[{hidden[0]}]={steps[hidden[0]].tolist()}"
-            )
+        _refuse_skipped_steps(sequence, masking.mask_value, "mask value")
     if getattr(layer, "go_backwards", False):
         raise ValueError(f"Layer {layer.name!r} runs backwards; pass a forward layer.")
     feed = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input  # (x, mask)

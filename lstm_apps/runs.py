@@ -37,7 +37,8 @@ class Run:
     metrics: dict = field(default_factory=dict)
 
 
-def _atomic_write(path: Path, write):
+def atomic_write(path: Path, write):
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it to `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
     os.close(handle)
@@ -54,7 +55,7 @@ def save_model(model, path):
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"Models are saved as .keras files. Received: path={str(path)!r}")
-    _atomic_write(path, model.save)
+    atomic_write(path, model.save)
     return path
 
 
@@ -62,7 +63,7 @@ def write_json(path, payload):
     def write(tmp):
         Path(tmp).write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
 
-    _atomic_write(Path(path), write)
+    atomic_write(Path(path), write)
 
 
 def _jsonable(value):

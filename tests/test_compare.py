@@ -146,7 +146,7 @@ def test_longest_solved_needs_most_seeds():
         for s, e in enumerate(errors)
     ]
     for run in runs:
-        run.update(units=4, parameters=1, baseline=1 / 6, seconds=1.0)
+        run.update(units=4, parameters=1, baseline=1 / 6, seconds=1.0, steps_run=100)
     results = cmp.SweepResults(config={}, runs=runs)
     assert results.longest_solved("adding", "lstm") == 10
     assert results.longest_solved("adding", "gru") is None

@@ -192,16 +192,21 @@ def training_options(config: Config, data: Splits, **extra) -> training.Training
     )
 
 
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+def train(config: Config = Config(), data: Splits | None = None, *, callbacks=(), **options) -> Run:
     """Load (unless given), build and train; returns a `Run` with the model and history.
 
-    Extra keyword arguments go to `TrainingOptions` (e.g. `checkpoint_dir`).
+    `callbacks` are extra Keras callbacks; other keyword arguments go to
+    `TrainingOptions` (e.g. `checkpoint_dir`).
     """
     data = data or load_data(config)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data)
     history = training.train(
-        model, data.x_train, data.y_train, training_options(config, data, **options)
+        model,
+        data.x_train,
+        data.y_train,
+        training_options(config, data, **options),
+        callbacks=callbacks,
     )
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
