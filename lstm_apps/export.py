@@ -1,0 +1,398 @@
+"""Export a trained model to SavedModel, ONNX or LiteRT, with verified parity.
+
+`export(model, path, format=...)` writes the artifact next to its final
+place, loads it back in its own runtime (TensorFlow, onnxruntime, the LiteRT
+interpreter), compares its predictions with Keras on held-out inputs, and
+only then moves it into place. A failed conversion or a parity check that
+misses the tolerance raises `ExportError` and leaves nothing behind; an
+existing file is replaced only with `overwrite=True`.
+
+| format        | artifact           | runtime used for the check      | input length |
+|---------------|--------------------|---------------------------------|--------------|
+| "saved_model" | a folder           | `tf.saved_model.load`           | any          |
+| "onnx"        | a `.onnx` file     | `onnxruntime.InferenceSession`  | any          |
+| "litert"      | a `.tflite` file   | `ai_edge_litert` `Interpreter`  | fixed        |
+
+LiteRT's built-in operators hold a recurrent layer only when the batch size
+and the sequence length are fixed (the converter then lowers Keras's
+`while` loop to a built-in WHILE); with a free length it needs TensorFlow's
+Flex operators, which the standard interpreter lacks. So a LiteRT export
+takes `timesteps=` (and `batch_size=`, default 1), and sequences shorter than
+`timesteps` are right-padded, which the model's masking ignores.
+
+ONNX goes through tf2onnx. A model traced on a GPU would pick Keras's cuDNN
+kernel (`CudnnRNNV3`), which tf2onnx cannot convert (keras-team/keras#21799,
+made worse inside `Bidirectional`, keras-team/keras#21533); the export
+therefore switches `use_cudnn` off on every recurrent layer while it traces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+FORMATS = {"saved_model": "", "onnx": ".onnx", "litert": ".tflite"}
+KERAS_FORMATS = {"saved_model": "tf_saved_model", "onnx": "onnx", "litert": "litert"}
+DEFAULT_TOLERANCE = 1e-5
+
+
+class ExportError(RuntimeError):
+    """An export that could not be written or did not reproduce the Keras model."""
+
+
+@dataclass
+class ExportReport:
+    """What `export` wrote and how closely it reproduces the Keras model."""
+
+    path: Path
+    format: str
+    max_abs_diff: float
+    tolerance: float
+    checked_sequences: int
+    input_shape: tuple
+    seconds: float
+    size_bytes: int
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "path": str(self.path), "input_shape": list(self.input_shape)}
+
+    def __str__(self) -> str:
+        return (
+            f"{self.format} export written to {self.path} ({self.size_bytes / 1024:.0f} KiB, "
+            f"{self.seconds:.1f} s); checked on {self.checked_sequences} held-out sequences: "
+            f"max |difference| {self.max_abs_diff:.2e} <= {self.tolerance:.0e}"
+        )
+
+
+def check_format(format) -> str:
+    if format not in FORMATS:
+        raise ValueError(
+            f"Unknown export format. Expected one of {tuple(FORMATS)}. Received: format={format!r}"
+        )
+    return format
+
+
+def default_path(directory, format) -> Path:
+    """Where `lstm-apps export RUN_DIR` writes a format by default."""
+    suffix = FORMATS[check_format(format)]
+    return Path(directory) / (f"model{suffix}" if suffix else "saved_model")
+
+
+def export(
+    model,
+    path,
+    format="saved_model",
+    *,
+    inputs=None,
+    timesteps=None,
+    batch_size=1,
+    tolerance=DEFAULT_TOLERANCE,
+    overwrite=False,
+    seed=0,
+) -> ExportReport:
+    """Export `model` and check it against Keras in the format's own runtime.
+
+    Args:
+        model: a built Keras model with one sequence input (float
+            `(batch, timesteps, features)` or integer `(batch, timesteps)`).
+        path: the artifact: a folder for "saved_model", a `.onnx` file for
+            "onnx", a `.tflite` file for "litert".
+        format: "saved_model" (default), "onnx" or "litert".
+        inputs: held-out sequences to check on, an array `(N, T, F)` (or
+            `(N, T)` for integer inputs) padded with the model's padding
+            value. Default: 16 sequences drawn from the statistics stored in
+            the model's normalization layer, with random lengths.
+        timesteps: fixed sequence length, required by "litert"; optional for
+            the others (the export then accepts only that length).
+        batch_size: fixed batch size of a "litert" export, default 1.
+        tolerance: largest absolute difference allowed, default 1e-5.
+        overwrite: replace an existing artifact at `path`, default False.
+        seed: seed of the default check inputs.
+
+    Returns:
+        An `ExportReport`.
+
+    Raises:
+        ValueError: unknown format, wrong file suffix, missing `timesteps`
+            for LiteRT, or check inputs of the wrong shape.
+        FileExistsError: `path` exists and `overwrite` is False.
+        ExportError: the converter failed, or the artifact's predictions
+            differ from Keras by more than `tolerance`. Nothing is written.
+    """
+    check_format(format)
+    path = Path(path)
+    suffix = FORMATS[format]
+    if suffix and path.suffix != suffix:
+        raise ValueError(f"A {format} export is a {suffix} file. Received: path={str(path)!r}")
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists; pass overwrite=True (--overwrite) to replace it"
+        )
+    if not 0 < tolerance:
+        raise ValueError(f"`tolerance` must be > 0. Received: tolerance={tolerance!r}")
+    spec = _input_spec(model, format, timesteps, batch_size)
+    if inputs is None:
+        inputs = probe_inputs(model, timesteps=spec.shape[1] or 24, seed=seed)
+    inputs = _check_inputs(model, inputs, spec)
+    expected = np.asarray(model(inputs, training=False))
+
+    start = time.perf_counter()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-"))
+    staged = work / (path.name if suffix else "artifact")
+    try:
+        with _without_cudnn(model):
+            try:
+                _convert(model, staged, format, spec)
+            except Exception as err:  # the converters raise many kinds
+                raise ExportError(
+                    f"The {format} converter failed for model {model.name!r}: "
+                    f"{type(err).__name__}: {_last_line(err)}"
+                ) from err
+        predict = runtime(staged, format)
+        got = predict(inputs)
+        if got.shape != expected.shape:
+            raise ExportError(
+                f"The {format} artifact returns shape {got.shape}, Keras returns {expected.shape}"
+            )
+        diff = float(np.max(np.abs(got - expected)))
+        if not diff <= tolerance:
+            raise ExportError(
+                f"The {format} artifact differs from Keras by {diff:.3e}, more than "
+                f"the tolerance {tolerance:.0e}; nothing was written"
+            )
+        _move_into_place(staged, path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ExportReport(
+        path=path,
+        format=format,
+        max_abs_diff=diff,
+        tolerance=tolerance,
+        checked_sequences=len(inputs),
+        input_shape=tuple(spec.shape),
+        seconds=time.perf_counter() - start,
+        size_bytes=_size(path),
+    )
+
+
+def runtime(path, format=None):
+    """A `predict(x) -> np.ndarray` function that runs an exported artifact.
+
+    Args:
+        path: a SavedModel folder, a `.onnx` or a `.tflite` file.
+        format: its format; default: guessed from the path.
+
+    The LiteRT function feeds the fixed batch size of the artifact, padding
+    the last batch, so any number of sequences can be passed.
+    """
+    path = Path(path)
+    if format is None:
+        format = {".onnx": "onnx", ".tflite": "litert"}.get(path.suffix, "saved_model")
+    check_format(format)
+    if not path.exists():
+        raise FileNotFoundError(f"No exported model at {path}")
+    if format == "saved_model":
+        import tensorflow as tf
+
+        loaded = tf.saved_model.load(str(path))
+        return lambda x: np.asarray(loaded.serve(x))
+    if format == "onnx":
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        name = session.get_inputs()[0].name
+        return lambda x: session.run(None, {name: np.asarray(x)})[0]
+    return _litert_runtime(path)
+
+
+def _litert_runtime(path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    (source,) = interpreter.get_input_details()
+    target = interpreter.get_output_details()[0]
+    batch = int(source["shape"][0])
+
+    def predict(x):
+        x = np.asarray(x, dtype=source["dtype"])
+        if tuple(x.shape[1:]) != tuple(source["shape"][1:]):
+            raise ValueError(
+                f"This LiteRT model takes sequences of shape "
+                f"{tuple(source['shape'][1:])}. Received: {tuple(x.shape[1:])}"
+            )
+        outputs = []
+        for start in range(0, len(x), batch):
+            chunk = x[start : start + batch]
+            filled = np.zeros((batch, *x.shape[1:]), x.dtype)
+            filled[: len(chunk)] = chunk
+            interpreter.set_tensor(source["index"], filled)
+            interpreter.invoke()
+            outputs.append(interpreter.get_tensor(target["index"])[: len(chunk)].copy())
+        return np.concatenate(outputs)
+
+    return predict
+
+
+def probe_inputs(model, *, count=16, timesteps=24, seed=0):
+    """Check sequences for `model`: right-padded, of random lengths.
+
+    Float inputs are drawn from the mean and spread stored in the model's
+    `SequenceNormalization` layer (standard normal without one); integer
+    inputs are codes `1..input_dim-1` of the model's `Embedding`.
+    """
+    rng = np.random.default_rng(seed)
+    shape = model.inputs[0].shape
+    lengths = rng.integers(max(1, timesteps // 2), timesteps + 1, size=count)
+    lengths[0] = timesteps
+    if len(shape) == 2:
+        embedding = next(
+            (layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None
+        )
+        high = embedding.input_dim if embedding is not None else 2
+        x = rng.integers(1, max(2, high), size=(count, timesteps)).astype("int32")
+        padding = 0
+    else:
+        features = shape[-1]
+        offset, scale = np.zeros(features), np.ones(features)
+        for layer in model.layers:
+            if hasattr(layer, "offset") and hasattr(layer, "scale"):
+                offset, scale = np.asarray(layer.offset), np.asarray(layer.scale)
+        x = (offset + scale * rng.standard_normal((count, timesteps, features))).astype("float32")
+        padding = _padding_value(model)
+    for row, length in zip(x, lengths):
+        row[length:] = padding
+    return x
+
+
+def _padding_value(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Masking):
+            return layer.mask_value
+    return 0.0
+
+
+def _input_spec(model, format, timesteps, batch_size):
+    import tensorflow as tf
+
+    if len(model.inputs) != 1:
+        raise ValueError(
+            f"Only models with one input can be exported. Model {model.name!r} "
+            f"has {len(model.inputs)}"
+        )
+    source = model.inputs[0]
+    shape = list(source.shape)
+    if timesteps is not None:
+        if not (isinstance(timesteps, int) and timesteps >= 1):
+            raise ValueError(
+                f"`timesteps` must be a positive integer. Received: timesteps={timesteps!r}"
+            )
+        if shape[1] is not None and shape[1] != timesteps:
+            raise ValueError(f"The model takes {shape[1]} steps. Received: timesteps={timesteps}")
+        shape[1] = timesteps
+    if format == "litert":
+        if shape[1] is None:
+            raise ValueError(
+                "A LiteRT export needs a fixed sequence length: pass timesteps=N (CLI: "
+                "--timesteps N). With a free length the recurrent loop needs TensorFlow's Flex "
+                "operators (FlexTensorListReserve), which the standard LiteRT interpreter lacks. "
+                "Shorter sequences are right-padded and masked."
+            )
+        if not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ValueError(
+                f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+            )
+        shape[0] = batch_size
+    return tf.TensorSpec(shape, dtype=source.dtype, name="input")
+
+
+def _check_inputs(model, inputs, spec):
+    inputs = np.asarray(inputs, dtype=spec.dtype.as_numpy_dtype)
+    want = tuple(spec.shape[1:])
+    if inputs.ndim != len(want) + 1 or any(
+        w is not None and w != g for w, g in zip(want, inputs.shape[1:])
+    ):
+        raise ValueError(
+            f"Check inputs must have shape (N, {', '.join(map(str, want))}) "
+            f"(None: any). Received: {inputs.shape}"
+        )
+    if not len(inputs):
+        raise ValueError("Check inputs must hold at least one sequence. Received: 0")
+    return inputs
+
+
+def _convert(model, staged, format, spec):
+    options = {}
+    if format == "litert":
+        import tensorflow as tf
+
+        options["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]}
+    if format == "onnx":
+        import warnings
+
+        warnings.filterwarnings("ignore", message=".*np.object.*")
+    model.export(
+        str(staged), format=KERAS_FORMATS[format], input_signature=[spec], verbose=False, **options
+    )
+
+
+@contextlib.contextmanager
+def _without_cudnn(model):
+    """Trace the generic recurrent kernels, never cuDNN's (tf2onnx cannot read CudnnRNNV3)."""
+    saved = []
+    for layer in _recurrent_layers(model):
+        if hasattr(layer, "use_cudnn"):
+            saved.append((layer, layer.use_cudnn))
+            layer.use_cudnn = False
+    try:
+        yield
+    finally:
+        for layer, value in saved:
+            layer.use_cudnn = value
+
+
+def _recurrent_layers(model):
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.Bidirectional):
+            yield layer.forward_layer
+            yield layer.backward_layer
+        elif isinstance(layer, keras.layers.RNN):
+            yield layer
+
+
+def _move_into_place(staged, path):
+    if not path.exists():
+        os.replace(staged, path)
+        return
+    if path.is_dir() and staged.is_dir():
+        backup = path.with_name(f".{path.name}-old")
+        shutil.rmtree(backup, ignore_errors=True)
+        os.replace(path, backup)
+        os.replace(staged, path)
+        shutil.rmtree(backup, ignore_errors=True)
+        return
+    if path.is_dir() != staged.is_dir():
+        raise ExportError(
+            f"Refusing to replace {path}: it is a {'folder' if path.is_dir() else 'file'}"
+        )
+    os.replace(staged, path)
+
+
+def _size(path):
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return path.stat().st_size
+
+
+def _last_line(err):
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    return lines[-1][:500] if lines else ""
