@@ -65,6 +65,31 @@ def make_parser() -> argparse.ArgumentParser:
         help="JSON of an earlier adding-problem sweep (benchmarks/memory_tasks.py) to reuse",
     )
     compare.add_argument("--seed", type=int, default=0, help="seed of the training runs (0)")
+    export = sub.add_parser(
+        "export",
+        help="export a run folder's model to saved_model, onnx or litert, checked against Keras",
+    )
+    export.add_argument("run_dir", type=Path)
+    export.add_argument("--format", required=True, choices=("saved_model", "onnx", "litert"))
+    export.add_argument(
+        "--output",
+        type=Path,
+        help="artifact path (default: RUN_DIR/saved_model, model.onnx or model.tflite)",
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace an existing artifact")
+    export.add_argument("--timesteps", type=int, help="fixed sequence length (required by litert)")
+    export.add_argument(
+        "--batch-size", type=int, default=1, help="fixed batch size of a litert model (1)"
+    )
+    export.add_argument(
+        "--inputs",
+        type=Path,
+        help="held-out sequences for the parity check, a padded (N, T, F) .npy file "
+        "(default: 16 sequences drawn from the model's stored normalization statistics)",
+    )
+    card = sub.add_parser("card", help="write MODEL_CARD.md for a run folder")
+    card.add_argument("run_dir", type=Path)
+    card.add_argument("--output", type=Path, help="card path (default RUN_DIR/MODEL_CARD.md)")
     return parser
 
 
@@ -175,7 +200,39 @@ def cmd_compare(args):
     print(f"Written to {args.output}: " + ", ".join(p.name for p in result["paths"].values()))
 
 
+def cmd_export(args):
+    from lstm_apps.card import record_export
+    from lstm_apps.export import default_path, export
+    from lstm_apps.runs import load_model
+
+    model = load_model(args.run_dir)
+    inputs = None
+    if args.inputs is not None:
+        if not args.inputs.exists():
+            raise FileNotFoundError(f"No such inputs file: {args.inputs}")
+        inputs = np.load(args.inputs)
+    report = export(
+        model,
+        args.output or default_path(args.run_dir, args.format),
+        args.format,
+        inputs=inputs,
+        timesteps=args.timesteps,
+        batch_size=args.batch_size,
+        overwrite=args.overwrite,
+    )
+    record_export(args.run_dir, report)
+    print(report)
+
+
+def cmd_card(args):
+    from lstm_apps.card import write_card
+
+    print(f"Model card written to {write_card(args.run_dir, args.output)}")
+
+
 COMMANDS = {
+    "export": cmd_export,
+    "card": cmd_card,
     "compare": cmd_compare,
     "list": cmd_list,
     "run": cmd_run,
@@ -190,10 +247,17 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         COMMANDS[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
+    except (ValueError, TypeError, FileNotFoundError, FileExistsError, KeyError) as err:
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
         print(f"lstm-apps: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except RuntimeError as err:
+        from lstm_apps.export import ExportError
+
+        if not isinstance(err, ExportError):
+            raise
+        print(f"lstm-apps: error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -33,6 +33,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -132,13 +133,13 @@ def export(
     suffix = FORMATS[format]
     if suffix and path.suffix != suffix:
         raise ValueError(f"A {format} export is a {suffix} file. Received: path={str(path)!r}")
+    if not 0 < tolerance:
+        raise ValueError(f"`tolerance` must be > 0. Received: tolerance={tolerance!r}")
+    spec = _input_spec(model, format, timesteps, batch_size)
     if path.exists() and not overwrite:
         raise FileExistsError(
             f"{path} already exists; pass overwrite=True (--overwrite) to replace it"
         )
-    if not 0 < tolerance:
-        raise ValueError(f"`tolerance` must be > 0. Received: tolerance={tolerance!r}")
-    spec = _input_spec(model, format, timesteps, batch_size)
     if inputs is None:
         inputs = probe_inputs(model, timesteps=spec.shape[1] or 24, seed=seed)
     inputs = _check_inputs(model, inputs, spec)
@@ -336,27 +337,36 @@ def _convert(model, staged, format, spec):
         import tensorflow as tf
 
         options["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]}
-    if format == "onnx":
-        import warnings
+    with quiet_tf2onnx():
+        model.export(
+            str(staged),
+            format=KERAS_FORMATS[format],
+            input_signature=[spec],
+            verbose=False,
+            **options,
+        )
 
-        warnings.filterwarnings("ignore", message=".*np.object.*")
-    model.export(
-        str(staged), format=KERAS_FORMATS[format], input_signature=[spec], verbose=False, **options
-    )
+
+@contextlib.contextmanager
+def quiet_tf2onnx():
+    """Silence the FutureWarning that Keras's NumPy-2 patch of tf2onnx raises (`np.object`)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*np.object.*", category=FutureWarning)
+        yield
 
 
 @contextlib.contextmanager
 def _without_cudnn(model):
     """Trace the generic recurrent kernels, never cuDNN's (tf2onnx cannot read CudnnRNNV3)."""
-    saved = []
+    saved = {}
     for layer in _recurrent_layers(model):
-        if hasattr(layer, "use_cudnn"):
-            saved.append((layer, layer.use_cudnn))
+        if hasattr(layer, "use_cudnn") and id(layer) not in saved:
+            saved[id(layer)] = (layer, layer.use_cudnn)
             layer.use_cudnn = False
     try:
         yield
     finally:
-        for layer, value in saved:
+        for layer, value in saved.values():
             layer.use_cudnn = value
 
 

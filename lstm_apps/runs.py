@@ -3,7 +3,7 @@
 ```
 RUN_DIR/
   config.json    case-study name and every Config field
-  metrics.json   test metrics (flat dict) and split sizes
+  metrics.json   test metrics (flat dict), split sizes, timing and environment
   history.csv    per-epoch training log
   model.keras    the trained model
   figures/       PNG figures
@@ -35,6 +35,7 @@ class Run:
     history: dict
     data: object = None
     metrics: dict = field(default_factory=dict)
+    timing: dict = field(default_factory=dict)
 
 
 def atomic_write(path: Path, write):
@@ -74,6 +75,24 @@ def _jsonable(value):
     raise TypeError(f"Cannot write {type(value).__name__} to JSON")
 
 
+def environment() -> dict:
+    """Versions and machine behind a run, as recorded in metrics.json."""
+    import platform
+
+    import tensorflow as tf
+
+    from lstm_apps import __version__
+
+    return {
+        "lstm_apps": __version__,
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "gpus": len(tf.config.list_physical_devices("GPU")),
+    }
+
+
 def save_run(run: Run, directory) -> Path:
     """Write a run folder (see module docstring) and return its path."""
     directory = Path(directory)
@@ -85,7 +104,10 @@ def save_run(run: Run, directory) -> Path:
         {"case_study": run.name, "config": config, "class_names": class_names},
     )
     sizes = run.data.sizes() if hasattr(run.data, "sizes") else {}
-    write_json(directory / "metrics.json", {"test": run.metrics, "sizes": sizes})
+    write_json(
+        directory / "metrics.json",
+        {"test": run.metrics, "sizes": sizes, "timing": run.timing, "environment": environment()},
+    )
     if run.history:
         pd.DataFrame(run.history).rename_axis("epoch").to_csv(directory / "history.csv")
     save_model(run.model, directory / "model.keras")

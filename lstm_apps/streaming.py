@@ -199,10 +199,13 @@ class StreamingPredictor:
         import tf2onnx
         from keras.src.export.tf2onnx_lib import patch_tf2onnx
 
-        patch_tf2onnx()
-        proto, _ = tf2onnx.convert.from_function(
-            self.step_function(), input_signature=self.step_signature(), opset=opset
-        )
+        from lstm_apps.export import quiet_tf2onnx
+
+        with quiet_tf2onnx():
+            patch_tf2onnx()
+            proto, _ = tf2onnx.convert.from_function(
+                self.step_function(), input_signature=self.step_signature(), opset=opset
+            )
         return proto
 
     def _pure_step(self, x, states):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib
+import resource
+import time
 from pathlib import Path
 
 CASE_STUDIES = {
@@ -83,6 +85,9 @@ def _compatible(value, default, annotation) -> bool:
 def run_case_study(name, config=None, output=None, *, fast=False, changes=None):
     """Train, evaluate and (with `output`) write a run folder with figures.
 
+    The run's `timing` holds the seconds spent training (data loading
+    included) and evaluating, and the process's peak resident memory.
+
     Returns:
         The `Run`, with `metrics` filled in.
     """
@@ -91,8 +96,15 @@ def run_case_study(name, config=None, output=None, *, fast=False, changes=None):
     module = get_case_study(name)
     if config is None:
         config = module.Config.fast(**(changes or {})) if fast else module.Config(**(changes or {}))
+    start = time.perf_counter()
     run = module.train(config)
+    trained = time.perf_counter()
     run.metrics = module.evaluate(run.model, run.data)
+    run.timing = {
+        "train_seconds": round(trained - start, 2),
+        "evaluate_seconds": round(time.perf_counter() - trained, 2),
+        "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
     if output is not None:
         save_run(run, output)
         module.figures(run, Path(output) / "figures")
