@@ -40,6 +40,7 @@ _INFERENCE_IDENTITY = (
 _PER_STEP = (keras.layers.Dense, keras.layers.Rescaling, keras.layers.Activation)
 
 BACKENDS = ("auto", "onnxruntime", "tensorflow")
+MANY_STREAMS = 16  # from this many streams on, onnxruntime steps with all cores
 
 _LOOKAHEAD = (
     "its output at step t depends on later steps, so it cannot give an output per new step; "
@@ -284,8 +285,11 @@ class _OnnxStep:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # One thread is fastest for a few streams (no hand-off); a wide batch
+        # gains from onnxruntime's default pool (one thread per core).
+        if streamer.num_streams < MANY_STREAMS:
+            options.intra_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(
             streamer.step_onnx().SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
