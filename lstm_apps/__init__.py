@@ -6,6 +6,7 @@ Public API:
     evaluate, classification_metrics, regression_metrics
     SequenceScaler, SequenceLabelEncoder, pad_sequences, make_windows
     list_case_studies, get_case_study, run_case_study
+    export, StreamingPredictor         deployment (lstm_apps.exporting, lstm_apps.streaming)
 
 Also: lstm_apps.plots (figures), lstm_apps.inspect (NumPy replay of recurrent
 states and gates), lstm_apps.ngram (character n-gram baselines),
@@ -20,9 +21,11 @@ from lstm_apps.data.sequences import (
     pad_sequences,
 )
 from lstm_apps.evaluation import classification_metrics, evaluate, regression_metrics
+from lstm_apps.exporting import export
 from lstm_apps.inspect import inspect_gates
 from lstm_apps.models import ARCHITECTURES, build_model, learnable_parameters
 from lstm_apps.runs import Run, load_model, save_model
+from lstm_apps.streaming import StreamingPredictor
 from lstm_apps.tasks import get_case_study, list_case_studies, run_case_study
 from lstm_apps.training import TrainingOptions, predict, train
 
@@ -32,6 +35,8 @@ __all__ = [
     "inspect_gates",
     "ARCHITECTURES",
     "Run",
+    "StreamingPredictor",
+    "export",
     "SequenceLabelEncoder",
     "SequenceScaler",
     "TrainingOptions",

@@ -202,7 +202,7 @@ def cmd_compare(args):
 
 def cmd_export(args):
     from lstm_apps.card import record_export
-    from lstm_apps.export import default_path, export
+    from lstm_apps.exporting import default_path, export
     from lstm_apps.runs import load_model
 
     model = load_model(args.run_dir)
@@ -252,7 +252,7 @@ def main(argv=None) -> int:
         print(f"lstm-apps: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as err:
-        from lstm_apps.export import ExportError
+        from lstm_apps.exporting import ExportError
 
         if not isinstance(err, ExportError):
             raise

@@ -12,7 +12,7 @@ import pytest
 from lstm_apps import build_model
 from lstm_apps.card import layer_table, reproduce_command
 from lstm_apps.cli import main
-from lstm_apps.export import ExportError, _without_cudnn, export, probe_inputs, runtime
+from lstm_apps.exporting import ExportError, _without_cudnn, export, probe_inputs, runtime
 from lstm_apps.models.text import build_char_lm
 from lstm_apps.tasks import parse_overrides
 from lstm_apps.tasks.japanese_vowels import Config
@@ -50,7 +50,8 @@ def test_every_family_exports_and_reproduces_keras(family, format, tmp_path):
     assert report.max_abs_diff <= 1e-5 and report.checked_sequences == 16
     # Fresh held-out inputs (another seed, padded), run through the runtime again.
     x = probe_inputs(model, count=5, timesteps=12, seed=7)
-    got = runtime(path, format)(x)
+    wide = x.astype("float64" if x.dtype.kind == "f" else "int64")  # runtimes cast inputs
+    got = runtime(path, format)(wide)
     np.testing.assert_allclose(got, np.asarray(model(x, training=False)), atol=1e-5, rtol=0)
 
 
@@ -193,3 +194,19 @@ def test_reproduce_command_round_trips_through_the_cli_parser():
 def test_without_export_runtimes_the_error_is_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match="No exported model"):
         runtime(tmp_path / "missing.onnx")
+
+
+def test_cli_export_checks_on_real_held_out_utterances(run_dir, vowels, tmp_path, capsys):
+    from lstm_apps import pad_sequences
+
+    heldout = pad_sequences(vowels.x_test[:40])  # real test utterances, right-padded
+    np.save(tmp_path / "heldout.npy", heldout)
+    target = tmp_path / "vowels.onnx"
+    argv = ["export", str(run_dir), "--format", "onnx", "--output", str(target)]
+    assert main([*argv, "--inputs", str(tmp_path / "heldout.npy")]) == 0
+    assert "checked on 40 held-out sequences" in capsys.readouterr().out
+    from lstm_apps.runs import load_model
+
+    keras_labels = np.argmax(load_model(run_dir).predict(heldout, verbose=0), axis=-1)
+    onnx_labels = np.argmax(runtime(target)(heldout), axis=-1)
+    assert np.array_equal(onnx_labels, keras_labels)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lstm_apps import build_model
-from lstm_apps.export import probe_inputs
+from lstm_apps.exporting import probe_inputs
 from lstm_apps.models.text import build_char_lm
 from lstm_apps.streaming import StreamingPredictor
 
@@ -126,3 +126,18 @@ def test_non_recurrent_models_and_bad_arguments_are_refused():
         StreamingPredictor(make("lstm_last"), num_streams=0)
     with pytest.raises(ValueError, match="backend='torch'"):
         StreamingPredictor(make("lstm_last"), backend="torch")
+
+
+def test_streaming_a_trained_vowel_model_gives_its_test_predictions(vowels):
+    """Real data: step each test utterance sample by sample; the last output is predict's."""
+    from lstm_apps import pad_sequences
+    from lstm_apps.tasks import japanese_vowels as jv
+
+    config = jv.Config.fast(units=12, max_epochs=4, verbose=0)
+    run = jv.train(config)
+    x = pad_sequences(vowels.x_test[:32])  # real test utterances, 7-29 frames, right-padded
+    streamer = StreamingPredictor(run.model, num_streams=len(x))
+    outputs = streamer.run(x)
+    expected = run.model.predict(x, verbose=0)
+    np.testing.assert_allclose(outputs[:, -1], expected, atol=1e-5, rtol=0)
+    assert np.array_equal(outputs[:, -1].argmax(-1), expected.argmax(-1))

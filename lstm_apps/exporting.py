@@ -205,13 +205,15 @@ def runtime(path, format=None):
         import tensorflow as tf
 
         loaded = tf.saved_model.load(str(path))
-        return lambda x: np.asarray(loaded.serve(x))
+        dtype = loaded.serve.input_signature[0].dtype.as_numpy_dtype
+        return lambda x: np.asarray(loaded.serve(np.asarray(x, dtype=dtype)))
     if format == "onnx":
         import onnxruntime
 
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        name = session.get_inputs()[0].name
-        return lambda x: session.run(None, {name: np.asarray(x)})[0]
+        source = session.get_inputs()[0]
+        dtype = {"tensor(int32)": "int32", "tensor(int64)": "int64"}.get(source.type, "float32")
+        return lambda x: session.run(None, {source.name: np.asarray(x, dtype=dtype)})[0]
     return _litert_runtime(path)
 
 
