@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 
 from lstm_apps.data.sequences import check_choice
+from lstm_apps.models.layers import ConvBlock1D
 from lstm_apps.models.recurrent import CELLS, recurrent_parameters
 from lstm_apps.models.recurrent import matched_units as units_matching
 
@@ -100,3 +101,180 @@ def matched_units(cell, target_parameters, vocabulary_size, embedding_dim=32) ->
     """The width at which a one-layer `cell` network comes closest to `target_parameters`."""
     embedding = vocabulary_size * embedding_dim
     return units_matching(cell, target_parameters - embedding, embedding_dim, vocabulary_size)
+
+
+# -- word-level text classifiers -------------------------------------------------------------
+
+TEXT_CLASSIFIERS = ("lstm", "bilstm", "gru", "cnn_lstm", "bag_of_embeddings")
+
+# Punctuation splits words; letters of any script, digits and the apostrophe stay.
+_NOT_WORD = r"[^\p{L}\p{N}']+"
+_ACCENTS = {
+    "a": "áàâäãå",
+    "e": "éèêë",
+    "i": "íìîï",
+    "o": "óòôöõ",
+    "u": "úùûü",
+    "c": "ç",
+    "y": "ýÿ",
+}
+
+
+@keras.saving.register_keras_serializable(package="lstm_apps")
+def standardize_text(texts):
+    """Lowercase, drop HTML line breaks, split off punctuation (¿ and ¡ included); keep accents."""
+    import tensorflow as tf
+
+    texts = tf.strings.lower(texts, encoding="utf-8")
+    texts = tf.strings.regex_replace(texts, r"<br\s*/?>", " ")
+    return tf.strings.regex_replace(texts, _NOT_WORD, " ")
+
+
+@keras.saving.register_keras_serializable(package="lstm_apps")
+def standardize_text_without_accents(texts):
+    """`standardize_text`, then á→a, ü→u, ç→c ... (ñ is kept: a letter of its own in Spanish)."""
+    import tensorflow as tf
+
+    texts = standardize_text(texts)
+    for plain, marked in _ACCENTS.items():
+        texts = tf.strings.regex_replace(texts, f"[{marked}]", plain)
+    return texts
+
+
+def build_vectorizer(vocabulary_size, strip_accents=False, sequence_length=None):
+    """A `TextVectorization` layer with the package's standardization (fit it with `adapt`)."""
+    return keras.layers.TextVectorization(
+        max_tokens=vocabulary_size,
+        standardize=standardize_text_without_accents if strip_accents else standardize_text,
+        output_mode="int",
+        output_sequence_length=sequence_length,
+        name="vectorizer",
+    )
+
+
+def build_text_classifier(
+    kind="bilstm",
+    *,
+    vocabulary_size,
+    num_classes=2,
+    embedding_dim=64,
+    units=64,
+    dropout=0.3,
+    embeddings=None,
+    trainable_embeddings=True,
+    name=None,
+):
+    """Word ids → embedding → recurrent (or pooling) layer → class, with masking of padding.
+
+    Args:
+        kind: "lstm", "bilstm" (default), "gru", "cnn_lstm" (a mask-aware
+            Conv1D block with max pooling, then an LSTM) or
+            "bag_of_embeddings" (the average of the word vectors, a baseline).
+        vocabulary_size: number of word ids, padding (0) and unknown (1) included.
+        num_classes: 2 (default: one sigmoid output) or more (softmax).
+        embedding_dim: size of the word vectors, default 64.
+        units: recurrent width (per direction for "bilstm"), default 64.
+        dropout: dropout before the head, default 0.3.
+        embeddings: optional `(vocabulary_size, embedding_dim)` initial
+            vectors (e.g. from `read_word_vectors`).
+        trainable_embeddings: fine-tune the embedding (default) or freeze it.
+
+    Returns:
+        An uncompiled `keras.Model` from `(batch, timesteps)` int ids.
+    """
+    check_choice("kind", kind, TEXT_CLASSIFIERS)
+    if vocabulary_size < 3 or num_classes < 2 or embedding_dim < 1 or units < 1:
+        raise ValueError(
+            "`vocabulary_size` must be >= 3, `num_classes` >= 2, sizes positive. Received: "
+            f"vocabulary_size={vocabulary_size}, num_classes={num_classes}, "
+            f"embedding_dim={embedding_dim}, units={units}"
+        )
+    initializer = "uniform"
+    if embeddings is not None:
+        if embeddings.shape != (vocabulary_size, embedding_dim):
+            raise ValueError(
+                f"`embeddings` must have shape {(vocabulary_size, embedding_dim)}. "
+                f"Received: {embeddings.shape}"
+            )
+        initializer = keras.initializers.Constant(embeddings)
+    inputs = keras.Input(shape=(None,), dtype="int32", name="word_ids")
+    x = keras.layers.Embedding(
+        vocabulary_size,
+        embedding_dim,
+        mask_zero=True,
+        embeddings_initializer=initializer,
+        trainable=trainable_embeddings,
+        name="embedding",
+    )(inputs)
+    if kind == "bag_of_embeddings":
+        x = keras.layers.GlobalAveragePooling1D(name="average")(x)
+    else:
+        if kind == "cnn_lstm":
+            x = ConvBlock1D(units, 5, pooling="max", pool_size=2, name="conv_1")(x)
+        cell = {"gru": keras.layers.GRU}.get(kind, keras.layers.LSTM)
+        layer = cell(units, name=f"{'gru' if kind == 'gru' else 'lstm'}_1")
+        if kind == "bilstm":
+            layer = keras.layers.Bidirectional(layer, name="bilstm_1")
+        x = layer(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    binary = num_classes == 2
+    outputs = keras.layers.Dense(
+        1 if binary else num_classes, activation="sigmoid" if binary else "softmax", name="head"
+    )(x)
+    return keras.Model(inputs, outputs, name=name or f"{kind}_text_classifier")
+
+
+def read_word_vectors(path, vocabulary, *, lowercase=True):
+    """Initial embedding rows for `vocabulary` from a text-format vector file.
+
+    Reads GloVe (`word v1 … vD` per line), word2vec text format and fastText
+    `.vec` (both start with a `count dimension` header line). Words missing
+    from the file get small random vectors; rows 0 (padding) and 1 (unknown)
+    are zeros.
+
+    Args:
+        path: the vector file (UTF-8 text).
+        vocabulary: the vectorizer's vocabulary, index → word.
+        lowercase: match words case-insensitively (the vectorizer lowercases).
+
+    Returns:
+        `(matrix, coverage)`: the `(len(vocabulary), D)` float32 matrix and a
+        dict with the number and share of vocabulary words found.
+    """
+    from pathlib import Path
+
+    import numpy as np
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No such word-vector file: {path}")
+    index = {word: i for i, word in enumerate(vocabulary) if i >= 2}
+    vectors, dimension = {}, None
+    with open(path, encoding="utf-8", errors="strict") as handle:
+        for number, line in enumerate(handle, start=1):
+            parts = line.rstrip().split(" ")
+            if number == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
+                continue  # word2vec / fastText header
+            if len(parts) < 2:
+                continue
+            word = parts[0].lower() if lowercase else parts[0]
+            if dimension is None:
+                dimension = len(parts) - 1
+            elif len(parts) - 1 != dimension:
+                raise ValueError(
+                    f"{path}, line {number}: {len(parts) - 1} values, but the first vector "
+                    f"has {dimension}"
+                )
+            if word in index and index[word] not in vectors:
+                vectors[index[word]] = np.asarray(parts[1:], dtype="float32")
+    if dimension is None:
+        raise ValueError(f"{path} holds no word vectors")
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(0.0, 0.05, size=(len(vocabulary), dimension)).astype("float32")
+    matrix[:2] = 0.0
+    for row, vector in vectors.items():
+        matrix[row] = vector
+    found = len(vectors)
+    coverage = {"words_found": found, "vocabulary": len(index), "share": found / max(1, len(index))}
+    return matrix, coverage

@@ -21,6 +21,7 @@ CASE_STUDIES = {
     "char_lm": "lstm_apps.tasks.char_lm",
     "engine_nox": "lstm_apps.tasks.engine_nox",
     "nox": "lstm_apps.tasks.nox",
+    "sentiment": "lstm_apps.tasks.sentiment",
 }
 
 

@@ -1,0 +1,536 @@
+"""Sentiment analysis: word indices → word embedding → LSTM → class (the course's N-to-1 case).
+
+The default data is the IMDB Large Movie Review dataset (Maas et al. 2011):
+50,000 reviews, the official 25k training / 25k test split, balanced. Any
+CSV or TSV of labelled texts works too (`data=`, `text_column=`,
+`label_column=`), in any language written in UTF-8, with two or more classes.
+
+One run trains and compares, on the same split:
+
+* embedding + LSTM, embedding + BiLSTM, embedding + GRU and embedding +
+  Conv1D + LSTM, on word ids of the reviews' first `max_length` words,
+  batched by length so that short reviews cost less;
+* a bag-of-embeddings baseline (the average of the word vectors);
+* TF-IDF of words and word pairs + logistic regression (scikit-learn), the
+  classic strong baseline on IMDB.
+
+The vocabulary is fit on the training texts only. The recurrent model with
+the best validation accuracy is saved with its vectorizer inside, so the
+saved model reads raw text: `predict(model, ["a review"], class_names)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from lstm_apps.runs import Run
+from lstm_apps.tasks.base import CaseStudyConfig
+
+log = logging.getLogger(__name__)
+
+NAME = "sentiment"
+DESCRIPTION = (
+    "Sentiment of IMDB reviews (or any labelled text): embeddings + LSTM / BiLSTM / GRU / "
+    "Conv1D+LSTM vs bag of embeddings and TF-IDF"
+)
+RECURRENT = ("bilstm", "lstm", "gru", "cnn_lstm")
+BASELINES = ("bag_of_embeddings", "tfidf")
+MODELS = RECURRENT + BASELINES
+
+
+@dataclass(frozen=True)
+class Config(CaseStudyConfig):
+    """Settings of the sentiment case study; `Config.fast()` is a tiny variant."""
+
+    data: str | None = None  # CSV/TSV of labelled texts; default IMDB
+    text_column: str = "text"
+    label_column: str = "label"
+    empty_texts: str = "drop"  # or "error"
+    test_fraction: float = 0.2  # custom data without a `split` column
+    validation_fraction: float = 0.1  # taken from the training texts, stratified
+    max_train_texts: int | None = None
+    max_test_texts: int | None = None
+    vocabulary_size: int = 20000
+    max_length: int = 400  # words kept from the start of each text
+    strip_accents: bool = False
+    embeddings_path: str | None = None  # GloVe / word2vec text / fastText .vec
+    freeze_embeddings: bool = False
+    embedding_dim: int = 64
+    models: tuple = MODELS
+    units: int = 64
+    dropout: float = 0.3
+    max_epochs: int = 4
+    mini_batch_size: int = 64
+    learn_rate: float = 0.001
+    patience: int = 1
+    seed: int = 0
+    verbose: int = 1
+
+    FAST = dict(
+        max_train_texts=1200,
+        max_test_texts=400,
+        vocabulary_size=3000,
+        max_length=60,
+        embedding_dim=16,
+        units=12,
+        max_epochs=2,
+        models=("bilstm", "bag_of_embeddings", "tfidf"),
+    )
+
+    def __post_init__(self):
+        unknown = [m for m in self.models if m not in MODELS]
+        if unknown or not any(m in RECURRENT for m in self.models):
+            raise ValueError(
+                f"`models` must name at least one of {RECURRENT}, and only names from "
+                f"{MODELS}. Received: models={self.models!r}"
+            )
+        if self.empty_texts not in ("drop", "error"):
+            raise ValueError(
+                f"`empty_texts` must be 'drop' or 'error'. Received: {self.empty_texts!r}"
+            )
+        for name in ("vocabulary_size", "max_length", "embedding_dim", "units", "max_epochs"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise ValueError(f"`{name}` must be a positive integer. Received: {value!r}")
+        for name in ("test_fraction", "validation_fraction", "dropout"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={value!r}")
+
+
+@dataclass
+class TextData:
+    """Texts, class codes and word ids of the three splits, and the fitted vectorizer."""
+
+    texts: dict  # split -> list[str]
+    labels: dict  # split -> np.ndarray of class codes
+    ids: dict  # split -> list of np.ndarray word ids (at most max_length)
+    class_names: list
+    vectorizer: object
+    source: str
+    coverage: dict | None = None
+    results: dict = field(default_factory=dict)  # model kind -> test predictions and scores
+
+    def sizes(self) -> dict[str, int]:
+        return {split: len(texts) for split, texts in self.texts.items()}
+
+    @property
+    def vocabulary(self) -> list[str]:
+        return self.vectorizer.get_vocabulary()
+
+
+# -- data ------------------------------------------------------------------------------
+
+
+def load_data(config: Config = Config()) -> TextData:
+    """Read, split, subsample, fit the vocabulary on training texts, and encode."""
+    from lstm_apps.data.reviews import IMDB_CLASSES, load_imdb, read_labelled_text
+
+    if config.data is None:
+        frame = load_imdb()
+        frame["label"] = frame["label"].map(dict(enumerate(IMDB_CLASSES)))
+        source = "IMDB Large Movie Review dataset (Maas et al. 2011), official split"
+    else:
+        frame = read_labelled_text(
+            config.data,
+            text_column=config.text_column,
+            label_column=config.label_column,
+            empty=config.empty_texts,
+        )
+        source = str(config.data)
+    class_names = sorted(frame["label"].astype(str).unique())
+    if config.data is None:
+        class_names = list(IMDB_CLASSES)
+    codes = frame["label"].astype(str).map({name: i for i, name in enumerate(class_names)})
+    frame = frame.assign(code=codes.to_numpy())
+    parts = _split(frame, config)
+    rng = np.random.default_rng(config.seed)
+    limits = {"train": config.max_train_texts, "test": config.max_test_texts}
+    for split, limit in limits.items():
+        if limit and limit < len(parts[split]):
+            parts[split] = _stratified_sample(parts[split], limit, rng)
+    if config.max_train_texts and len(parts["validation"]) > config.max_train_texts // 4:
+        parts["validation"] = _stratified_sample(
+            parts["validation"], max(2, config.max_train_texts // 4), rng
+        )
+    from lstm_apps.models.text import build_vectorizer
+
+    vectorizer = build_vectorizer(config.vocabulary_size, config.strip_accents)
+    vectorizer.adapt(parts["train"]["text"].to_numpy(), batch_size=512)
+    texts = {s: part["text"].tolist() for s, part in parts.items()}
+    return TextData(
+        texts=texts,
+        labels={s: part["code"].to_numpy(dtype="int64") for s, part in parts.items()},
+        ids={s: encode(vectorizer, t, config.max_length) for s, t in texts.items()},
+        class_names=class_names,
+        vectorizer=vectorizer,
+        source=source,
+    )
+
+
+def _split(frame, config) -> dict:
+    from sklearn.model_selection import train_test_split
+
+    if "split" in frame.columns:
+        names = set(frame["split"].unique())
+        if not {"train", "test"} <= names:
+            raise ValueError(
+                f"The `split` column must hold 'train' and 'test' (and may hold 'validation'). "
+                f"Received: {sorted(names)}"
+            )
+        train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
+        validation = frame[frame["split"] == "validation"]
+    else:
+        train, test = train_test_split(
+            frame, test_size=config.test_fraction, stratify=frame["code"], random_state=config.seed
+        )
+        validation = train.iloc[:0]
+    if not len(validation) and config.validation_fraction:
+        train, validation = train_test_split(
+            train,
+            test_size=config.validation_fraction,
+            stratify=train["code"],
+            random_state=config.seed,
+        )
+    return {"train": train, "validation": validation, "test": test}
+
+
+def _stratified_sample(frame, count, rng):
+    share = count / len(frame)
+    keep = []
+    for _, group in frame.groupby("code"):
+        size = max(1, round(len(group) * share))
+        keep.append(group.iloc[np.sort(rng.choice(len(group), size, replace=False))])
+    return pd.concat(keep).sort_index()
+
+
+def encode(vectorizer, texts, max_length, batch_size=1000) -> list[np.ndarray]:
+    """Word ids of each text (no padding), cut to its first `max_length` words."""
+    ids = []
+    for start in range(0, len(texts), batch_size):
+        block = np.asarray(vectorizer(np.asarray(texts[start : start + batch_size], dtype=object)))
+        ids += [row[row > 0][:max_length].astype("int32") for row in block]
+    return ids
+
+
+def length_batches(ids, labels, batch_size, rng=None):
+    """Batches of texts of similar length, zero-padded to the longest in the batch."""
+    from lstm_apps.data.sequences import length_sorted_batches
+
+    lengths = np.array([max(1, len(x)) for x in ids])
+    for batch in length_sorted_batches(lengths, batch_size, rng):
+        x = np.zeros((len(batch), lengths[batch].max()), "int32")
+        for row, i in enumerate(batch):
+            x[row, : len(ids[i])] = ids[i]
+        yield x, labels[batch]
+
+
+# -- models ----------------------------------------------------------------------------
+
+
+def build_model(config: Config, data: TextData, kind="bilstm"):
+    """The network of `kind` on word ids, with pretrained vectors when configured."""
+    from lstm_apps.models.text import build_text_classifier, read_word_vectors
+
+    embeddings = None
+    if config.embeddings_path is not None:
+        embeddings, data.coverage = read_word_vectors(config.embeddings_path, data.vocabulary)
+        if embeddings.shape[1] != config.embedding_dim:
+            log.info("embedding_dim set to %d by %s", embeddings.shape[1], config.embeddings_path)
+    return build_text_classifier(
+        kind,
+        vocabulary_size=len(data.vocabulary),
+        num_classes=len(data.class_names),
+        embedding_dim=config.embedding_dim if embeddings is None else embeddings.shape[1],
+        units=config.units,
+        dropout=config.dropout,
+        embeddings=embeddings,
+        trainable_embeddings=not config.freeze_embeddings,
+    )
+
+
+def text_model(network, vectorizer, max_length):
+    """A model from raw strings: the vectorizer (first `max_length` words) then `network`."""
+    from lstm_apps.models.text import build_vectorizer
+
+    reader = build_vectorizer(
+        vectorizer.vocabulary_size(),
+        strip_accents=vectorizer._standardize.__name__.endswith("without_accents"),
+        sequence_length=max_length,
+    )
+    reader.set_vocabulary(vectorizer.get_vocabulary()[2:])
+    inputs = keras.Input(shape=(1,), dtype="string", name="text")
+    ids = keras.ops.cast(reader(inputs), "int32")
+    return keras.Model(inputs, network(ids), name=f"{network.name}_on_text")
+
+
+def _dataset(ids, labels, batch_size, seed=None):
+    import tensorflow as tf
+
+    rng = None if seed is None else np.random.default_rng(seed)
+    labels = np.asarray(labels)
+    signature = (
+        tf.TensorSpec((None, None), tf.int32),
+        tf.TensorSpec((None,), tf.int64),
+    )
+    dataset = tf.data.Dataset.from_generator(
+        lambda: length_batches(ids, labels, batch_size, rng), output_signature=signature
+    )
+    return dataset.prefetch(2)
+
+
+def fit_network(config: Config, data: TextData, kind, callbacks=()):
+    """Train one network on the training ids; returns `(model, history, seconds)`."""
+    binary = len(data.class_names) == 2
+    network = build_model(config, data, kind)
+    network.compile(
+        optimizer=keras.optimizers.Adam(config.learn_rate, clipnorm=1.0),
+        loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    has_validation = len(data.ids["validation"]) > 0
+    stop = [
+        keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", patience=config.patience, restore_best_weights=True
+        )
+    ]
+    start = time.perf_counter()
+    history = network.fit(
+        _dataset(data.ids["train"], data.labels["train"], config.mini_batch_size, config.seed),
+        validation_data=(
+            _dataset(data.ids["validation"], data.labels["validation"], 256)
+            if has_validation
+            else None
+        ),
+        epochs=config.max_epochs,
+        callbacks=[*(stop if has_validation else []), *callbacks],
+        verbose=config.verbose,
+    )
+    return network, history.history, time.perf_counter() - start
+
+
+def network_probabilities(network, ids, batch_size=256) -> np.ndarray:
+    """Class probabilities `(N, K)` from a network on word ids, in the texts' order."""
+    lengths = np.array([max(1, len(x)) for x in ids])
+    order = np.argsort(lengths, kind="stable")
+    out = np.zeros((len(ids), 0))
+    for start in range(0, len(ids), batch_size):
+        batch = order[start : start + batch_size]
+        x = np.zeros((len(batch), lengths[batch].max()), "int32")
+        for row, i in enumerate(batch):
+            x[row, : len(ids[i])] = ids[i]
+        p = np.asarray(network(x, training=False))
+        if out.shape[1] == 0:
+            out = np.zeros((len(ids), 2 if p.shape[1] == 1 else p.shape[1]))
+        out[batch] = np.c_[1 - p, p] if p.shape[1] == 1 else p
+    return out
+
+
+def fit_tfidf(config: Config, data: TextData):
+    """TF-IDF of words and word pairs + logistic regression, C chosen on validation."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    start = time.perf_counter()
+    best = None
+    for c in (1.0, 4.0, 16.0):
+        pipeline = make_pipeline(
+            TfidfVectorizer(
+                preprocessor=_plain_text,
+                ngram_range=(1, 2),
+                min_df=2,
+                max_df=0.9,
+                sublinear_tf=True,
+                strip_accents="unicode" if config.strip_accents else None,
+            ),
+            LogisticRegression(C=c, max_iter=2000),
+        )
+        pipeline.fit(data.texts["train"], data.labels["train"])
+        if not len(data.texts["validation"]):
+            best = (0.0, c, pipeline)
+            break
+        score = pipeline.score(data.texts["validation"], data.labels["validation"])
+        if best is None or score > best[0]:
+            best = (score, c, pipeline)
+    return best[2], best[1], time.perf_counter() - start
+
+
+def _plain_text(text):
+    import re
+
+    return re.sub(r"<br\s*/?>", " ", text.lower())
+
+
+# -- the case-study interface ---------------------------------------------------------
+
+
+def train(config: Config = Config(), data: TextData | None = None, *, callbacks=()) -> Run:
+    """Train every model in `config.models`; the run keeps the best recurrent one."""
+    keras.utils.set_random_seed(config.seed)
+    data = data if data is not None else load_data(config)
+    networks, histories = {}, {}
+    for kind in config.models:
+        if kind == "tfidf":
+            pipeline, c, seconds = fit_tfidf(config, data)
+            probabilities = pipeline.predict_proba(data.texts["test"])
+            validation = _accuracy(pipeline.predict_proba, data.texts, data.labels)
+            data.results[kind] = _result(probabilities, data, seconds, validation, C=c)
+            continue
+        log.info("training %s", kind)
+        network, history, seconds = fit_network(config, data, kind, callbacks)
+        networks[kind], histories[kind] = network, history
+        probabilities = network_probabilities(network, data.ids["test"])
+        validation = _accuracy(
+            functools.partial(network_probabilities, network), data.ids, data.labels
+        )
+        data.results[kind] = _result(
+            probabilities, data, seconds, validation, epochs=len(history["loss"])
+        )
+    best = max(
+        (k for k in networks if k in RECURRENT),
+        key=lambda k: (data.results[k]["validation_accuracy"], -RECURRENT.index(k)),
+    )
+    data.results["best"] = best
+    model = text_model(networks[best], data.vectorizer, config.max_length)
+    run = Run(name=NAME, config=config, model=model, history=histories[best], data=data)
+    run.networks = networks
+    return run
+
+
+def _accuracy(predict_proba, inputs, labels):
+    if not len(inputs["validation"]):
+        return float("nan")
+    predicted = np.argmax(predict_proba(inputs["validation"]), axis=1)
+    return float(np.mean(predicted == labels["validation"]))
+
+
+def _result(probabilities, data, seconds, validation_accuracy, **extra):
+    return {
+        "probabilities": probabilities,
+        "train_seconds": round(seconds, 1),
+        "validation_accuracy": validation_accuracy,
+        **scores(data.labels["test"], probabilities),
+        **extra,
+    }
+
+
+def scores(labels, probabilities) -> dict[str, float]:
+    """Accuracy, F1 (binary: of the second class; else macro) and ROC-AUC."""
+    from sklearn import metrics as skm
+
+    predicted = np.argmax(probabilities, axis=1)
+    binary = probabilities.shape[1] == 2
+    try:
+        auc = (
+            skm.roc_auc_score(labels, probabilities[:, 1])
+            if binary
+            else skm.roc_auc_score(labels, probabilities, multi_class="ovr")
+        )
+    except ValueError:  # a class absent from a tiny test split
+        auc = float("nan")
+    return {
+        "accuracy": float(skm.accuracy_score(labels, predicted)),
+        "f1": float(skm.f1_score(labels, predicted, average="binary" if binary else "macro")),
+        "roc_auc": float(auc),
+    }
+
+
+def text_probabilities(model, texts, batch_size=256) -> np.ndarray:
+    """Class probabilities `(N, K)` from a saved text model on raw strings."""
+    texts = np.asarray(list(texts), dtype=object).reshape(-1, 1)
+    if not len(texts):
+        raise ValueError("No texts to predict.")
+    p = np.concatenate(
+        [np.asarray(model(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)]
+    )
+    return np.c_[1 - p, p] if p.shape[1] == 1 else p
+
+
+def evaluate(model, data: TextData) -> dict[str, float]:
+    """Test accuracy, F1 and ROC-AUC of `model` on raw test texts, and the comparison table."""
+    probabilities = text_probabilities(model, data.texts["test"])
+    metrics = scores(data.labels["test"], probabilities)
+    for kind, result in data.results.items():
+        if isinstance(result, dict):
+            for key in ("accuracy", "f1", "roc_auc", "train_seconds", "validation_accuracy"):
+                metrics[f"{kind}_{key}"] = result[key]
+    if data.results:
+        metrics["best_model"] = data.results["best"]
+    return metrics
+
+
+def predict(model, texts, class_names):
+    """`(label, probability)` for each raw text, from a saved sentiment model."""
+    if isinstance(texts, str):
+        texts = [texts]
+    if not class_names:
+        raise ValueError("The run folder has no class names (config.json); it is incomplete.")
+    probabilities = text_probabilities(model, texts)
+    best = np.argmax(probabilities, axis=1)
+    return [(class_names[k], float(probabilities[i, k])) for i, k in enumerate(best)]
+
+
+def figures(run: Run, directory) -> list[Path]:
+    """Confusion matrix, model comparison, embedding map; mistakes and neighbours as files."""
+    from lstm_apps.tasks import sentiment_plots
+
+    return sentiment_plots.figures(run, Path(directory))
+
+
+def config_summary(config: Config) -> dict:
+    return dataclasses.asdict(config)
+
+
+# -- explaining the embedding ------------------------------------------------------------
+
+PROBE_WORDS = ("great", "excellent", "awful", "boring", "funny", "worst", "love", "waste")
+
+
+def embedding_matrix(model) -> np.ndarray:
+    """The learned word vectors `(vocabulary, dim)` of a network or saved text model."""
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.Embedding):
+            return np.asarray(layer.embeddings)
+    raise ValueError(f"Model {model.name!r} has no Embedding layer")
+
+
+def nearest_words(matrix, vocabulary, words, k=8) -> dict[str, list[tuple[str, float]]]:
+    """The `k` words with the most similar vectors (cosine) to each word found in `vocabulary`."""
+    index = {w: i for i, w in enumerate(vocabulary)}
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit = matrix / np.where(norms == 0, 1, norms)
+    found = {}
+    for word in words:
+        if word not in index or index[word] < 2:
+            continue
+        similarity = unit @ unit[index[word]]
+        similarity[[0, 1, index[word]]] = -np.inf  # padding, unknown, the word itself
+        best = np.argsort(-similarity)[:k]
+        found[word] = [(vocabulary[i], round(float(similarity[i]), 3)) for i in best]
+    return found
+
+
+def confident_mistakes(data: TextData, probabilities, count=10) -> pd.DataFrame:
+    """The test texts misclassified with the highest probability."""
+    predicted = np.argmax(probabilities, axis=1)
+    wrong = np.flatnonzero(predicted != data.labels["test"])
+    confidence = probabilities[wrong, predicted[wrong]]
+    order = wrong[np.argsort(-confidence)][:count]
+    return pd.DataFrame(
+        {
+            "text": [data.texts["test"][i][:400] for i in order],
+            "label": [data.class_names[data.labels["test"][i]] for i in order],
+            "predicted": [data.class_names[predicted[i]] for i in order],
+            "probability": [round(float(probabilities[i, predicted[i]]), 4) for i in order],
+        }
+    )
