@@ -40,9 +40,9 @@ def make_parser() -> argparse.ArgumentParser:
     predict.add_argument("run_dir", type=Path)
     predict.add_argument(
         "input",
-        type=Path,
         help="a .csv (one sequence: a row per time step, a column per "
-        "feature) or a .npy file (one (T, F) sequence or a (N, T, F) batch)",
+        "feature) or a .npy file (one (T, F) sequence or a (N, T, F) batch); for a "
+        "sentiment run, the text itself or a .txt file with one text per line",
     )
     generate = sub.add_parser("generate", help="generate text with a char_lm run folder's model")
     generate.add_argument("run_dir", type=Path)
@@ -115,6 +115,19 @@ def read_sequences(path: Path) -> list[np.ndarray]:
     )
 
 
+def read_texts(argument: str) -> list[str]:
+    """The texts of a text `predict`: a .txt file (one text per line) or the argument itself."""
+    path = Path(argument)
+    if path.suffix == ".txt" and path.is_file():
+        texts = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if not texts:
+            raise ValueError(f"{path} holds no text")
+        return texts
+    if not argument.strip():
+        raise ValueError("The text to predict is empty.")
+    return [argument]
+
+
 def _config_of(run_dir):
     from lstm_apps.runs import read_run
     from lstm_apps.tasks import get_case_study
@@ -159,10 +172,12 @@ def cmd_predict(args):
     from lstm_apps.runs import load_model
 
     module, _, info = _config_of(args.run_dir)
-    sequences = read_sequences(args.input)
-    for label, probability in module.predict(
-        load_model(args.run_dir), sequences, info["class_names"]
-    ):
+    if getattr(module, "TEXT_INPUT", False):
+        inputs = read_texts(args.input)
+    else:
+        inputs = read_sequences(Path(args.input))
+    model = load_model(args.run_dir)
+    for label, probability in module.predict(model, inputs, info["class_names"]):
         print(f"{label}\t{probability:.4f}")
 
 

@@ -24,6 +24,11 @@ from lstm_apps.models.layers import (
     SequenceNormalization,
 )
 from lstm_apps.models.recurrent import OUTPUT_MODES, TASKS, build_projected_lstm, build_recurrent
+from lstm_apps.models.text import (  # also registers the text standardizers for loading
+    build_text_classifier,
+    standardize_text,
+    standardize_text_without_accents,
+)
 
 ARCHITECTURES = {
     "simple_rnn": functools.partial(build_recurrent, "simple_rnn"),
@@ -115,6 +120,9 @@ __all__ = [
     "build_recurrent",
     "build_projected_lstm",
     "build_cnn_lstm",
+    "build_text_classifier",
+    "standardize_text",
+    "standardize_text_without_accents",
     "learnable_parameters",
     "SequenceNormalization",
     "ProjectedLSTM",

@@ -42,6 +42,7 @@ DESCRIPTION = (
     "Sentiment of IMDB reviews (or any labelled text): embeddings + LSTM / BiLSTM / GRU / "
     "Conv1D+LSTM vs bag of embeddings and TF-IDF"
 )
+TEXT_INPUT = True  # `lstm-apps predict` passes raw texts
 RECURRENT = ("bilstm", "lstm", "gru", "cnn_lstm")
 BASELINES = ("bag_of_embeddings", "tfidf")
 MODELS = RECURRENT + BASELINES
@@ -76,13 +77,14 @@ class Config(CaseStudyConfig):
     verbose: int = 1
 
     FAST = dict(
-        max_train_texts=1200,
-        max_test_texts=400,
-        vocabulary_size=3000,
-        max_length=60,
-        embedding_dim=16,
-        units=12,
-        max_epochs=2,
+        max_train_texts=2000,
+        max_test_texts=500,
+        vocabulary_size=4000,
+        max_length=80,
+        embedding_dim=32,
+        units=16,
+        max_epochs=3,
+        learn_rate=0.003,
         models=("bilstm", "bag_of_embeddings", "tfidf"),
     )
 
