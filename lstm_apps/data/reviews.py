@@ -136,7 +136,7 @@ def read_labelled_text(
         )
     labels = frame[label_column]
     if labels.isna().any():
-        rows = list(np.flatnonzero(labels.isna().to_numpy())[:5] + 2)
+        rows = _file_lines(labels.isna())
         raise ValueError(
             f"{path}: the label column {label_column!r} has {int(labels.isna().sum())} empty or "
             f"NaN values (file lines {rows}{' …' if labels.isna().sum() > 5 else ''})"
@@ -147,7 +147,7 @@ def read_labelled_text(
         if empty == "error":
             raise ValueError(
                 f"{path}: {int(blank.sum())} empty texts (file lines "
-                f"{list(np.flatnonzero(blank.to_numpy())[:5] + 2)}); use empty='drop' to skip them"
+                f"{_file_lines(blank)}); use empty='drop' to skip them"
             )
         if empty != "drop":
             raise ValueError(f"`empty` must be 'drop' or 'error'. Received: empty={empty!r}")
@@ -165,6 +165,11 @@ def read_labelled_text(
             else f"{path}: no labelled text left"
         )
     return result
+
+
+def _file_lines(flags, most=5) -> list[int]:
+    """File line numbers (header = line 1) of the first flagged rows."""
+    return [int(i) + 2 for i in np.flatnonzero(flags.to_numpy())[:most]]
 
 
 def _is_archive(path) -> bool:

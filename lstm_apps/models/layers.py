@@ -237,9 +237,10 @@ class ProjectedLSTM(keras.layers.RNN):
 class ConvBlock1D(keras.layers.Layer):
     """Conv1D ("same" padding, ReLU) then optional pooling, mask-aware.
 
-    Padded steps are zeroed after the convolution, so max pooling never picks
-    them, and the outgoing mask marks a pooled step as real when any step of
-    its window was real.
+    Padded steps are zeroed before the convolution (so a real step next to
+    padding sees zeros, as at the end of an unpadded sequence) and after it
+    (so max pooling never picks them), and the outgoing mask marks a pooled
+    step as real when any step of its window was real.
 
     Args:
         filters: number of convolution filters.
@@ -283,9 +284,12 @@ class ConvBlock1D(keras.layers.Layer):
         return pool(x, self.pool_size, strides=self.pool_size, padding="same")
 
     def call(self, inputs, mask=None):
+        if mask is not None:  # padded steps read as zeros, as past the sequence's end
+            keep = ops.cast(ops.expand_dims(mask, -1), inputs.dtype)
+            inputs = inputs * keep
         outputs = ops.relu(ops.conv(inputs, self.kernel, padding="same") + self.bias)
         if mask is not None:
-            outputs = outputs * ops.cast(ops.expand_dims(mask, -1), outputs.dtype)
+            outputs = outputs * keep
         if self.pooling != "none":
             outputs = self._pool(outputs, self.pooling)
         return outputs

@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 
 from lstm_apps.data.sequences import check_choice
-from lstm_apps.models.layers import ConvBlock1D
+from lstm_apps.models.layers import ConvBlock1D, MaskedGlobalMaxPooling1D
 from lstm_apps.models.recurrent import CELLS, recurrent_parameters
 from lstm_apps.models.recurrent import matched_units as units_matching
 
@@ -106,6 +106,7 @@ def matched_units(cell, target_parameters, vocabulary_size, embedding_dim=32) ->
 # -- word-level text classifiers -------------------------------------------------------------
 
 TEXT_CLASSIFIERS = ("lstm", "bilstm", "gru", "cnn_lstm", "bag_of_embeddings")
+TEXT_POOLINGS = ("last", "max_mean")
 
 # Punctuation splits words; letters of any script, digits and the apostrophe stay.
 _NOT_WORD = r"[^\p{L}\p{N}']+"
@@ -152,6 +153,40 @@ def build_vectorizer(vocabulary_size, strip_accents=False, sequence_length=None)
     )
 
 
+@keras.saving.register_keras_serializable(package="lstm_apps")
+class KeepWords(keras.layers.Layer):
+    """Keep the first (`keep="start"`) or last (`"end"`) `max_length` word ids of each row.
+
+    Input: right-padded ids `(batch, L)` (0 = padding), as `TextVectorization`
+    gives them. Output: `(batch, min(L, max_length))`, still right-padded.
+    """
+
+    def __init__(self, max_length, keep="start", **kwargs):
+        super().__init__(**kwargs)
+        check_choice("keep", keep, ("start", "end"))
+        self.max_length = int(max_length)
+        self.keep = keep
+
+    def call(self, ids):
+        from keras import ops
+
+        ids = ops.cast(ids, "int32")
+        width = ops.minimum(ops.shape(ids)[1], self.max_length)
+        if self.keep == "start":
+            return ids[:, :width]
+        lengths = ops.sum(ops.cast(ids > 0, "int32"), axis=1, keepdims=True)
+        start = ops.maximum(lengths - width, 0)
+        positions = start + ops.expand_dims(ops.arange(width, dtype="int32"), 0)
+        taken = ops.take_along_axis(ids, ops.minimum(positions, ops.shape(ids)[1] - 1), axis=1)
+        return ops.where(positions < lengths, taken, 0)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], None)
+
+    def get_config(self):
+        return {**super().get_config(), "max_length": self.max_length, "keep": self.keep}
+
+
 def build_text_classifier(
     kind="bilstm",
     *,
@@ -160,6 +195,8 @@ def build_text_classifier(
     embedding_dim=64,
     units=64,
     dropout=0.3,
+    embedding_dropout=0.0,
+    pooling="last",
     embeddings=None,
     trainable_embeddings=True,
     name=None,
@@ -175,6 +212,11 @@ def build_text_classifier(
         embedding_dim: size of the word vectors, default 64.
         units: recurrent width (per direction for "bilstm"), default 64.
         dropout: dropout before the head, default 0.3.
+        embedding_dropout: rate at which whole word vectors are dropped while
+            training (`SpatialDropout1D`), default 0.
+        pooling: what the head reads from the recurrent layer: "last" (its
+            final state, default) or "max_mean" (the maximum and the mean of
+            its outputs over the real steps, concatenated).
         embeddings: optional `(vocabulary_size, embedding_dim)` initial
             vectors (e.g. from `read_word_vectors`).
         trainable_embeddings: fine-tune the embedding (default) or freeze it.
@@ -183,6 +225,7 @@ def build_text_classifier(
         An uncompiled `keras.Model` from `(batch, timesteps)` int ids.
     """
     check_choice("kind", kind, TEXT_CLASSIFIERS)
+    check_choice("pooling", pooling, TEXT_POOLINGS)
     if vocabulary_size < 3 or num_classes < 2 or embedding_dim < 1 or units < 1:
         raise ValueError(
             "`vocabulary_size` must be >= 3, `num_classes` >= 2, sizes positive. Received: "
@@ -206,16 +249,28 @@ def build_text_classifier(
         trainable=trainable_embeddings,
         name="embedding",
     )(inputs)
+    if embedding_dropout:
+        x = keras.layers.SpatialDropout1D(embedding_dropout, name="embedding_dropout")(x)
     if kind == "bag_of_embeddings":
         x = keras.layers.GlobalAveragePooling1D(name="average")(x)
     else:
         if kind == "cnn_lstm":
             x = ConvBlock1D(units, 5, pooling="max", pool_size=2, name="conv_1")(x)
         cell = {"gru": keras.layers.GRU}.get(kind, keras.layers.LSTM)
-        layer = cell(units, name=f"{'gru' if kind == 'gru' else 'lstm'}_1")
+        sequences = pooling == "max_mean"
+        layer = cell(
+            units, return_sequences=sequences, name=f"{'gru' if kind == 'gru' else 'lstm'}_1"
+        )
         if kind == "bilstm":
             layer = keras.layers.Bidirectional(layer, name="bilstm_1")
         x = layer(x)
+        if sequences:
+            x = keras.layers.Concatenate(name="max_mean")(
+                [
+                    MaskedGlobalMaxPooling1D(name="max_over_time")(x),
+                    keras.layers.GlobalAveragePooling1D(name="mean_over_time")(x),
+                ]
+            )
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     binary = num_classes == 2

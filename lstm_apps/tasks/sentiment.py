@@ -61,7 +61,8 @@ class Config(CaseStudyConfig):
     max_train_texts: int | None = None
     max_test_texts: int | None = None
     vocabulary_size: int = 20000
-    max_length: int = 400  # words kept from the start of each text
+    max_length: int = 400  # words kept of each text
+    keep: str = "start"  # which words a long text keeps: its "start" or its "end"
     strip_accents: bool = False
     embeddings_path: str | None = None  # GloVe / word2vec text / fastText .vec
     freeze_embeddings: bool = False
@@ -69,6 +70,8 @@ class Config(CaseStudyConfig):
     models: tuple = MODELS
     units: int = 64
     dropout: float = 0.3
+    embedding_dropout: float = 0.0
+    pooling: str = "last"  # or "max_mean" over the recurrent outputs
     max_epochs: int = 4
     mini_batch_size: int = 64
     learn_rate: float = 0.001
@@ -95,6 +98,8 @@ class Config(CaseStudyConfig):
                 f"`models` must name at least one of {RECURRENT}, and only names from "
                 f"{MODELS}. Received: models={self.models!r}"
             )
+        if self.keep not in ("start", "end"):
+            raise ValueError(f"`keep` must be 'start' or 'end'. Received: keep={self.keep!r}")
         if self.empty_texts not in ("drop", "error"):
             raise ValueError(
                 f"`empty_texts` must be 'drop' or 'error'. Received: {self.empty_texts!r}"
@@ -103,7 +108,7 @@ class Config(CaseStudyConfig):
             value = getattr(self, name)
             if not (isinstance(value, int) and value >= 1):
                 raise ValueError(f"`{name}` must be a positive integer. Received: {value!r}")
-        for name in ("test_fraction", "validation_fraction", "dropout"):
+        for name in ("test_fraction", "validation_fraction", "dropout", "embedding_dropout"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={value!r}")
@@ -172,7 +177,7 @@ def load_data(config: Config = Config()) -> TextData:
     return TextData(
         texts=texts,
         labels={s: part["code"].to_numpy(dtype="int64") for s, part in parts.items()},
-        ids={s: encode(vectorizer, t, config.max_length) for s, t in texts.items()},
+        ids={s: encode(vectorizer, t, config.max_length, config.keep) for s, t in texts.items()},
         class_names=class_names,
         vectorizer=vectorizer,
         source=source,
@@ -215,12 +220,13 @@ def _stratified_sample(frame, count, rng):
     return pd.concat(keep).sort_index()
 
 
-def encode(vectorizer, texts, max_length, batch_size=1000) -> list[np.ndarray]:
-    """Word ids of each text (no padding), cut to its first `max_length` words."""
+def encode(vectorizer, texts, max_length, keep="start", batch_size=1000) -> list[np.ndarray]:
+    """Word ids of each text (no padding): its first (`keep="start"`) or last `max_length`."""
     ids = []
+    cut = slice(None, max_length) if keep == "start" else slice(-max_length, None)
     for start in range(0, len(texts), batch_size):
         block = np.asarray(vectorizer(np.asarray(texts[start : start + batch_size], dtype=object)))
-        ids += [row[row > 0][:max_length].astype("int32") for row in block]
+        ids += [row[row > 0][cut].astype("int32") for row in block]
     return ids
 
 
@@ -255,23 +261,24 @@ def build_model(config: Config, data: TextData, kind="bilstm"):
         embedding_dim=config.embedding_dim if embeddings is None else embeddings.shape[1],
         units=config.units,
         dropout=config.dropout,
+        embedding_dropout=config.embedding_dropout,
+        pooling=config.pooling,
         embeddings=embeddings,
         trainable_embeddings=not config.freeze_embeddings,
     )
 
 
-def text_model(network, vectorizer, max_length):
-    """A model from raw strings: the vectorizer (first `max_length` words) then `network`."""
-    from lstm_apps.models.text import build_vectorizer
+def text_model(network, vectorizer, max_length, keep="start"):
+    """A model from raw strings: the vectorizer, the kept `max_length` words, then `network`."""
+    from lstm_apps.models.text import KeepWords, build_vectorizer
 
     reader = build_vectorizer(
         vectorizer.vocabulary_size(),
         strip_accents=vectorizer._standardize.__name__.endswith("without_accents"),
-        sequence_length=max_length,
     )
     reader.set_vocabulary(vectorizer.get_vocabulary()[2:])
     inputs = keras.Input(shape=(1,), dtype="string", name="text")
-    ids = keras.ops.cast(reader(inputs), "int32")
+    ids = KeepWords(max_length, keep, name="keep_words")(reader(inputs))
     return keras.Model(inputs, network(ids), name=f"{network.name}_on_text")
 
 
@@ -287,7 +294,8 @@ def _dataset(ids, labels, batch_size, seed=None):
     dataset = tf.data.Dataset.from_generator(
         lambda: length_batches(ids, labels, batch_size, rng), output_signature=signature
     )
-    return dataset.prefetch(2)
+    batches = -(-len(ids) // batch_size)
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
 
 
 def fit_network(config: Config, data: TextData, kind, callbacks=()):
@@ -314,6 +322,7 @@ def fit_network(config: Config, data: TextData, kind, callbacks=()):
             else None
         ),
         epochs=config.max_epochs,
+        shuffle=False,  # the batches come shuffled, each of texts of similar length
         callbacks=[*(stop if has_validation else []), *callbacks],
         verbose=config.verbose,
     )
@@ -403,7 +412,7 @@ def train(config: Config = Config(), data: TextData | None = None, *, callbacks=
         key=lambda k: (data.results[k]["validation_accuracy"], -RECURRENT.index(k)),
     )
     data.results["best"] = best
-    model = text_model(networks[best], data.vectorizer, config.max_length)
+    model = text_model(networks[best], data.vectorizer, config.max_length, config.keep)
     run = Run(name=NAME, config=config, model=model, history=histories[best], data=data)
     run.networks = networks
     return run

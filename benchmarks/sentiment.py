@@ -1,0 +1,98 @@
+"""IMDB sentiment: every model of the case study on the full official split, in one run.
+
+Trains embedding + BiLSTM / LSTM / GRU / Conv1D+LSTM, the bag-of-embeddings
+baseline and TF-IDF + logistic regression on the 25,000 training reviews
+(2,500 of them held out for validation and early stopping) and scores them
+on all 25,000 test reviews. Prints the comparison table, the training time
+of each model and the peak memory, and writes
+benchmarks/results/sentiment.json and the run folder
+benchmarks/results/sentiment_run/ (figures, mistakes, nearest words).
+
+Usage:
+    python benchmarks/sentiment.py [--models bilstm tfidf ...] [--set FIELD=VALUE ...]
+
+The settings are the ones below (`SETTINGS`), on top of the case study's
+defaults; `--set` changes them as `lstm-apps run sentiment --set` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+from lstm_apps.runs import write_json
+from lstm_apps.tasks import parse_overrides, run_case_study, sentiment
+from lstm_apps.tasks.sentiment_plots import comparison_table
+
+RESULTS = Path(__file__).parent / "results"
+SETTINGS = dict(
+    vocabulary_size=30000,
+    max_length=500,
+    keep="end",
+    embedding_dim=64,
+    units=64,
+    pooling="max_mean",
+    embedding_dropout=0.3,
+    dropout=0.3,
+    max_epochs=4,
+    patience=1,
+    validation_fraction=0.1,
+    verbose=2,
+)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=list(sentiment.MODELS))
+    parser.add_argument("--set", dest="changes", action="append", default=[])
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    changes = {**SETTINGS, **parse_overrides(sentiment.Config, args.changes)}
+    config = sentiment.Config(**changes, models=tuple(args.models))
+    start = time.perf_counter()
+    run = run_case_study("sentiment", config, args.output / "sentiment_run")
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results = run.data.results
+    table = comparison_table(results)
+    best = results["best"]
+    recurrent_best = max(
+        (k for k in results if k in sentiment.RECURRENT), key=lambda k: results[k]["accuracy"]
+    )
+    lines = [
+        f"kept (best validation accuracy): {best}, test accuracy {results[best]['accuracy']:.4f}",
+        f"best recurrent on test: {recurrent_best} {results[recurrent_best]['accuracy']:.4f}",
+        f"target >= 0.895: {'PASS' if results[best]['accuracy'] >= 0.895 else 'FAIL'}",
+    ]
+    if "tfidf" in results:
+        tfidf = results["tfidf"]["accuracy"]
+        lines.append(
+            f"beats TF-IDF ({tfidf:.4f}): {'PASS' if results[best]['accuracy'] > tfidf else 'FAIL'}"
+        )
+    lines.append(
+        f"training time of the kept model: {results[best]['train_seconds']:.0f} s "
+        f"(target <= 900 s): {'PASS' if results[best]['train_seconds'] <= 900 else 'FAIL'}"
+    )
+    print("\n" + table + "\n\n" + "\n".join(lines))
+    print(f"whole run {seconds:.0f} s, peak memory {peak:,.0f} MiB")
+    record = {
+        "settings": {k: v for k, v in vars(config).items()},
+        "sizes": run.data.sizes(),
+        "models": {
+            k: {key: v for key, v in r.items() if key != "probabilities"}
+            for k, r in results.items()
+            if isinstance(r, dict)
+        },
+        "kept": best,
+        "checks": lines,
+        "seconds": round(seconds, 1),
+        "peak_rss_mib": round(peak),
+    }
+    write_json(args.output / "sentiment.json", record)
+    print(f"Wrote {args.output / 'sentiment.json'}")
+
+
+if __name__ == "__main__":
+    main()
