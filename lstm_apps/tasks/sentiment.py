@@ -132,7 +132,8 @@ class TextData:
 
     @property
     def vocabulary(self) -> list[str]:
-        return self.vectorizer.get_vocabulary()
+        """Index → word; 0 is padding ("") and 1 unknown words ("[UNK]")."""
+        return [str(word) for word in self.vectorizer.get_vocabulary()]
 
 
 # -- data ------------------------------------------------------------------------------
