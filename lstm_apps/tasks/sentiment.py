@@ -458,14 +458,25 @@ def scores(labels, probabilities) -> dict[str, float]:
 
 
 def text_probabilities(model, texts, batch_size=256) -> np.ndarray:
-    """Class probabilities `(N, K)` from a saved text model on raw strings."""
-    texts = np.asarray(list(texts), dtype=object).reshape(-1, 1)
-    if not len(texts):
+    """Class probabilities `(N, K)` from a saved text model on raw strings.
+
+    Texts are batched by length (then put back in order), so that a batch of
+    short texts is not padded to the length of a long one.
+    """
+    texts = list(texts)
+    if not texts:
         raise ValueError("No texts to predict.")
-    p = np.concatenate(
-        [np.asarray(model(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)]
-    )
-    return np.c_[1 - p, p] if p.shape[1] == 1 else p
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    column = np.asarray(texts, dtype=object).reshape(-1, 1)
+    out = None
+    for start in range(0, len(texts), batch_size):
+        batch = order[start : start + batch_size]
+        p = np.asarray(model(column[batch]))
+        p = np.c_[1 - p, p] if p.shape[1] == 1 else p
+        if out is None:
+            out = np.zeros((len(texts), p.shape[1]), p.dtype)
+        out[batch] = p
+    return out
 
 
 def evaluate(model, data: TextData) -> dict[str, float]:
