@@ -263,9 +263,15 @@ def test_custom_spanish_file_with_three_classes(tmp_path):
     groups = ((good, "positiva"), (bad, "negativa"), (meh, "neutra"))
     rows = [(rng.choice(group), name) for _ in range(30) for group, name in groups]
     path = write_csv(tmp_path / "opiniones.csv", rows, columns=("opinión", "clase"))
+    vectors = tmp_path / "vectores.vec"
+    vectors.write_text(
+        "2 8\nexcelente " + " ".join(["0.5"] * 8) + "\nroto " + " ".join(["-0.5"] * 8) + "\n",
+        encoding="utf-8",
+    )
     config = sentiment.Config(
         data=str(path), text_column="opinión", label_column="clase", models=("gru", "tfidf"),
         keep="end", max_length=3, pooling="max_mean", embedding_dropout=0.2,
+        embeddings_path=str(vectors),
         max_epochs=2, units=8, embedding_dim=8, mini_batch_size=16, verbose=0,
     )  # fmt: skip
     run = run_case_study("sentiment", config, tmp_path / "run")
@@ -273,6 +279,9 @@ def test_custom_spanish_file_with_three_classes(tmp_path):
     assert run.data.sizes() == {"train": 64, "validation": 8, "test": 18}
     assert "pésimo" in run.data.vocabulary and "malísimo" in run.data.vocabulary
     assert run.metrics["tfidf_accuracy"] == 1.0  # the three groups share no words
+    # Both words of the vector file are in the vocabulary, and the run reports it.
+    assert run.data.coverage["words_found"] == 2
+    assert run.metrics["embedding_coverage"] == 2 / (len(run.data.vocabulary) - 2)
     ((label, probability),) = sentiment.predict(
         run.model, "¡Excelente servicio!", run.data.class_names
     )

@@ -21,7 +21,6 @@ saved model reads raw text: `predict(model, ["a review"], class_names)`.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import time
@@ -32,6 +31,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from lstm_apps.data.sequences import length_sorted_batches
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 
@@ -60,9 +60,9 @@ class Config(CaseStudyConfig):
     validation_fraction: float = 0.1  # taken from the training texts, stratified
     max_train_texts: int | None = None
     max_test_texts: int | None = None
-    vocabulary_size: int = 20000
-    max_length: int = 400  # words kept of each text
-    keep: str = "start"  # which words a long text keeps: its "start" or its "end"
+    vocabulary_size: int = 30000
+    max_length: int = 500  # words kept of each text
+    keep: str = "end"  # which words a long text keeps: its "start" or its "end"
     strip_accents: bool = False
     embeddings_path: str | None = None  # GloVe / word2vec text / fastText .vec
     freeze_embeddings: bool = False
@@ -70,8 +70,8 @@ class Config(CaseStudyConfig):
     models: tuple = MODELS
     units: int = 64
     dropout: float = 0.3
-    embedding_dropout: float = 0.0
-    pooling: str = "last"  # or "max_mean" over the recurrent outputs
+    embedding_dropout: float = 0.3
+    pooling: str = "max_mean"  # or "last": the final recurrent state
     max_epochs: int = 4
     mini_batch_size: int = 64
     learn_rate: float = 0.001
@@ -124,7 +124,8 @@ class TextData:
     class_names: list
     vectorizer: object
     source: str
-    coverage: dict | None = None
+    embeddings: np.ndarray | None = None  # pretrained rows for the vocabulary, if configured
+    coverage: dict | None = None  # share of the vocabulary found in the vector file
     results: dict = field(default_factory=dict)  # model kind -> test predictions and scores
 
     def sizes(self) -> dict[str, int]:
@@ -175,6 +176,13 @@ def load_data(config: Config = Config()) -> TextData:
     vectorizer = build_vectorizer(config.vocabulary_size, config.strip_accents)
     vectorizer.adapt(parts["train"]["text"].to_numpy(), batch_size=512)
     texts = {s: part["text"].tolist() for s, part in parts.items()}
+    embeddings = coverage = None
+    if config.embeddings_path is not None:
+        from lstm_apps.models.text import read_word_vectors
+
+        vocabulary = [str(word) for word in vectorizer.get_vocabulary()]
+        embeddings, coverage = read_word_vectors(config.embeddings_path, vocabulary)
+        log.info("word vectors cover %.1f %% of the vocabulary", 100 * coverage["share"])
     return TextData(
         texts=texts,
         labels={s: part["code"].to_numpy(dtype="int64") for s, part in parts.items()},
@@ -182,6 +190,8 @@ def load_data(config: Config = Config()) -> TextData:
         class_names=class_names,
         vectorizer=vectorizer,
         source=source,
+        embeddings=embeddings,
+        coverage=coverage,
     )
 
 
@@ -233,14 +243,34 @@ def encode(vectorizer, texts, max_length, keep="start", batch_size=1000) -> list
 
 def length_batches(ids, labels, batch_size, rng=None):
     """Batches of texts of similar length, zero-padded to the longest in the batch."""
-    from lstm_apps.data.sequences import length_sorted_batches
+    for batch in length_sorted_batches(_lengths(ids), batch_size, rng):
+        yield _pad_ids(ids, batch), labels[batch]
 
-    lengths = np.array([max(1, len(x)) for x in ids])
-    for batch in length_sorted_batches(lengths, batch_size, rng):
-        x = np.zeros((len(batch), lengths[batch].max()), "int32")
-        for row, i in enumerate(batch):
-            x[row, : len(ids[i])] = ids[i]
-        yield x, labels[batch]
+
+def _lengths(ids):
+    return np.array([max(1, len(x)) for x in ids])
+
+
+def _pad_ids(ids, batch):
+    x = np.zeros((len(batch), max(1, max(len(ids[i]) for i in batch))), "int32")
+    for row, i in enumerate(batch):
+        x[row, : len(ids[i])] = ids[i]
+    return x
+
+
+def _predict_by_length(lengths, batch_size, predict_batch) -> np.ndarray:
+    """`(N, K)` probabilities, predicted in batches of similar length, returned in order.
+
+    A single sigmoid output `p` becomes the two columns `1 - p, p`.
+    """
+    out = None
+    for batch in length_sorted_batches(lengths, batch_size):
+        p = np.asarray(predict_batch(batch))
+        p = np.c_[1 - p, p] if p.shape[1] == 1 else p
+        if out is None:
+            out = np.zeros((len(lengths), p.shape[1]), p.dtype)
+        out[batch] = p
+    return out
 
 
 # -- models ----------------------------------------------------------------------------
@@ -248,13 +278,9 @@ def length_batches(ids, labels, batch_size, rng=None):
 
 def build_model(config: Config, data: TextData, kind="bilstm"):
     """The network of `kind` on word ids, with pretrained vectors when configured."""
-    from lstm_apps.models.text import build_text_classifier, read_word_vectors
+    from lstm_apps.models.text import build_text_classifier
 
-    embeddings = None
-    if config.embeddings_path is not None:
-        embeddings, data.coverage = read_word_vectors(config.embeddings_path, data.vocabulary)
-        if embeddings.shape[1] != config.embedding_dim:
-            log.info("embedding_dim set to %d by %s", embeddings.shape[1], config.embeddings_path)
+    embeddings = data.embeddings
     return build_text_classifier(
         kind,
         vocabulary_size=len(data.vocabulary),
@@ -269,13 +295,13 @@ def build_model(config: Config, data: TextData, kind="bilstm"):
     )
 
 
-def text_model(network, vectorizer, max_length, keep="start"):
+def text_model(network, vectorizer, max_length, keep="start", strip_accents=False):
     """A model from raw strings: the vectorizer, the kept `max_length` words, then `network`."""
     from lstm_apps.models.text import KeepWords, build_vectorizer
 
     reader = build_vectorizer(
         vectorizer.vocabulary_size(),
-        strip_accents=vectorizer._standardize.__name__.endswith("without_accents"),
+        strip_accents=strip_accents,
     )
     reader.set_vocabulary(vectorizer.get_vocabulary()[2:])
     inputs = keras.Input(shape=(1,), dtype="string", name="text")
@@ -332,19 +358,9 @@ def fit_network(config: Config, data: TextData, kind, callbacks=()):
 
 def network_probabilities(network, ids, batch_size=256) -> np.ndarray:
     """Class probabilities `(N, K)` from a network on word ids, in the texts' order."""
-    lengths = np.array([max(1, len(x)) for x in ids])
-    order = np.argsort(lengths, kind="stable")
-    out = np.zeros((len(ids), 0))
-    for start in range(0, len(ids), batch_size):
-        batch = order[start : start + batch_size]
-        x = np.zeros((len(batch), lengths[batch].max()), "int32")
-        for row, i in enumerate(batch):
-            x[row, : len(ids[i])] = ids[i]
-        p = np.asarray(network(x, training=False))
-        if out.shape[1] == 0:
-            out = np.zeros((len(ids), 2 if p.shape[1] == 1 else p.shape[1]))
-        out[batch] = np.c_[1 - p, p] if p.shape[1] == 1 else p
-    return out
+    return _predict_by_length(
+        _lengths(ids), batch_size, lambda batch: network(_pad_ids(ids, batch), training=False)
+    )
 
 
 def fit_tfidf(config: Config, data: TextData):
@@ -413,7 +429,9 @@ def train(config: Config = Config(), data: TextData | None = None, *, callbacks=
         key=lambda k: (data.results[k]["validation_accuracy"], -RECURRENT.index(k)),
     )
     data.results["best"] = best
-    model = text_model(networks[best], data.vectorizer, config.max_length, config.keep)
+    model = text_model(
+        networks[best], data.vectorizer, config.max_length, config.keep, config.strip_accents
+    )
     run = Run(name=NAME, config=config, model=model, history=histories[best], data=data)
     run.networks = networks
     return run
@@ -466,17 +484,9 @@ def text_probabilities(model, texts, batch_size=256) -> np.ndarray:
     texts = list(texts)
     if not texts:
         raise ValueError("No texts to predict.")
-    order = np.argsort([len(t) for t in texts], kind="stable")
     column = np.asarray(texts, dtype=object).reshape(-1, 1)
-    out = None
-    for start in range(0, len(texts), batch_size):
-        batch = order[start : start + batch_size]
-        p = np.asarray(model(column[batch]))
-        p = np.c_[1 - p, p] if p.shape[1] == 1 else p
-        if out is None:
-            out = np.zeros((len(texts), p.shape[1]), p.dtype)
-        out[batch] = p
-    return out
+    lengths = np.array([len(t) for t in texts])
+    return _predict_by_length(lengths, batch_size, lambda batch: model(column[batch]))
 
 
 def evaluate(model, data: TextData) -> dict[str, float]:
@@ -489,6 +499,8 @@ def evaluate(model, data: TextData) -> dict[str, float]:
                 metrics[f"{kind}_{key}"] = result[key]
     if data.results:
         metrics["best_model"] = data.results["best"]
+    if data.coverage:
+        metrics["embedding_coverage"] = data.coverage["share"]
     return metrics
 
 
@@ -508,10 +520,6 @@ def figures(run: Run, directory) -> list[Path]:
     from lstm_apps.tasks import sentiment_plots
 
     return sentiment_plots.figures(run, Path(directory))
-
-
-def config_summary(config: Config) -> dict:
-    return dataclasses.asdict(config)
 
 
 # -- explaining the embedding ------------------------------------------------------------
