@@ -22,6 +22,9 @@ CASE_STUDIES = {
     "engine_nox": "lstm_apps.tasks.engine_nox",
     "nox": "lstm_apps.tasks.nox",
     "sentiment": "lstm_apps.tasks.sentiment",
+    "activity": "lstm_apps.tasks.activity",
+    "turbofan": "lstm_apps.tasks.turbofan",
+    "forecasting": "lstm_apps.tasks.forecasting",
 }
 
 
