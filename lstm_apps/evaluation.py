@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn import metrics as skm
 
-from lstm_apps.training import head_activation, predict
+from lstm_apps.training import UNLABELLED, head_activation, predict
 
 
 def _flatten(values) -> np.ndarray:
@@ -37,6 +37,7 @@ def classification_metrics(y_true, y_pred, class_names=None) -> dict[str, float]
 
     Args:
         y_true, y_pred: integer class codes, per sequence or per time step.
+            Steps whose true code is -1 (unlabelled) are left out.
         class_names: names for codes 0..K-1, used in the metric names;
             default the codes themselves.
 
@@ -45,6 +46,8 @@ def classification_metrics(y_true, y_pred, class_names=None) -> dict[str, float]
         "precision_1": ..., "recall_1": ...}`.
     """
     t, p = _same_shape(_flatten(y_true), _flatten(y_pred))
+    labelled = t != UNLABELLED
+    t, p = t[labelled], p[labelled]
     codes = np.arange(len(class_names)) if class_names is not None else np.unique(np.r_[t, p])
     names = [str(c) for c in (class_names if class_names is not None else codes)]
     precision, recall, _, _ = skm.precision_recall_fscore_support(

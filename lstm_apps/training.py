@@ -34,6 +34,7 @@ from lstm_apps.models.layers import SequenceNormalization
 SOLVERS = ("adam", "sgdm", "rmsprop")
 GRADIENT_THRESHOLD_METHODS = ("global-l2norm", "l2norm", "absolute-value")
 SHUFFLES = ("never", "once", "every-epoch")
+UNLABELLED = -1  # per-step class label of a step that has no label
 
 
 @dataclass
@@ -226,6 +227,7 @@ class SequenceData:
         self.options = options
         self.sequence_output = is_sequence_output(model)
         self.kind = head_activation(model)
+        self.weighted = False
         self.y = None if y is None else self._check_targets(y, model)
 
     def _check_targets(self, y, model):
@@ -251,11 +253,16 @@ class SequenceData:
             return [np.asarray(t, "float32").reshape(len(t), -1) for t in y]
         classes = model.output_shape[-1] if self.kind == "softmax" else 2
         flat = np.concatenate([np.ravel(t) for t in y]) if per_step else np.ravel(y)
-        if flat.dtype.kind not in "iub" or flat.min() < 0 or flat.max() >= classes:
+        lowest = UNLABELLED if per_step else 0
+        if flat.dtype.kind not in "iub" or flat.min() < lowest or flat.max() >= classes:
+            unlabelled = f" ({UNLABELLED} marks an unlabelled step)" if per_step else ""
             raise ValueError(
-                f"Class labels must be integers in [0, {classes - 1}] (encode them "
-                f"with SequenceLabelEncoder). Received values from {flat.min()!r} to {flat.max()!r}"
+                f"Class labels must be integers in [{lowest}, {classes - 1}]{unlabelled} (encode "
+                "them with SequenceLabelEncoder). "
+                f"Received values from {flat.min().item()!r} to {flat.max().item()!r}"
             )
+        # unlabelled steps are kept as inputs but weigh nothing in the loss and metrics
+        self.weighted = bool(per_step and flat.min() == UNLABELLED)
         return [np.asarray(t, "int32") for t in y] if per_step else np.asarray(y, "int32")
 
     def batch(self, index):
@@ -270,6 +277,11 @@ class SequenceData:
             yb = pad_sequences([self.y[i] for i in index], dtype=dtype, **pad)
         else:
             yb = self.y[index]
+        if self.weighted:
+            yb = pad_sequences(
+                [self.y[i] for i in index], dtype="int32", value=UNLABELLED, **pad
+            )
+            return xb, np.maximum(yb, 0), (yb != UNLABELLED).astype("float32")
         return xb, yb
 
     def batches(self, rng=None):
@@ -310,6 +322,8 @@ class SequenceData:
             ]
             dtype = tf.float32 if self.kind == "linear" else tf.int32
             spec = (x_spec, tf.TensorSpec(y_shape, dtype))
+            if self.weighted:
+                spec = (*spec, tf.TensorSpec((None, None), tf.float32))
         dataset = tf.data.Dataset.from_generator(generate, output_signature=spec)
         num_batches = math.ceil(len(self.x) / self.options.mini_batch_size)
         return dataset.apply(tf.data.experimental.assert_cardinality(num_batches))
@@ -392,7 +406,9 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
         x: training sequences, a list of `(T_i, F)` arrays or a 3-D array.
         y: integer class labels (classification heads) or float targets
             (regression heads), one per sequence or, for "sequence" models,
-            one array per sequence with one entry per time step.
+            one array per sequence with one entry per time step. A per-step
+            class label of -1 marks an unlabelled step: it is still read as
+            input but counts neither in the loss nor in the metrics.
         options: `TrainingOptions`; defaults if None.
         callbacks: extra Keras callbacks.
 
@@ -417,7 +433,9 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     _apply_l2(model, options.l2_regularization)
     steps = math.ceil(len(data.x) / options.mini_batch_size)
     loss, metrics = loss_and_metrics(model)
-    model.compile(optimizer=make_optimizer(options, steps), loss=loss, metrics=metrics)
+    # with unlabelled steps, the metrics must weigh steps as the loss does
+    metrics = {("weighted_metrics" if data.weighted else "metrics"): metrics}
+    model.compile(optimizer=make_optimizer(options, steps), loss=loss, **metrics)
 
     epoch = [0]
     seed = options.seed or 0

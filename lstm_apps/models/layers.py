@@ -9,6 +9,8 @@
   `lstmProjectedLayer`.
 * `ConvBlock1D`: a length-preserving 1-D convolution plus optional pooling
   that keeps the padding mask in step with the downsampled sequence.
+* `RepeatSteps`: brings a downsampled sequence back to its input's rate by
+  holding each step.
 """
 
 from __future__ import annotations
@@ -339,3 +341,32 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class RepeatSteps(keras.layers.Layer):
+    """Hold each step of a slow sequence for `factor` steps, back at a reference's rate.
+
+    Called on `[slow, reference]`: `slow` is `(batch, ceil(T / factor), F)`
+    (for example the output of `AveragePooling1D(factor, padding="same")` on
+    the reference) and `reference` is `(batch, T, ...)`. The output is
+    `(batch, T, F)`: step `t` carries `slow[t // factor]`.
+    """
+
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(factor, int) or factor < 1:
+            raise ValueError(f"`factor` must be a positive integer. Received: factor={factor!r}")
+        self.factor = factor
+
+    def call(self, inputs):
+        slow, reference = inputs
+        held = ops.repeat(slow, self.factor, axis=1)
+        return held[:, : ops.shape(reference)[1]]
+
+    def compute_output_shape(self, input_shape):
+        slow, reference = input_shape
+        return (slow[0], reference[1], slow[2])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}

@@ -1,0 +1,353 @@
+"""Human activity recognition from smartphone signals: one label per time step.
+
+Data: the HAPT recordings (UCI; Reyes-Ortiz et al. 2016). There are 61
+continuous recordings at 50 Hz from a waist-mounted phone, 6 channels
+(acceleration with gravity, angular velocity), and a label for every sample:
+6 basic activities, 6 postural transitions, and -1 where nobody labelled the
+sample. Unlabelled samples are still read as input, but they count neither
+in the loss nor in the metrics.
+
+Split by person, as in UCI HAR: subjects 2, 4, 9, 10, 12, 13, 18, 20 and 24
+are the test set. A few of the other subjects (chosen by `seed`) are held out
+for validation and early stopping.
+
+`task="steps"` (sequence-to-sequence): the network reads the signals
+averaged over `downsample` samples (10 Hz by default), runs a recurrent
+stack, holds each output for `downsample` samples and classifies every
+50 Hz sample into one of the 12 labels. It trains on overlapping chunks of
+`chunk_seconds`, each starting from a zero state, and it is evaluated on
+whole recordings in one pass, with the state carried from the first sample
+to the last. The recordings follow a fixed script of activities, so a
+network that saw whole recordings could learn the order of the script
+instead of the movements. Short training chunks keep it from doing so.
+
+`task="windows"` (sequence-to-label): the classic HAR windows (128 samples =
+2.56 s, 50 % overlap, inside a run of one basic activity) are classified
+into the 6 basic activities. This is the same pipeline as Japanese Vowels.
+
+The metrics are accuracy and macro-F1 on all 12 labels, and `basic_*` on
+the samples whose true label is a basic activity, where a transition
+predicted there counts as an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lstm_apps import models, training
+from lstm_apps.data import hapt
+from lstm_apps.data.sequences import check_choice
+from lstm_apps.data.splits import Splits
+from lstm_apps.evaluation import classification_metrics, probabilities_to_labels
+from lstm_apps.models.layers import RepeatSteps, SequenceNormalization
+from lstm_apps.models.recurrent import check_network_args, check_rate, output_head, recurrent_stack
+from lstm_apps.runs import Run
+from lstm_apps.tasks.base import CaseStudyConfig
+
+NAME = "activity"
+DESCRIPTION = "Activity at every 50 Hz sample of smartphone recordings (UCI HAPT), person split"
+TASKS = ("steps", "windows")
+
+
+@dataclass(frozen=True)
+class Config(CaseStudyConfig):
+    """Settings of the activity case study (defaults: the full per-step run)."""
+
+    task: str = "steps"  # "steps": a label per sample; "windows": one per 2.56 s window
+    architecture: str = "bilstm"  # "lstm", "gru", "bilstm", "bigru" or "simple_rnn"
+    units: int | tuple = 64  # recurrent width, or a tuple for a stack
+    dropout: float = 0.2  # dropout after each recurrent layer
+    downsample: int = 5  # steps: samples averaged into one network step (5: 10 Hz)
+    chunk_seconds: float = 20.0  # steps: length of the training chunks
+    chunk_overlap: float = 0.5  # steps: share of a chunk that the next one repeats
+    max_epochs: int = 30  # training epochs
+    mini_batch_size: int = 32  # chunks (or windows) per mini-batch
+    initial_learn_rate: float = 0.002  # Adam learning rate
+    validation_patience: int | None = 4  # early stopping on the validation subjects
+    validation_subjects: int = 3  # training subjects held out for validation
+    test_subjects: tuple = hapt.TEST_SUBJECTS  # the person split of UCI HAR
+    max_recordings: int | None = None  # use only the first recordings of each split
+    data_path: str | None = None  # HAPT .npz, or a folder holding HAPT's RawData/
+    seed: int = 0  # seed for the validation subjects, initialization and shuffling
+    verbose: int = 2  # Keras verbosity
+
+    def __post_init__(self):
+        check_choice("task", self.task, TASKS)
+        check_choice(
+            "architecture", self.architecture, ("simple_rnn", "lstm", "gru", "bilstm", "bigru")
+        )
+        check_rate("dropout", self.dropout)
+        for name in ("downsample", "validation_subjects"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < (1 if name == "downsample" else 0):
+                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        if not self.chunk_seconds > 0:
+            raise ValueError(f"`chunk_seconds` must be > 0. Received: {self.chunk_seconds!r}")
+        if not 0 <= self.chunk_overlap < 1:
+            raise ValueError(
+                f"`chunk_overlap` must be in [0, 1). Received: chunk_overlap={self.chunk_overlap!r}"
+            )
+
+    FAST: ClassVar[dict] = dict(
+        units=16, max_epochs=2, max_recordings=4, validation_subjects=1, chunk_seconds=10.0
+    )
+
+
+def class_names(task: str) -> list[str]:
+    return list(hapt.ACTIVITIES[: hapt.BASIC if task == "windows" else None])
+
+
+def _person_split(users, recordings, config: Config):
+    """Indices of train / validation / test items from their subjects.
+
+    `max_recordings` keeps the items of the first recordings of each split.
+    """
+    users, recordings = np.asarray(users), np.asarray(recordings)
+    test = np.isin(users, config.test_subjects)
+    others = np.unique(users[~test])
+    if not 0 < config.validation_subjects < len(others):
+        raise ValueError(
+            f"`validation_subjects` must be between 1 and {len(others) - 1}. "
+            f"Received: validation_subjects={config.validation_subjects}"
+        )
+    rng = np.random.default_rng(config.seed)
+    held = rng.choice(others, config.validation_subjects, replace=False)
+    val = np.isin(users, held)
+
+    def pick(mask):
+        index = np.flatnonzero(mask)
+        if config.max_recordings is not None:
+            kept = list(dict.fromkeys(recordings[index]))[: config.max_recordings]
+            index = index[np.isin(recordings[index], kept)]
+        return index
+
+    return pick(~test & ~val), pick(val), pick(test), sorted(int(h) for h in held)
+
+
+def load_data(config: Config = Config()) -> Splits:
+    """Recordings (task "steps") or windows (task "windows"), split by person.
+
+    Steps: `x_*` are `(T_i, 6)` recordings and `y_*` their per-sample class
+    codes 0-11, with -1 for unlabelled samples. Windows: `(128, 6)` windows
+    and codes 0-5.
+    """
+    if config.task == "windows":
+        folder = Path(config.data_path).expanduser() if config.data_path else None
+        x, y, users, recordings = hapt.load_windows(
+            folder / "hapt_windows_128x6.npz" if folder and folder.is_dir() else None,
+            config.data_path,
+        )
+        x, y = list(x), y - 1
+    else:
+        rec = hapt.load_recordings(config.data_path)
+        x, users, recordings = rec.signals, rec.users, np.arange(len(rec))
+        y = [np.where(label > 0, label - 1, -1).astype("int32") for label in rec.labels]
+    train, val, test, held = _person_split(users, recordings, config)
+    take = lambda idx: ([x[i] for i in idx], [y[i] for i in idx])  # noqa: E731
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = take(train), take(val), take(test)
+    if config.task == "windows":
+        y_tr, y_va, y_te = (np.asarray(v, "int32") for v in (y_tr, y_va, y_te))
+    return Splits(
+        x_tr, y_tr, x_va, y_va, x_te, y_te,
+        class_names=class_names(config.task),
+        info={
+            "source": "UCI HAPT smartphone recordings, 50 Hz",
+            "validation_subjects": held,
+            "test_subjects": list(config.test_subjects),
+            "config": config,
+        },
+    )  # fmt: skip
+
+
+def build_network(
+    *, cell="lstm", units=64, bidirectional=False, dropout=0.0, downsample=5, num_classes=12
+):
+    """Per-sample classifier: normalize, average `downsample` samples, recur, hold, classify.
+
+    Args:
+        cell: "simple_rnn", "lstm" (default) or "gru".
+        units: recurrent width or a tuple for a stack, default 64.
+        bidirectional: read each chunk both ways, default False.
+        dropout: dropout after each recurrent layer, default 0.
+        downsample: samples per network step, default 5; 1 runs at the input rate.
+        num_classes: classes per sample, default 12.
+
+    Returns:
+        A `keras.Model` mapping `(batch, T, 6)` signals to `(batch, T,
+        num_classes)` probabilities. With `downsample > 1` the output at
+        sample t has read the samples up to the end of t's block (at most
+        `downsample - 1` samples ahead).
+    """
+    widths = check_network_args(
+        len(hapt.CHANNELS), num_classes, "classification", "sequence", units
+    )
+    inputs = keras.Input(shape=(None, len(hapt.CHANNELS)), name="input")
+    x = SequenceNormalization("zscore", name="normalization")(inputs)
+    if downsample > 1:
+        x = keras.layers.AveragePooling1D(downsample, padding="same", name="downsample")(x)
+    x = recurrent_stack(x, cell, widths, "sequence", bidirectional=bidirectional, dropout=dropout)
+    if downsample > 1:
+        x = RepeatSteps(downsample, name="hold")([x, inputs])
+    outputs = output_head(x, num_classes, "classification")
+    name = f"{'bi' if bidirectional else ''}{cell}_activity"
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_model(config: Config, data: Splits):
+    """The per-sample network (task "steps") or a sequence-to-label one ("windows")."""
+    if config.task == "windows":
+        return models.build_model(
+            config.architecture,
+            num_features=data.num_features,
+            num_outputs=len(data.class_names),
+            units=config.units,
+            dropout=config.dropout,
+        )
+    cell = config.architecture.removeprefix("bi")
+    return build_network(
+        cell=cell,
+        units=config.units,
+        bidirectional=config.architecture.startswith("bi"),
+        dropout=config.dropout,
+        downsample=config.downsample,
+        num_classes=len(data.class_names),
+    )
+
+
+def chunks(signals, labels, length, step):
+    """Overlapping chunks of `length` samples that hold at least one labelled sample."""
+    xs, ys = [], []
+    for x, y in zip(signals, labels):
+        starts = list(range(0, max(len(x) - length, 0) + 1, step))
+        if len(x) > length and starts[-1] != len(x) - length:
+            starts.append(len(x) - length)  # the tail of the recording too
+        for a in starts:
+            if np.any(y[a : a + length] >= 0):
+                xs.append(x[a : a + length])
+                ys.append(y[a : a + length])
+    return xs, ys
+
+
+def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+    """Fit on the training subjects, stopping early on the validation subjects."""
+    data = data or load_data(config)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, data)
+    x, y, val = data.x_train, data.y_train, (data.x_val, data.y_val)
+    if config.task == "steps":
+        length = int(round(config.chunk_seconds * hapt.SAMPLE_RATE))
+        step = max(1, int(round(length * (1 - config.chunk_overlap))))
+        x, y = chunks(x, y, length, step)
+        val = chunks(*val, length, length)
+        data.info["training_chunks"] = len(x)
+    history = training.train(
+        model,
+        x,
+        y,
+        training.TrainingOptions(
+            initial_learn_rate=config.initial_learn_rate,
+            max_epochs=config.max_epochs,
+            mini_batch_size=config.mini_batch_size,
+            gradient_threshold=1.0,
+            shuffle="every-epoch",
+            validation_data=val if len(val[0]) else None,
+            validation_patience=config.validation_patience if len(val[0]) else None,
+            seed=config.seed,
+            verbose=config.verbose,
+            **options,
+        ),
+    )
+    return Run(name=NAME, config=config, model=model, history=history.history, data=data)
+
+
+def predict_steps(model, recordings) -> list[np.ndarray]:
+    """Class probabilities `(T_i, classes)` for every sample of whole recordings, one pass each.
+
+    The forward pass is one compiled graph for any length, so a recording of
+    thousands of steps is not run step by step in Python.
+    """
+    num_features = model.input_shape[-1]
+    forward = tf.function(
+        lambda x: model(x, training=False),
+        input_signature=[tf.TensorSpec((1, None, num_features), tf.float32)],
+    )
+    out = []
+    for i, x in enumerate(recordings):
+        x = np.asarray(x, "float32")
+        if x.ndim != 2 or x.shape[1] != num_features:
+            raise ValueError(
+                f"Each recording must be (T, {num_features}). Received: recording {i} "
+                f"with shape {x.shape}"
+            )
+        out.append(forward(x[None]).numpy()[0])
+    return out
+
+
+def evaluate(model, data: Splits) -> dict[str, float]:
+    """Accuracy and macro-F1 on all labels and (`basic_*`) on the 6 basic activities."""
+    if training.is_sequence_output(model):
+        probabilities = predict_steps(model, data.x_test)
+    else:
+        probabilities = training.predict(model, data.x_test)
+    predicted = probabilities_to_labels(probabilities, "softmax")
+    truth = data.y_test
+    data.info["predictions"] = {"probabilities": probabilities, "predicted": predicted}
+    names = data.class_names
+    metrics = classification_metrics(truth, predicted, names)
+    flat_t = np.concatenate([np.ravel(t) for t in truth])
+    flat_p = np.concatenate([np.ravel(p) for p in predicted])
+    basic = (flat_t >= 0) & (flat_t < hapt.BASIC)
+    if len(names) > hapt.BASIC:
+        scores = classification_metrics(flat_t[basic], flat_p[basic], names)
+        metrics["basic_accuracy"] = scores["accuracy"]
+        metrics["basic_macro_f1"] = float(np.mean([_f1(scores, n) for n in names[: hapt.BASIC]]))
+    metrics["scored_" + ("samples" if len(names) > hapt.BASIC else "windows")] = float(
+        np.sum(flat_t >= 0)
+    )
+    return metrics
+
+
+def _f1(scores, name) -> float:
+    p, r = scores[f"precision_{name}"], scores[f"recall_{name}"]
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+
+def predict(model, sequences, class_names=None):
+    """The activity (and its probability) at the last sample of each `(T, 6)` recording."""
+    names = class_names or list(hapt.ACTIVITIES)
+    if training.is_sequence_output(model):
+        last = np.stack([p[-1] for p in predict_steps(model, sequences)])
+    else:
+        last = training.predict(model, sequences)
+    return [(names[int(np.argmax(p))], float(np.max(p))) for p in last]
+
+
+def figures(run: Run, directory) -> list[Path]:
+    """Training progress, a confusion matrix and (steps) a test recording over time."""
+    from lstm_apps import plots
+    from lstm_apps.tasks import activity_plots
+
+    directory = Path(directory)
+    if "predictions" not in run.data.info:
+        evaluate(run.model, run.data)
+    paths = [directory / "training_progress.png", directory / "confusion_matrix.png"]
+    plots.plt.close(plots.plot_training_progress(run.history, paths[0]))
+    predicted = run.data.info["predictions"]["predicted"]
+    paths[1:] = activity_plots.confusion(run.data.y_test, predicted, run.data.class_names, paths[1])
+    if training.is_sequence_output(run.model):
+        paths.append(
+            activity_plots.timeline(
+                run.data.x_test[0],
+                run.data.y_test[0],
+                run.data.info["predictions"]["probabilities"][0],
+                run.data.class_names,
+                directory / "timeline.png",
+            )
+        )
+    return paths
