@@ -97,7 +97,7 @@ def test_load_recordings_reads_a_raw_data_folder(tmp_path):
     "case, message",
     [
         ("missing_keys", "lacks the keys"),
-        ("bad_shape", r"must be \(samples, 6\)"),
+        ("bad_shape", r"must be numbers, \(samples, channels\)"),
         ("no_labels", "needs acc_expEE_userUU.txt"),
         ("no_gyro", "has no matching gyro_exp01_user01.txt"),
         ("nowhere", "No such HAPT file"),
@@ -111,7 +111,7 @@ def test_loader_errors(tmp_path, case, message):
     elif case == "bad_shape":
         np.savez(
             tmp_path / "x.npz",
-            signals=np.zeros((3, 4)),
+            signals=np.zeros(3),
             label=np.zeros(3),
             offsets=[0, 3],
             user=[1],
@@ -305,3 +305,41 @@ def test_raw_reader_reads_bytes_or_paths(tmp_path):
         paths[name] = tmp_path / name
     a, b = hapt.read_raw_data(files), hapt.read_raw_data(paths)
     np.testing.assert_array_equal(np.concatenate(a.signals), np.concatenate(b.signals))
+
+
+def test_own_recordings_in_the_npz_layout(tmp_path):
+    """Other channel counts and label names: recordings of 5 people, 3 channels, 2 labels."""
+    rng = np.random.default_rng(5)
+    signals, labels = [], []
+    for _ in range(5):
+        label = np.repeat(rng.permutation([1, 2, -1]), 200)
+        signals.append(rng.normal(size=(600, 3)) + (label == 2)[:, None] * 2.0)
+        labels.append(label)
+    path = tmp_path / "mine.npz"
+    hapt.save_npz(hapt.Recordings(signals, labels, np.arange(1, 6), ("still", "moving")), path)
+    config = activity.Config(
+        data_path=str(path),
+        test_subjects=(5,),
+        validation_subjects=1,
+        units=8,
+        max_epochs=3,
+        chunk_seconds=4.0,
+        verbose=0,
+    )
+    data = activity.load_data(config)
+    assert data.class_names == ["still", "moving"] and data.num_features == 3
+    run = activity.train(config, data)
+    metrics = activity.evaluate(run.model, run.data)
+    assert "basic_accuracy" not in metrics and metrics["scored_samples"] == 400
+    assert metrics["accuracy"] > 0.75  # the classes differ by an offset of 2 standard deviations
+    bad = tmp_path / "bad.npz"
+    np.savez(
+        bad,
+        signals=np.zeros((4, 3)),
+        label=[1, 3, 1, 1],
+        offsets=[0, 4],
+        user=[1],
+        class_names=["a", "b"],
+    )
+    with pytest.raises(ValueError, match=r"-1 \(unlabelled\) or 1..2.*from 1 to 3"):
+        hapt.load_recordings(bad)

@@ -8,8 +8,11 @@ sample: 1-6 the basic activities, 7-12 the postural transitions, -1 for
 samples outside every labelled segment.
 
 Where the data is found, in order:
-1. `path`: an `.npz` with the layout of `hapt_raw_50hz.npz` (keys `signals`,
-   `label`, `offsets`, `user`), or a folder holding HAPT's `RawData/`;
+1. `path`: an `.npz` with the layout of `hapt_raw_50hz.npz` (keys `signals`
+   `(samples, channels)`, `label` (-1 or 1..K), `offsets` (recording i is
+   rows `offsets[i]:offsets[i+1]`), `user`, and optionally `class_names`, the
+   names of labels 1..K; your own recordings can take this form), or a folder
+   holding HAPT's `RawData/`;
 2. `LSTM_APPS_DATA_DIR/har_smartphones/hapt_raw_50hz.npz`;
 3. the user cache;
 4. a download of the UCI archive, read from its `RawData/` folder and cached
@@ -76,6 +79,7 @@ class Recordings:
     signals: list
     labels: list
     users: np.ndarray
+    class_names: tuple = ACTIVITIES  # the name of label k is class_names[k - 1]
 
     def __len__(self):
         return len(self.signals)
@@ -83,7 +87,10 @@ class Recordings:
     def subset(self, index):
         index = list(index)
         return Recordings(
-            [self.signals[i] for i in index], [self.labels[i] for i in index], self.users[index]
+            [self.signals[i] for i in index],
+            [self.labels[i] for i in index],
+            self.users[index],
+            self.class_names,
         )
 
 
@@ -104,15 +111,26 @@ def _from_npz(path: Path) -> Recordings:
             )
         signals, label, offsets = data["signals"], data["label"], data["offsets"]
         users = data["user"].astype("int64")
-    if signals.ndim != 2 or signals.shape[1] != len(CHANNELS):
-        raise ValueError(f"`signals` in {path} must be (samples, 6). Received: {signals.shape}")
-    if len(offsets) != len(users) + 1 or offsets[-1] != len(signals):
-        raise ValueError(f"`offsets` in {path} do not match `user` and `signals`.")
+        names = tuple(str(n) for n in data["class_names"]) if "class_names" in data else ACTIVITIES
+    if signals.ndim != 2 or signals.dtype.kind not in "fiu":
+        raise ValueError(
+            f"`signals` in {path} must be numbers, (samples, channels). "
+            f"Received: {signals.dtype} {signals.shape}"
+        )
+    if len(offsets) != len(users) + 1 or offsets[-1] != len(signals) or len(label) != len(signals):
+        raise ValueError(f"`offsets` and `label` in {path} do not match `user` and `signals`.")
+    if label.min() < -1 or label.max() > len(names) or not np.isfinite(signals).all():
+        raise ValueError(
+            f"`label` in {path} must be -1 (unlabelled) or 1..{len(names)}, and `signals` "
+            f"finite. Received labels from {label.min()} to {label.max()}, "
+            f"{int(np.sum(~np.isfinite(signals)))} non-finite signal values"
+        )
     pieces = list(zip(offsets[:-1], offsets[1:]))
     return Recordings(
         [signals[a:b].astype("float32") for a, b in pieces],
-        [label[a:b].astype("int8") for a, b in pieces],
+        [label[a:b].astype("int16") for a, b in pieces],
         users,
+        names,
     )
 
 
@@ -179,6 +197,7 @@ def save_npz(recordings: Recordings, path) -> Path:
         offsets=np.concatenate([[0], np.cumsum(lengths)]).astype("int64"),
         user=np.asarray(recordings.users, "int16"),
         channels=np.asarray(CHANNELS),
+        class_names=np.asarray(recordings.class_names),
     )
     tmp.replace(path)
     return path

@@ -28,9 +28,10 @@ def timeline(signals, truth, probabilities, class_names, path) -> Path:
     fig, axes = plt.subplots(
         3, 1, figsize=(12, 8), sharex=True, gridspec_kw={"height_ratios": [2, 2, 3]}
     )
-    for k in range(3):
-        axes[0].plot(seconds, signals[:, k], linewidth=0.6, label=CHANNELS[k])
-    axes[0].set_ylabel("acceleration (g)")
+    for k in range(min(3, signals.shape[1])):
+        name = CHANNELS[k] if signals.shape[1] == len(CHANNELS) else f"channel {k}"
+        axes[0].plot(seconds, signals[:, k], linewidth=0.6, label=name)
+    axes[0].set_ylabel("acceleration (g)" if signals.shape[1] == len(CHANNELS) else "signal")
     axes[0].legend(loc="upper right", ncol=3, fontsize=8)
     labelled = np.where(truth >= 0, truth, np.nan)
     axes[1].plot(seconds, labelled, color="black", linewidth=2.5, label="true")
