@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -278,9 +279,7 @@ class SequenceData:
         else:
             yb = self.y[index]
         if self.weighted:
-            yb = pad_sequences(
-                [self.y[i] for i in index], dtype="int32", value=UNLABELLED, **pad
-            )
+            yb = pad_sequences([self.y[i] for i in index], dtype="int32", value=UNLABELLED, **pad)
             return xb, np.maximum(yb, 0), (yb != UNLABELLED).astype("float32")
         return xb, yb
 
@@ -469,6 +468,22 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     )
 
 
+_FORWARD = weakref.WeakKeyDictionary()
+
+
+def compiled_forward(model):
+    """The model's inference pass as one `tf.function` for any batch size and length.
+
+    Traced once per model and kept while the model lives, so predicting on
+    long sequences runs a graph instead of stepping through time eagerly.
+    """
+    if model not in _FORWARD:
+        spec = tf.TensorSpec((None, None, model.input_shape[-1]), tf.float32)
+        owner = weakref.ref(model)  # the cache must not keep the model alive
+        _FORWARD[model] = tf.function(lambda x: owner()(x, training=False), input_signature=[spec])
+    return _FORWARD[model]
+
+
 def predict(model, x, *, batch_size=128, padding="right", padding_value=0.0):
     """Predict for variable-length sequences, in the input order.
 
@@ -493,8 +508,9 @@ def predict(model, x, *, batch_size=128, padding="right", padding_value=0.0):
     )
     data = SequenceData(x, None, model, options)
     outputs = [None] * len(data.x)
+    forward = compiled_forward(model)
     for index in data.batches(None):
-        pred = np.asarray(model(data.batch(index), training=False))
+        pred = forward(data.batch(index)).numpy()
         if data.sequence_output:
             pred = unpad(pred, data.lengths[index], padding)
         for i, p in zip(index, pred):

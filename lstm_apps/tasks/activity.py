@@ -38,7 +38,6 @@ from typing import ClassVar
 
 import keras
 import numpy as np
-import tensorflow as tf
 from sklearn.metrics import f1_score
 
 from lstm_apps import models, training
@@ -158,6 +157,7 @@ def load_data(config: Config = Config()) -> Splits:
             "source": "UCI HAPT smartphone recordings, 50 Hz",
             "validation_subjects": held,
             "test_subjects": list(config.test_subjects),
+            "test_users": [int(users[i]) for i in test],  # the person of each test item
             "config": config,
         },
     )  # fmt: skip
@@ -279,10 +279,7 @@ def predict_steps(model, recordings) -> list[np.ndarray]:
     thousands of steps is not run step by step in Python.
     """
     num_features = model.input_shape[-1]
-    forward = tf.function(
-        lambda x: model(x, training=False),
-        input_signature=[tf.TensorSpec((1, None, num_features), tf.float32)],
-    )
+    forward = training.compiled_forward(model)
     out = []
     for i, x in enumerate(recordings):
         x = np.asarray(x, "float32")
