@@ -212,7 +212,8 @@ def test_chunks_cover_the_tail_and_skip_unlabelled_stretches():
     "change, message",
     [
         (dict(task="frames"), "task"),
-        (dict(architecture="cnn_lstm"), "architecture"),
+        (dict(architecture="cnn_lstm"), "classifies windows only"),
+        (dict(architecture="lstm_projected"), "architecture"),
         (dict(downsample=0), "downsample=0"),
         (dict(chunk_overlap=1.0), "chunk_overlap=1.0"),
         (dict(dropout=1.5), "dropout"),
@@ -271,9 +272,9 @@ def test_cli_windows_run_and_predict(tmp_path, shared_data, capsys):
     from lstm_apps.cli import main
 
     folder = tmp_path / "windows"
-    assert (
-        main(["run", "activity", "--fast", "--set", "task=windows", "--output", str(folder)]) == 0
-    )
+    command = ["run", "activity", "--fast", "--set", "task=windows", "--output", str(folder)]
+    command += ["--set", "architecture=cnn_lstm", "--set", "input_noise=0.1"]
+    assert main(command) == 0
     metrics = capsys.readouterr().out
     assert '"accuracy"' in metrics and '"scored_windows"' in metrics
     data = activity.load_data(activity.Config.fast(task="windows"))

@@ -53,6 +53,7 @@ from lstm_apps.tasks.base import CaseStudyConfig
 NAME = "activity"
 DESCRIPTION = "Activity at every 50 Hz sample of smartphone recordings (UCI HAPT), person split"
 TASKS = ("steps", "windows")
+ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bilstm", "bigru", "cnn_lstm")
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,11 @@ class Config(CaseStudyConfig):
     """Settings of the activity case study (defaults: the full per-step run)."""
 
     task: str = "steps"  # "steps": a label per sample; "windows": one per 2.56 s window
-    architecture: str = "bilstm"  # "lstm", "gru", "bilstm", "bigru" or "simple_rnn"
+    architecture: str = "bilstm"  # one of ARCHITECTURES ("cnn_lstm": windows only)
     units: int | tuple = 64  # recurrent width, or a tuple for a stack
     dropout: float = 0.2  # dropout after each recurrent layer
+    filters: tuple = (64, 64)  # cnn_lstm: filters of each convolution block (each halves T)
+    input_noise: float = 0.0  # std of Gaussian noise on the normalized inputs while training
     downsample: int = 5  # steps: samples averaged into one network step (5: 10 Hz)
     chunk_seconds: float = 20.0  # steps: length of the training chunks
     chunk_overlap: float = 0.5  # steps: share of a chunk that the next one repeats
@@ -79,9 +82,12 @@ class Config(CaseStudyConfig):
 
     def __post_init__(self):
         check_choice("task", self.task, TASKS)
-        check_choice(
-            "architecture", self.architecture, ("simple_rnn", "lstm", "gru", "bilstm", "bigru")
-        )
+        check_choice("architecture", self.architecture, ARCHITECTURES)
+        if self.task == "steps" and self.architecture == "cnn_lstm":
+            raise ValueError(
+                "`cnn_lstm` pools the time axis, so it classifies windows only; use "
+                "task='windows' or a recurrent architecture. Received: architecture='cnn_lstm'"
+            )
         check_rate("dropout", self.dropout)
         for name in ("downsample", "validation_subjects"):
             value = getattr(self, name)
@@ -172,6 +178,7 @@ def build_network(
     downsample=5,
     num_classes=12,
     num_features=6,
+    input_noise=0.0,
 ):
     """Per-sample classifier: normalize, average `downsample` samples, recur, hold, classify.
 
@@ -183,6 +190,8 @@ def build_network(
         downsample: samples per network step, default 5; 1 runs at the input rate.
         num_classes: classes per sample, default 12.
         num_features: channels per sample, default 6.
+        input_noise: std of Gaussian noise added to the normalized inputs
+            while training, default 0 (none).
 
     Returns:
         A `keras.Model` mapping `(batch, T, 6)` signals to `(batch, T,
@@ -193,6 +202,8 @@ def build_network(
     widths = check_network_args(num_features, num_classes, "classification", "sequence", units)
     inputs = keras.Input(shape=(None, num_features), name="input")
     x = SequenceNormalization("zscore", name="normalization")(inputs)
+    if input_noise:
+        x = keras.layers.GaussianNoise(input_noise, name="input_noise")(x)
     if downsample > 1:
         x = keras.layers.AveragePooling1D(downsample, padding="same", name="downsample")(x)
     x = recurrent_stack(x, cell, widths, "sequence", bidirectional=bidirectional, dropout=dropout)
@@ -207,12 +218,15 @@ def build_network(
 def build_model(config: Config, data: Splits):
     """The per-sample network (task "steps") or a sequence-to-label one ("windows")."""
     if config.task == "windows":
+        extra = {"filters": config.filters} if config.architecture == "cnn_lstm" else {}
         return models.build_model(
             config.architecture,
             num_features=data.num_features,
             num_outputs=len(data.class_names),
             units=config.units,
             dropout=config.dropout,
+            input_noise=config.input_noise,
+            **extra,
         )
     cell = config.architecture.removeprefix("bi")
     return build_network(
@@ -223,6 +237,7 @@ def build_model(config: Config, data: Splits):
         downsample=config.downsample,
         num_classes=len(data.class_names),
         num_features=data.num_features,
+        input_noise=config.input_noise,
     )
 
 
