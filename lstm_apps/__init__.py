@@ -7,6 +7,7 @@ Public API:
     SequenceScaler, SequenceLabelEncoder, pad_sequences, make_windows
     list_case_studies, get_case_study, run_case_study
     export, StreamingPredictor         deployment (lstm_apps.exporting, lstm_apps.streaming)
+    Forecaster, rolling_forecasts     open- and closed-loop forecasting (lstm_apps.forecasting)
 
 Also: lstm_apps.plots (figures), lstm_apps.inspect (NumPy replay of recurrent
 states and gates), lstm_apps.ngram (character n-gram baselines),
@@ -22,6 +23,7 @@ from lstm_apps.data.sequences import (
 )
 from lstm_apps.evaluation import classification_metrics, evaluate, regression_metrics
 from lstm_apps.exporting import export
+from lstm_apps.forecasting import Forecaster, rolling_forecasts  # also registers its layers
 from lstm_apps.inspect import inspect_gates
 from lstm_apps.models import ARCHITECTURES, build_model, learnable_parameters
 from lstm_apps.runs import Run, load_model, save_model
@@ -37,6 +39,8 @@ __all__ = [
     "Run",
     "StreamingPredictor",
     "export",
+    "Forecaster",
+    "rolling_forecasts",
     "SequenceLabelEncoder",
     "SequenceScaler",
     "TrainingOptions",

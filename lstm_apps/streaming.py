@@ -110,6 +110,22 @@ class StreamingPredictor:
         """A copy of the current states, one `(num_streams, size)` array each."""
         return [np.array(state) for state in self._engine.read_states()]
 
+    def set_states(self, states):
+        """Replace the states, e.g. with a copy saved from `states` earlier.
+
+        Args:
+            states: one `(num_streams, size)` array per entry of `state_sizes`.
+
+        Raises:
+            ValueError: for a wrong number of arrays or a wrong shape.
+        """
+        expected = [(self.num_streams, size) for size in self._state_sizes]
+        values = [np.asarray(state, "float32") for state in states]
+        received = [v.shape for v in values]
+        if received != expected:
+            raise ValueError(f"`states` must be arrays of shapes {expected}. Received: {received}")
+        self._engine.write_states(values)
+
     def step(self, x_t) -> np.ndarray:
         """Advance every stream by one time step and return the model's output.
 

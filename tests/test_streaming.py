@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -141,3 +142,17 @@ def test_streaming_a_trained_vowel_model_gives_its_test_predictions(vowels):
     expected = run.model.predict(x, verbose=0)
     np.testing.assert_allclose(outputs[:, -1], expected, atol=1e-5, rtol=0)
     assert np.array_equal(outputs[:, -1].argmax(-1), expected.argmax(-1))
+
+
+def test_set_states_restores_a_saved_state_and_checks_shapes():
+    keras.utils.set_random_seed(0)
+    model = build_model("lstm", num_features=2, num_outputs=1, task="regression", units=3)
+    streamer = StreamingPredictor(model, num_streams=2, backend="tensorflow")
+    x = np.random.default_rng(0).normal(size=(2, 2)).astype("float32")
+    streamer.step(x)
+    saved = streamer.states
+    first = streamer.step(x)
+    streamer.set_states(saved)
+    np.testing.assert_allclose(streamer.step(x), first, atol=1e-6)
+    with pytest.raises(ValueError, match=r"shapes \[\(2, 3\), \(2, 3\)\]. Received: \[\(2, 3\)\]"):
+        streamer.set_states(saved[:1])

@@ -1,0 +1,210 @@
+"""Forecasting: Forecaster state semantics, bad input, a real series, the CSV path and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_apps.cli import main
+from lstm_apps.forecasting import Forecaster, build_network, mase_scale, rolling_forecasts
+from lstm_apps.tasks import forecasting as fc
+from lstm_apps.tasks import parse_overrides
+from lstm_apps.tasks.forecasting_data import builtin_series
+
+
+@pytest.fixture(scope="module")
+def airline():
+    return builtin_series("airline")[1]  # (144, 1) monthly passengers
+
+
+@pytest.fixture(scope="module")
+def fitted(airline):
+    """A barely trained forecaster: the state semantics do not depend on the training."""
+    keras.utils.set_random_seed(0)
+    forecaster = Forecaster(
+        units=8, dropout=0.2, transform="log_difference", window=24, stride=4, max_epochs=1
+    )
+    return forecaster.fit(airline[:96])
+
+
+def test_closed_loop_feeds_back_its_own_predictions(fitted, airline):
+    fitted.reset_state(num_series=1)
+    first = fitted.predict_and_update_state(airline[:96])
+    closed = fitted.forecast(6)
+    np.testing.assert_allclose(fitted.forecast(6), closed)  # forecasting leaves the state alone
+    steps = [first]
+    for _ in range(5):
+        steps.append(fitted.predict_and_update_state(steps[-1][:, None, :]))
+    assert closed.shape == (1, 6, 1)
+    np.testing.assert_allclose(closed[0], np.concatenate(steps), rtol=1e-5)
+
+
+def test_open_loop_with_the_truth_gives_one_step_predictions(fitted, airline):
+    fitted.reset_state()
+    one_step = [fitted.predict_and_update_state(airline[:96])]
+    open_loop = fitted.forecast(12, mode="open", observed=airline[96:107])
+    for t in range(96, 107):
+        one_step.append(fitted.predict_and_update_state(airline[t : t + 1]))
+    np.testing.assert_allclose(open_loop[0], np.concatenate(one_step), rtol=1e-5)
+
+
+def test_reset_state_forgets_the_history(fitted, airline):
+    fitted.reset_state()
+    before = fitted.predict_and_update_state(airline[:60])
+    fitted.predict_and_update_state(airline[60:90])
+    fitted.reset_state()
+    with pytest.raises(ValueError, match="read no values yet"):
+        fitted.forecast(3)
+    np.testing.assert_allclose(fitted.predict_and_update_state(airline[:60]), before, rtol=1e-6)
+
+
+def test_a_batch_of_series_matches_one_by_one(fitted, airline):
+    origins = [40, 96, 120]
+    batch = rolling_forecasts(fitted, airline, origins, 12)
+    for k, origin in enumerate(origins):
+        fitted.reset_state(num_series=1)
+        fitted.predict_and_update_state(airline[:origin])
+        np.testing.assert_allclose(batch[k], fitted.forecast(12)[0], rtol=1e-4)
+    pair = np.stack([airline[:50], airline[50:100]])
+    fitted.reset_state(num_series=2)
+    together = fitted.predict_and_update_state(pair)
+    for i in range(2):
+        fitted.reset_state(num_series=1)
+        np.testing.assert_allclose(together[i], fitted.predict_and_update_state(pair[i])[0], 1e-5)
+
+
+def test_monte_carlo_dropout_samples(fitted, airline):
+    fitted.reset_state(num_series=1)
+    fitted.predict_and_update_state(airline[:96])
+    samples = fitted.forecast(12, num_samples=30)
+    assert samples.shape == (30, 1, 12, 1) and samples.std(axis=0).min() > 0
+    median, lower, upper = fitted.forecast_interval(12, num_samples=30)
+    assert np.all(lower <= median) and np.all(median <= upper)
+    plain = Forecaster.from_model(build_network(num_features=1, offset=0.0, scale=1.0))
+    plain.predict_and_update_state(airline[:10])
+    with pytest.raises(ValueError, match="need a network with dropout. Received: dropout=0.0"):
+        plain.forecast(3, num_samples=5)
+
+
+def test_multivariate_series_and_saved_model(tmp_path, airline):
+    two = np.hstack([airline, np.sqrt(airline)])
+    forecaster = Forecaster(units=4, transform="log_difference", window=24, stride=12, max_epochs=1)
+    forecaster.fit(two[:100])
+    assert forecaster.forecast(5).shape == (1, 5, 2)
+    forecaster.model_.save(tmp_path / "model.keras")
+    loaded = Forecaster.from_model(keras.models.load_model(tmp_path / "model.keras"))
+    forecaster.reset_state()
+    np.testing.assert_allclose(
+        loaded.predict_and_update_state(two[:80]),
+        forecaster.predict_and_update_state(two[:80]),
+        1e-5,
+    )
+    with pytest.raises(ValueError, match="has 1 value columns per step, but .* fitted on 2"):
+        forecaster.predict_and_update_state(airline[:10])
+
+
+def test_bad_input_errors_name_the_problem(fitted, airline):
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        Forecaster().forecast(3)
+    with pytest.raises(
+        ValueError, match="`horizon` must be a positive integer. Received: horizon=0"
+    ):
+        fitted.forecast(0)
+    with pytest.raises(ValueError, match="horizon=0"):
+        fc.Config(horizon=0)
+    with pytest.raises(
+        ValueError, match=r"`series\[0\]` has 30 steps, fewer than window \+ 1 = 49"
+    ):
+        Forecaster(window=48).fit(airline[:30])
+    gappy = airline[:60].copy()
+    gappy[[7, 9]] = np.nan
+    with pytest.raises(
+        ValueError, match=r"contains 2 NaN or inf values \(first at index \(7, 0\)\)"
+    ):
+        Forecaster().fit(gappy)
+    with pytest.raises(ValueError, match="needs positive values; .* minimum of -1.0"):
+        Forecaster(transform="log").fit(np.r_[-1.0, airline[:20, 0]])
+    with pytest.raises(ValueError, match="bidirectional network cannot forecast"):
+        build_network("bilstm", num_features=1, offset=0.0, scale=1.0)
+    with pytest.raises(ValueError, match="architecture='bilstm'"):
+        fc.Config(architecture="bilstm")
+    fitted.reset_state()
+    fitted.predict_and_update_state(airline[:20])
+    with pytest.raises(ValueError, match=r"`observed` of shape \(1, >= 11, 1\). Received: shape"):
+        fitted.forecast(12, mode="open", observed=airline[20:25])
+
+
+def test_co2_gaps_are_interpolated_by_default():
+    data = fc.load_data(fc.Config.fast(series="co2"))
+    assert data.info["missing_values"] == 59 and data.info["season_length"] == 52
+    assert np.all(np.isfinite(data.info["values"]))
+    with pytest.raises(ValueError, match="Column 'co2' has 59 missing values .* Set `fill`"):
+        fc.load_data(fc.Config.fast(series="co2", fill="error"))
+
+
+def test_fast_training_beats_the_naive_forecast_on_validation():
+    data = fc.load_data(fc.Config(series="sunspots"))
+    train, val = data.x_train[0], data.x_val[0]
+    forecaster = Forecaster(units=16, transform="difference", window=22, max_epochs=15).fit(train)
+    first = forecaster.predict_and_update_state(train)  # read the training part
+    one_step = forecaster.forecast(len(val), mode="open", observed=val)[0]
+    np.testing.assert_allclose(one_step[0], first[0])
+    naive = np.r_[train[-1:], val[:-1]]  # the value before each validation step
+    lstm_mae, naive_mae = np.mean(np.abs(one_step - val)), np.mean(np.abs(naive - val))
+    assert lstm_mae < naive_mae, (lstm_mae, naive_mae)
+
+
+def test_custom_csv_with_two_columns(tmp_path, airline):
+    months = pd.date_range("1949-01", periods=144, freq="MS").strftime("%Y-%m")
+    table = pd.DataFrame({"month": months, "a": airline[:, 0], "b": 2 * airline[:, 0] + 5})
+    path = tmp_path / "sales.csv"
+    table.sample(frac=1.0, random_state=0).to_csv(path, index=False)  # rows out of order
+    changes = parse_overrides(fc.Config, [f"data={path}", "target=('a', 'b')"])
+    config = fc.Config.fast(**changes, time_column="month")
+    data = fc.load_data(config)
+    assert data.info["season_length"] == 12  # inferred from the monthly dates
+    np.testing.assert_allclose(data.info["values"][:3, 0], airline[:3, 0])
+    run = fc.train(config, data)
+    metrics = fc.evaluate(run.model, data)
+    assert np.isfinite(metrics["mase_h1"]) and "ets_mase_season" in metrics
+    assert [name for name, _ in fc.predict(run.model, [airline[:30].repeat(2, 1)])] == [
+        "next_step[0]",
+        "next_step[1]",
+    ]
+    with pytest.raises(ValueError, match=r"Unknown column\(s\) \['c'\] .* \['month', 'a', 'b'\]"):
+        fc.load_data(config.replace(target="c"))
+    table.loc[5, "a"] = np.nan
+    table.to_csv(path, index=False)
+    with pytest.raises(ValueError, match="Column 'a' has 1 missing values .* Set `fill`"):
+        fc.load_data(config)
+    assert fc.load_data(config.replace(fill="interpolate")).info["missing_values"] == 1
+    table.assign(month=np.arange(144)).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"Set `season_length`.* are \['0', '1', '2'\]"):
+        fc.load_data(config.replace(fill="interpolate"))
+    table.iloc[:40].to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"40 steps, too few for window \+ horizon = 48 \+ 12"):
+        fc.load_data(config.replace(fill="interpolate"))
+
+
+def test_mase_scale_is_the_in_sample_seasonal_naive_error():
+    train = np.array([1.0, 2.0, 4.0, 2.0, 3.0, 7.0])
+    np.testing.assert_allclose(mase_scale(train, 2), [(3 + 0 + 1 + 5) / 4])
+
+
+def test_cli_run_predict_and_evaluate(tmp_path, airline, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "forecasting", "--fast", "--output", str(out)]) == 0
+    saved = json.loads((out / "metrics.json").read_text())["test"]
+    assert {"mase_h1", "mase_season", "seasonal_naive_mase_h1", "ets_mase_season"} <= set(saved)
+    for name in ("training_progress", "forecast", "mase_by_horizon"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+    np.save(tmp_path / "history.npy", airline[:100])
+    capsys.readouterr()
+    assert main(["predict", str(out), str(tmp_path / "history.npy")]) == 0
+    assert capsys.readouterr().out.startswith("next_step\t")
+    assert main(["evaluate", str(out)]) == 0
+    assert abs(json.loads(capsys.readouterr().out)["mase_h1"] - saved["mase_h1"]) < 1e-4
