@@ -19,13 +19,13 @@ interrupted benchmark keeps what it measured and a rerun skips finished runs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
+from common import seed_parser
 
 from lstm_apps.tasks import activity, parse_overrides
 
@@ -78,12 +78,7 @@ def table(results) -> str:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--set", dest="changes", action="append", default=[])
-    args = parser.parse_args()
+    args = seed_parser(__doc__, RESULTS, variants=VARIANTS).parse_args()
     changes = parse_overrides(activity.Config, args.changes)
     results = json.loads(args.output.read_text()) if args.output.exists() else {"variants": {}}
     data = {}

@@ -18,7 +18,7 @@ import resource
 import time
 from pathlib import Path
 
-import numpy as np
+from common import mean_std
 
 from lstm_apps.tasks import nox, parse_overrides
 
@@ -37,16 +37,6 @@ def table(metrics) -> str:
                 f"{metrics[key + 'r2']:>7.3f}{metrics[key + 'within_10pct']:>7.3f}"
             )
     return "\n".join(lines)
-
-
-def mean_std(rows) -> dict:
-    """Mean and standard deviation over runs of every float figure."""
-    if not rows:
-        return {}
-    keys = [k for k, v in rows[0].items() if isinstance(v, float)]
-    return {
-        k: [float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))] for k in keys
-    }
 
 
 def main():

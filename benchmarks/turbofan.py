@@ -15,13 +15,13 @@ keeps what it has measured.
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
+from common import mean_std, seed_parser
 
 from lstm_apps.tasks import parse_overrides, turbofan
 
@@ -43,16 +43,6 @@ VARIANTS = {
 SHOWN = ("validation_rmse", "rmse", "phm08_score", "rmse_capped_truth", "rmse_per_cycle")
 
 
-def mean_std(rows) -> dict:
-    """Mean and standard deviation over runs of every float figure."""
-    if not rows:
-        return {}
-    keys = [k for k, v in rows[0].items() if isinstance(v, float)]
-    return {
-        k: [float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))] for k in keys
-    }
-
-
 def table(summary) -> str:
     header = f"{'variant':<18}{'runs':>5}" + "".join(f"{k:>20}" for k in (*SHOWN, "train_seconds"))
     lines = [header]
@@ -65,12 +55,7 @@ def table(summary) -> str:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--set", dest="changes", action="append", default=[])
-    args = parser.parse_args()
+    args = seed_parser(__doc__, RESULTS, variants=VARIANTS).parse_args()
     base = turbofan.Config(verbose=0, **parse_overrides(turbofan.Config, args.changes))
     data = turbofan.load_data(base)
     runs = []
