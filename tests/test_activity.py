@@ -291,7 +291,7 @@ def test_cli_windows_run_and_predict(tmp_path, shared_data, capsys):
 def test_windows_loader_without_the_npz_cuts_them(tmp_path, monkeypatch, shared_data):
     folder = tmp_path / "data" / hapt.FOLDER
     folder.mkdir(parents=True)
-    (folder / "hapt_raw_50hz.npz").symlink_to(real_file(shared_data, hapt.RAW_FILE))
+    (folder / "hapt_raw_50hz.npz").symlink_to(real_file(shared_data, hapt.RAW_FILE).resolve())
     monkeypatch.setenv("LSTM_APPS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LSTM_APPS_CACHE_DIR", str(tmp_path / "cache"))
     x, y, users, source = hapt.load_windows()
