@@ -474,13 +474,14 @@ _FORWARD = weakref.WeakKeyDictionary()
 def compiled_forward(model):
     """The model's inference pass as one `tf.function` for any batch size and length.
 
-    Traced once per model and kept while the model lives, so predicting on
-    long sequences runs a graph instead of stepping through time eagerly.
+    Kept while the model lives; after a retrace its shapes are relaxed, so new
+    batch sizes and lengths reuse one graph and predicting on long sequences
+    never steps through time eagerly.
     """
     if model not in _FORWARD:
-        spec = tf.TensorSpec((None, None, model.input_shape[-1]), tf.float32)
         owner = weakref.ref(model)  # the cache must not keep the model alive
-        _FORWARD[model] = tf.function(lambda x: owner()(x, training=False), input_signature=[spec])
+        # shapes are relaxed after the first retrace, so new lengths reuse one graph
+        _FORWARD[model] = tf.function(lambda x: owner()(x, training=False), reduce_retracing=True)
     return _FORWARD[model]
 
 

@@ -329,6 +329,9 @@ def test_own_recordings_in_the_npz_layout(tmp_path):
     )
     data = activity.load_data(config)
     assert data.class_names == ["still", "moving"] and data.num_features == 3
+    windows = activity.load_data(config.replace(task="windows"))
+    assert windows.num_features == 3  # cut from these recordings, not from the shared HAPT copy
+    assert len(windows.x_train) + len(windows.x_val) + len(windows.x_test) == 5 * 2 * 2
     run = activity.train(config, data)
     metrics = activity.evaluate(run.model, run.data)
     assert "basic_accuracy" not in metrics and metrics["scored_samples"] == 400

@@ -220,3 +220,14 @@ def test_time_budget_runs_every_epoch_that_fits_and_rejects_bad_values():
     assert len(history.history["loss"]) == 1 and short.stopped_epoch == 0
     with pytest.raises(ValueError, match="seconds=0"):
         TimeBudget(0)
+
+
+def test_predict_takes_integer_code_sequences():
+    """Models that read integer codes (an embedding) predict through the same compiled pass."""
+    from lstm_apps.models.text import build_char_lm
+
+    model = build_char_lm(vocabulary_size=10)
+    codes = [np.array([1, 2, 3]), np.array([4, 5])]
+    out = predict(model, codes)
+    assert [p.shape for p in out] == [(3, 10), (2, 10)]
+    np.testing.assert_allclose(out[1], np.asarray(model(np.array([[4, 5]])))[0], atol=1e-5)

@@ -270,7 +270,7 @@ def cut_windows(recordings: Recordings, length=128, step=64):
     )
 
 
-def load_windows(path=None, recordings_path=None):
+def load_windows(path=None):
     """HAR windows `(x, y, user, recording)` from `hapt_windows_128x6.npz`, or cut anew.
 
     Without the `.npz` (in `path`, the data directory or the cache), the
@@ -281,7 +281,7 @@ def load_windows(path=None, recordings_path=None):
         try:
             path = sources.find_file(WINDOWS_FILE)
         except FileNotFoundError:
-            return cut_windows(load_recordings(recordings_path))
+            return cut_windows(load_recordings())
     with np.load(Path(path).expanduser()) as data:
         missing = {"X", "y", "subject", "experiment"} - set(data.files)
         if missing:

@@ -140,11 +140,12 @@ def load_data(config: Config = Config()) -> Splits:
     and codes 0-5.
     """
     if config.task == "windows":
-        folder = Path(config.data_path).expanduser() if config.data_path else None
-        x, y, users, recordings = hapt.load_windows(
-            folder / "hapt_windows_128x6.npz" if folder and folder.is_dir() else None,
-            config.data_path,
-        )
+        given = Path(config.data_path).expanduser() if config.data_path else None
+        shipped = given / Path(hapt.WINDOWS_FILE).name if given and given.is_dir() else None
+        if given is None or (shipped and shipped.exists()):
+            x, y, users, recordings = hapt.load_windows(shipped)
+        else:  # windows of the recordings the user gave, not of the shared copy
+            x, y, users, recordings = hapt.cut_windows(hapt.load_recordings(given))
         x, y, names = list(x), y - 1, list(hapt.ACTIVITIES[: hapt.BASIC])
     else:
         rec = hapt.load_recordings(config.data_path)
