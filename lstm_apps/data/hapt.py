@@ -84,15 +84,6 @@ class Recordings:
     def __len__(self):
         return len(self.signals)
 
-    def subset(self, index):
-        index = list(index)
-        return Recordings(
-            [self.signals[i] for i in index],
-            [self.labels[i] for i in index],
-            self.users[index],
-            self.class_names,
-        )
-
 
 def content_check(labels, lengths) -> str:
     """sha256 of the per-sample labels (int8) and the recording lengths (int64)."""
