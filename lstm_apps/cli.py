@@ -42,7 +42,15 @@ def make_parser() -> argparse.ArgumentParser:
         "input",
         help="a .csv (one sequence: a row per time step, a column per "
         "feature) or a .npy file (one (T, F) sequence or a (N, T, F) batch); for a "
-        "sentiment run, the text itself or a .txt file with one text per line",
+        "sentiment run, the text itself or a .txt file with one text per line; for a "
+        "captioning run, an image file or a folder of images; for a video run, a video "
+        "file or a folder of frames",
+    )
+    predict.add_argument(
+        "--beam-width",
+        type=int,
+        default=None,
+        help="captioning and video captions: beam search width (default: the run's)",
     )
     generate = sub.add_parser("generate", help="generate text with a char_lm run folder's model")
     generate.add_argument("run_dir", type=Path)
@@ -171,13 +179,18 @@ def cmd_evaluate(args):
 def cmd_predict(args):
     from lstm_apps.runs import load_model
 
-    module, _, info = _config_of(args.run_dir)
-    if getattr(module, "TEXT_INPUT", False):
+    module, config, info = _config_of(args.run_dir)
+    extra = {}
+    if hasattr(module, "read_inputs"):  # images and videos: read as the run was trained
+        inputs = module.read_inputs(args.input, config)
+        width = args.beam_width if args.beam_width is not None else getattr(config, "beam_width", 1)
+        extra = {"beam_width": width}
+    elif getattr(module, "TEXT_INPUT", False):
         inputs = read_texts(args.input)
     else:
         inputs = read_sequences(Path(args.input))
     model = load_model(args.run_dir)
-    for label, probability in module.predict(model, inputs, info["class_names"]):
+    for label, probability in module.predict(model, inputs, info["class_names"], **extra):
         print(f"{label}\t{probability:.4f}")
 
 

@@ -2,6 +2,7 @@
 
 Classification: `accuracy`, `macro_f1`, `precision_<class>`, `recall_<class>`.
 Regression: `rmse`, `mae`, `r2`, `within_10pct`.
+Captions: `bleu_1` .. `bleu_4`, `exact_match`.
 Both accept one value per sequence (arrays) or one value per time step
 (lists of per-sequence arrays, which carry no padding).
 """
@@ -148,3 +149,40 @@ def sample_next(probabilities, temperature=1.0, top_k=None, rng=None) -> int:
     weights = np.exp(logits - logits.max())
     rng = rng or np.random.default_rng()
     return int(rng.choice(len(p), p=weights / weights.sum()))
+
+
+def caption_metrics(references, hypotheses) -> dict[str, float]:
+    """Corpus BLEU-1..4 (NLTK) and the share of exact matches for generated captions.
+
+    Args:
+        references: for each item, its reference captions: a list of word
+            lists (or one word list, when there is a single reference).
+        hypotheses: the generated caption of each item, as a word list.
+
+    Returns:
+        `{"bleu_1": ..., "bleu_4": ..., "exact_match": ...}`. BLEU-n is the
+        cumulative score with uniform weights over 1..n-grams and the
+        brevity penalty, computed by `nltk.translate.bleu_score.corpus_bleu`
+        without smoothing (as the usual captioning tutorials report it);
+        `exact_match` is the share of hypotheses equal to one of their
+        references.
+    """
+    import warnings
+
+    from nltk.translate.bleu_score import corpus_bleu
+
+    if len(references) != len(hypotheses) or not len(hypotheses):
+        raise ValueError(
+            "`references` and `hypotheses` must be non-empty and of the same length. "
+            f"Received: {len(references)} and {len(hypotheses)}"
+        )
+    refs = [[r] if r and isinstance(r[0], str) else list(r) for r in references]
+    hyps = [list(h) for h in hypotheses]
+    result = {}
+    for n in range(1, 5):
+        weights = tuple([1.0 / n] * n)
+        with warnings.catch_warnings():  # NLTK warns when no n-gram matches: the score is 0
+            warnings.simplefilter("ignore", UserWarning)
+            result[f"bleu_{n}"] = float(corpus_bleu(refs, hyps, weights=weights))
+    result["exact_match"] = float(np.mean([h in r for r, h in zip(refs, hyps)]))
+    return result

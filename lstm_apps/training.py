@@ -396,6 +396,24 @@ def _apply_l2(model, factor):
             variable.regularizer = penalty
 
 
+def option_callbacks(options: TrainingOptions, validation: bool) -> list:
+    """The callbacks that `options` asks for: early stopping, backup, progress plot."""
+    callbacks = []
+    if validation and options.validation_patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=options.validation_patience, restore_best_weights=True
+            )
+        )
+    if options.checkpoint_dir is not None:
+        callbacks.append(keras.callbacks.BackupAndRestore(str(options.checkpoint_dir)))
+    if options.progress_plot is not None:
+        from lstm_apps.plots import TrainingProgressPlot
+
+        callbacks.append(TrainingProgressPlot(options.progress_plot))
+    return callbacks
+
+
 def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     """Compile and fit a sequence model on variable-length sequences.
 
@@ -439,25 +457,11 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     epoch = [0]
     seed = options.seed or 0
     train_ds = data.dataset(options.shuffle, seed=seed, epoch=epoch)
-    all_callbacks = [_EpochCounter(epoch)]
     val_ds = None
     if options.validation_data is not None:
         x_val, y_val = options.validation_data
         val_ds = SequenceData(x_val, y_val, model, options).dataset("never")
-        if options.validation_patience:
-            all_callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss",
-                    patience=options.validation_patience,
-                    restore_best_weights=True,
-                )
-            )
-    if options.checkpoint_dir is not None:
-        all_callbacks.append(keras.callbacks.BackupAndRestore(str(options.checkpoint_dir)))
-    if options.progress_plot is not None:
-        from lstm_apps.plots import TrainingProgressPlot
-
-        all_callbacks.append(TrainingProgressPlot(options.progress_plot))
+    all_callbacks = [_EpochCounter(epoch), *option_callbacks(options, val_ds is not None)]
     return model.fit(
         train_ds,
         validation_data=val_ds,

@@ -34,7 +34,7 @@ class Splits:
     def sizes(self) -> dict[str, int]:
         return {
             "train": len(self.x_train),
-            "validation": len(self.x_val or []),
+            "validation": 0 if self.x_val is None else len(self.x_val),
             "test": len(self.x_test),
         }
 

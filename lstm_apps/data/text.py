@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
@@ -135,3 +136,140 @@ def char_windows(codes, length, stride=None):
     starts = np.arange(0, len(codes) - length, stride)
     index = starts[:, None] + np.arange(length)
     return codes[index], codes[index + 1]
+
+
+PAD, UNKNOWN_WORD, START, END = "<pad>", "<unk>", "<start>", "<end>"
+SPECIAL_WORDS = (PAD, UNKNOWN_WORD, START, END)
+_WORD = re.compile(r"\w+")
+
+
+def caption_words(text: str, lowercase=True) -> list[str]:
+    """The words of a caption: runs of letters and digits, punctuation dropped.
+
+    Accents, ñ and ü stay part of their words ("niño", "pingüino"); "¿", "¡",
+    commas and full stops are dropped.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"A caption must be a str. Received: {type(text).__name__}")
+    return _WORD.findall(text.lower() if lowercase else text)
+
+
+class WordVocabulary:
+    """Map caption words to integer codes, with padding, unknown, start and end tokens.
+
+    Codes 0-3 are `<pad>`, `<unk>`, `<start>` and `<end>`; the words seen in
+    the training captions follow, most frequent first.
+
+    Args:
+        min_count: words seen fewer times than this become `<unk>`, default 1.
+        max_words: keep at most this many words (specials not counted);
+            None (default) keeps all.
+        lowercase: lowercase captions before splitting them, default True.
+
+    Attributes:
+        words_: every token in code order, specials first.
+        counts_: training count of each token (0 for the specials).
+
+    Example:
+        >>> vocab = WordVocabulary().fit(["un tres a la izquierda de un siete"])
+        >>> vocab.decode(vocab.encode("un siete")[1:])
+        'un siete'
+    """
+
+    def __init__(self, min_count=1, max_words=None, lowercase=True):
+        self.min_count = min_count
+        self.max_words = max_words
+        self.lowercase = lowercase
+
+    def fit(self, captions, y=None):
+        """Learn the words of a list of training captions; returns self."""
+        if isinstance(captions, str) or not len(captions):
+            raise ValueError(
+                "`captions` must be a non-empty list of strings. "
+                f"Received: {type(captions).__name__} of length {len(captions)}"
+            )
+        if not isinstance(self.min_count, int) or self.min_count < 1:
+            raise ValueError(
+                f"`min_count` must be a positive integer. Received: {self.min_count!r}"
+            )
+        if self.max_words is not None and (
+            not isinstance(self.max_words, int) or self.max_words < 1
+        ):
+            raise ValueError(
+                f"`max_words` must be a positive integer or None. Received: {self.max_words!r}"
+            )
+        counts = Counter(w for c in captions for w in caption_words(c, self.lowercase))
+        kept = [
+            (w, n)
+            for w, n in counts.most_common()
+            if n >= self.min_count and w not in SPECIAL_WORDS
+        ]
+        kept = kept[: self.max_words] if self.max_words else kept
+        if not kept:
+            raise ValueError(
+                f"No word occurs at least min_count={self.min_count} times in the captions."
+            )
+        self._set([w for w, _ in kept], [n for _, n in kept])
+        return self
+
+    def _set(self, words, counts):
+        self.words_ = [*SPECIAL_WORDS, *words]
+        self.counts_ = np.array([0] * len(SPECIAL_WORDS) + list(counts), dtype="int64")
+        self._index = {w: i for i, w in enumerate(self.words_)}
+
+    @classmethod
+    def from_words(cls, words, lowercase=True):
+        """Rebuild a fitted vocabulary from its `words_` (e.g. a run folder's class names)."""
+        words = list(words)
+        if tuple(words[: len(SPECIAL_WORDS)]) != SPECIAL_WORDS:
+            raise ValueError(
+                f"A word list must start with {SPECIAL_WORDS}. Received: {tuple(words[:4])}"
+            )
+        vocab = cls(lowercase=lowercase)
+        vocab._set(words[len(SPECIAL_WORDS) :], [0] * (len(words) - len(SPECIAL_WORDS)))
+        return vocab
+
+    def _check_fitted(self):
+        if not hasattr(self, "words_"):
+            raise RuntimeError("This WordVocabulary is not fitted yet. Call `fit` with captions.")
+
+    def __len__(self):
+        self._check_fitted()
+        return len(self.words_)
+
+    @property
+    def pad(self):
+        return 0
+
+    @property
+    def start(self):
+        return SPECIAL_WORDS.index(START)
+
+    @property
+    def end(self):
+        return SPECIAL_WORDS.index(END)
+
+    def encode(self, caption, bounds=True) -> np.ndarray:
+        """Codes of a caption, framed by `<start>` and `<end>` unless `bounds=False`."""
+        self._check_fitted()
+        unknown = SPECIAL_WORDS.index(UNKNOWN_WORD)
+        codes = [self._index.get(w, unknown) for w in caption_words(caption, self.lowercase)]
+        if bounds:
+            codes = [self.start, *codes, self.end]
+        return np.asarray(codes, dtype="int32")
+
+    def tokens(self, codes) -> list[str]:
+        """The words of a code sequence, up to the first `<end>`, without pad or start."""
+        self._check_fitted()
+        out = []
+        for c in codes:
+            c = int(c)
+            if c == self.end:
+                break
+            if c not in (self.pad, self.start):
+                out.append(self.words_[c])
+        return out
+
+    def decode(self, codes) -> str:
+        """The caption (words joined by spaces) of a code sequence."""
+        return " ".join(self.tokens(codes))

@@ -1,9 +1,14 @@
-"""1-D convolution + recurrent networks ("cnn_lstm").
+"""Convolution + recurrent networks: 1-D ("cnn_lstm") and per-frame 2-D for video.
 
 Convolution blocks (`conv_1`, `conv_2`, ...) extract local patterns and may
 shorten the sequence by pooling; a recurrent layer then reads the result.
 The padding mask follows the pooling, so padded steps stay out of the
 recurrent layer.
+
+`build_video_encoder` runs a 2-D image CNN on every frame of a clip
+(`FrameWise`, a TimeDistributed that folds the frames into the batch) and
+a recurrent layer over the frame features; padded frames are masked
+(`FrameMask`).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from numbers import Integral
 import keras
 
 from lstm_apps.data.sequences import check_choice
-from lstm_apps.models.layers import ConvBlock1D, MaskedGlobalMaxPooling1D
+from lstm_apps.models.layers import ConvBlock1D, FrameMask, FrameWise, MaskedGlobalMaxPooling1D
 from lstm_apps.models.recurrent import (
     CELLS,
     check_network_args,
     check_rate,
     output_head,
+    recurrent_layer,
     recurrent_stack,
     sequence_input,
 )
@@ -108,3 +114,75 @@ def build_cnn_lstm(
         x = MaskedGlobalMaxPooling1D(name="global_max_pooling")(x)
     outputs = output_head(x, num_outputs, task, l2)
     return keras.Model(inputs, outputs, name=name)
+
+
+def build_video_encoder(
+    frame_encoder,
+    *,
+    num_frames=None,
+    units=128,
+    cell="lstm",
+    bidirectional=False,
+    dropout=0.0,
+    name="video_encoder",
+):
+    """A per-frame CNN (time-distributed) followed by a recurrent layer: clip to vector.
+
+    Args:
+        frame_encoder: a `keras.Model` mapping one frame `(H, W, C)` to a
+            `(batch, D)` vector, trained with the rest.
+        num_frames: fixed clip length, or None (default) for any length.
+        units: recurrent width, default 128.
+        cell: "lstm" (default), "gru" or "simple_rnn".
+        bidirectional: read the clip both ways, default False.
+        dropout: dropout on the per-frame features, default 0.
+        name: model name, default "video_encoder".
+
+    Returns:
+        A `keras.Model` mapping `(batch, frames, H, W, C)` clips, right-padded
+        with all-zero frames, to `(batch, units)` (`2 * units` when
+        bidirectional). Padded frames are masked out of the recurrent layer.
+
+    Example:
+        >>> frames = build_image_encoder("small_cnn", input_shape=(32, 32, 1))
+        >>> encoder = build_video_encoder(frames, units=64)
+    """
+    check_choice("cell", cell, tuple(CELLS))
+    check_rate("dropout", dropout)
+    if not isinstance(frame_encoder, keras.Model) or len(frame_encoder.output_shape) != 2:
+        raise TypeError(
+            "`frame_encoder` must be a keras.Model with a (batch, D) output. "
+            f"Received: {type(frame_encoder).__name__}"
+        )
+    if not isinstance(units, Integral) or units < 1:
+        raise ValueError(f"`units` must be a positive integer. Received: units={units!r}")
+    clips = keras.Input(shape=(num_frames, *frame_encoder.input_shape[1:]), name="clips")
+    mask = FrameMask(name="frame_mask")(clips)
+    x = FrameWise(frame_encoder, name="frames")(clips)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="frame_dropout")(x)
+    layer = recurrent_layer(cell, units, return_sequences=False, bidirectional=bidirectional)
+    x = layer(x, mask=mask)
+    return keras.Model(clips, x, name=name)
+
+
+def build_video_classifier(encoder, *, num_classes, dropout=0.0, name="video_classifier"):
+    """A clip classifier: a `build_video_encoder` model and a softmax head.
+
+    Args:
+        encoder: a video encoder (clip to vector).
+        num_classes: number of classes (at least 2).
+        dropout: dropout before the head, default 0.
+
+    Returns:
+        An uncompiled `keras.Model` mapping clips to `(batch, num_classes)` probabilities.
+    """
+    if not isinstance(num_classes, Integral) or num_classes < 2:
+        raise ValueError(f"`num_classes` must be at least 2. Received: num_classes={num_classes!r}")
+    check_rate("dropout", dropout)
+    clips = keras.Input(shape=encoder.input_shape[1:], name="clips")
+    x = encoder(clips)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(x)
+    return keras.Model(clips, outputs, name=name)

@@ -25,6 +25,8 @@ CASE_STUDIES = {
     "activity": "lstm_apps.tasks.activity",
     "turbofan": "lstm_apps.tasks.turbofan",
     "forecasting": "lstm_apps.tasks.forecasting",
+    "captioning": "lstm_apps.tasks.captioning",
+    "video": "lstm_apps.tasks.video",
 }
 
 
