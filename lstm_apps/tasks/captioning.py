@@ -74,7 +74,7 @@ class Config(CaseStudyConfig):
     dropout: float = 0.3  # on the image vector, the embeddings and the decoder output
     beam_width: int = 3  # beam search width for the reported captions (1: greedy)
     pretrain_epochs: int = 5  # small_cnn: epochs of word spotting before captioning (0: none)
-    max_epochs: int = 30  # training epochs
+    max_epochs: int = 15  # training epochs
     mini_batch_size: int = 64  # captions per mini-batch
     initial_learn_rate: float = 0.001  # Adam learning rate
     validation_patience: int | None = 4  # early stopping on the validation loss

@@ -73,7 +73,7 @@ class Config(CaseStudyConfig):
     dropout: float = 0.2  # on the frame features and before the head / decoder
     beam_width: int = 3  # caption: beam width of the reported captions (1: greedy)
     pretrain_epochs: int = 3  # caption: epochs of word spotting before captioning (0: none)
-    max_epochs: int = 30  # training epochs
+    max_epochs: int = 15  # training epochs
     mini_batch_size: int = 32  # clips per mini-batch
     initial_learn_rate: float = 0.001  # Adam learning rate
     validation_patience: int | None = 4  # early stopping on the validation loss

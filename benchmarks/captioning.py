@@ -1,0 +1,71 @@
+"""Captioning and video benchmark: CNN + LSTM encoder-decoders on real handwriting and Flickr8k.
+
+Usage:
+    python benchmarks/captioning.py [--seeds 0] [--variants digits flickr8k ...]
+                                    [--set FIELD=VALUE ...]
+
+Variants (each is `lstm-apps run NAME` with the settings below):
+    digits           captioning: digit scenes, small CNN + LSTM 256, beam 3 (the defaults)
+    flickr8k         captioning: the Flickr8k sample (753 train images), small CNN from
+                     scratch at 128x128, words seen at least 3 times, beam 3
+    video_lstm       video: moving-digit clips, per-frame CNN + LSTM 128, 40 classes
+    video_bilstm     video: the same with a BiLSTM 128 per direction
+    video_caption    video: the same clips captioned ("el cuatro sube y luego gira ...")
+
+Prints one line per run and writes benchmarks/results/captioning.json after every
+run, so an interrupted benchmark keeps what it measured and a rerun skips finished
+runs. Times are wall-clock seconds on the machine that runs it; peak memory is the
+process's resident peak so far (it only grows across runs of one process).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from common import mean_std, seed_parser
+
+from lstm_apps.tasks import get_case_study, parse_overrides, run_case_study
+
+RESULTS = Path(__file__).parent / "results" / "captioning.json"
+VARIANTS = {
+    "digits": ("captioning", {}),
+    "flickr8k": ("captioning", dict(data="flickr8k", min_word_count=3)),
+    "video_lstm": ("video", dict(head="classify", architecture="lstm")),
+    "video_bilstm": ("video", dict(head="classify", architecture="bilstm")),
+    "video_caption": ("video", dict(head="caption", architecture="lstm")),
+}
+HEADLINE = ("accuracy", "macro_f1", "bleu_1", "bleu_4", "exact_match", "greedy_exact_match")
+
+
+def main():
+    args = seed_parser(__doc__, RESULTS, seeds=(0,), variants=VARIANTS).parse_args()
+    results = json.loads(args.output.read_text()) if args.output.exists() else {}
+    for variant in args.variants:
+        name, settings = VARIANTS[variant]
+        module = get_case_study(name)
+        runs = results.setdefault(variant, {"case_study": name, "settings": settings, "runs": []})
+        done = {r["seed"] for r in runs["runs"]}
+        for seed in args.seeds:
+            if seed in done:
+                continue
+            changes = {**settings, **parse_overrides(module.Config, args.changes), "seed": seed}
+            run = run_case_study(name, module.Config(**changes))
+            row = {"seed": seed, **run.metrics, **run.timing, "epochs": len(run.history["loss"])}
+            row.update(run.data.sizes())
+            if "pretrain_history" in run.data.info:
+                row["pretrain_epochs"] = len(run.data.info["pretrain_history"]["loss"])
+            runs["runs"].append(row)
+            runs["summary"] = mean_std(runs["runs"])
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(json.dumps(results, indent=2))
+            shown = ", ".join(f"{k} {row[k]:.4f}" for k in HEADLINE if k in row)
+            print(
+                f"{variant} seed {seed}: {shown}; train {row['train_seconds']:.0f} s, "
+                f"evaluate {row['evaluate_seconds']:.0f} s, peak {row['peak_memory_mib']:.0f} MiB",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The `captioning` case study: digit scenes, Flickr8k, cached features, run folder and CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lstm_apps import captioning as cap
+from lstm_apps.cli import main
+from lstm_apps.data import digit_media
+from lstm_apps.data.sources import CACHE_DIR_ENV
+from lstm_apps.models.image_encoders import build_image_encoder
+from lstm_apps.models.seq2seq import source_encoder
+from lstm_apps.tasks import captioning, run_case_study
+from lstm_apps.training import TrainingOptions
+
+
+@pytest.fixture(scope="module")
+def digit_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("captioning") / "run"
+    run = run_case_study("captioning", fast=True, output=folder, changes={"verbose": 0})
+    return run, folder
+
+
+def test_fast_digit_run_writes_a_complete_folder(digit_run):
+    run, folder = digit_run
+    for name in ("config.json", "metrics.json", "model.keras", "history.csv"):
+        assert (folder / name).exists(), name
+    for name in ("training_progress.png", "captions.png"):
+        assert (folder / "figures" / name).stat().st_size > 0
+    metrics = json.loads((folder / "metrics.json").read_text())["test"]
+    for key in ("bleu_1", "bleu_4", "exact_match", "greedy_bleu_4", "greedy_exact_match"):
+        assert 0.0 <= metrics[key] <= 1.0
+    assert metrics["test_sources"] == 60 and metrics["beam_width"] == 2
+    saved = json.loads((folder / "config.json").read_text())
+    assert saved["class_names"][:4] == ["<pad>", "<unk>", "<start>", "<end>"]
+    assert "izquierda" in saved["class_names"]
+    assert "pretrain_history" in run.data.info
+
+
+def test_predict_captions_an_image_file_and_a_folder(digit_run, tmp_path, capsys):
+    _, folder = digit_run
+    images, captions, _ = digit_media.digit_scenes(2, split="test", seed=7)
+    for i, image in enumerate(images):
+        Image.fromarray(np.uint8(image[..., 0] * 255)).save(tmp_path / f"scene{i}.png")
+    assert main(["predict", str(folder), str(tmp_path / "scene0.png")]) == 0
+    assert main(["predict", str(folder), str(tmp_path), "--beam-width", "1"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        caption, probability = line.split("\t")
+        assert set(caption.split()) <= set(digit_media.SCENE_WORDS) | {"<unk>"}
+        assert 0.0 <= float(probability) <= 1.0  # a 2-epoch model's captions are unlikely
+    assert main(["predict", str(folder), str(tmp_path / "scene0.png"), "--beam-width", "0"]) == 2
+    assert "beam_width=0" in capsys.readouterr().err
+    assert main(["predict", str(folder), str(tmp_path / "none.png")]) == 2
+
+
+def test_encoder_learns_to_spot_the_words_of_real_scenes():
+    """Word spotting, the encoder's first lesson, improves on scenes it was not fit on."""
+    config = captioning.Config(num_scenes=(2000, 300, 10), verbose=0)
+    data = captioning.load_data(config)
+    model = captioning.build_model(config, data)
+    history = cap.pretrain_encoder(
+        source_encoder(model),
+        data.x_train,
+        data.y_train,
+        captioning.vocabulary_of(data),
+        TrainingOptions(max_epochs=4, mini_batch_size=64, verbose=0),
+        validation=(data.x_val, data.y_val),
+    ).history
+    assert history["val_loss"][-1] < 0.85 * history["val_loss"][0], history["val_loss"]
+
+
+def test_fast_flickr8k_run_on_the_shared_sample(shared_data):
+    config = captioning.Config.fast(data="flickr8k", verbose=0, max_images=30, min_word_count=2)
+    data = captioning.load_data(config)
+    assert data.info["images"] == {"train": 30, "dev": 30, "test": 30}
+    assert all(len(refs) == 5 for refs in data.y_test)
+    assert data.x_train.shape == (30, 64, 64, 3) and data.x_train.dtype == np.uint8
+    run = captioning.train(config, data)
+    metrics = captioning.evaluate(run.model, data)
+    assert all(np.isfinite(v) for v in metrics.values())
+    assert metrics["test_sources"] == 30
+
+
+def test_pretrained_encoder_features_are_cached(shared_data, tmp_path, monkeypatch):
+    """A keras.applications encoder loads a local weights file; its features are cached once."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    weights = tmp_path / "mobilenet.weights.h5"
+    build_image_encoder("mobilenet_v3_small", input_shape=(32, 32, 3)).save_weights(weights)
+    config = captioning.Config.fast(
+        data="flickr8k",
+        encoder="mobilenet_v3_small",
+        encoder_weights=str(weights),
+        image_size=32,
+        max_images=6,
+        verbose=0,
+    )
+    data = captioning.load_data(config)
+    assert data.x_train.shape == (6, 576) and data.info["test_images"].shape == (6, 32, 32, 3)
+    cached = sorted((tmp_path / "cache" / "features").glob("*.npz"))
+    assert len(cached) == 3
+    stamps = [p.stat().st_mtime_ns for p in cached]
+    again = captioning.load_data(config)
+    assert [p.stat().st_mtime_ns for p in cached] == stamps
+    np.testing.assert_array_equal(again.x_test, data.x_test)
+    model = captioning.build_model(config, data)
+    assert model.inputs[0].shape == (None, 576)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(data="coco"), "data"),
+        (dict(encoder="mobilenet_v3_small"), "Digit scenes"),
+        (dict(encoder_weights="w.h5"), "keras.applications"),
+        (dict(beam_width=0), "beam_width"),
+        (dict(num_scenes=(10, 0, 5)), "num_scenes"),
+        (dict(image_size=16), "image_size"),
+    ],
+)
+def test_config_refuses_bad_settings(changes, message):
+    with pytest.raises(ValueError, match=message):
+        captioning.Config(**changes)
+
+
+def test_reading_a_grey_image_for_an_rgb_run_converts_it(tmp_path):
+    Image.fromarray(np.full((20, 30), 128, np.uint8)).save(tmp_path / "grey.png")
+    config = captioning.Config(data="flickr8k", image_size=32)
+    images = captioning.read_inputs(tmp_path / "grey.png", config)
+    assert images.shape == (1, 32, 32, 3)

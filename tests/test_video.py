@@ -1,0 +1,123 @@
+"""The `video` case study: frame masking, per-frame CNN + LSTM, digit clips and video folders."""
+
+from __future__ import annotations
+
+import json
+
+import imageio.v3 as iio
+import keras
+import numpy as np
+import pytest
+
+from lstm_apps.cli import main
+from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
+from lstm_apps.models.image_encoders import build_image_encoder
+from lstm_apps.models.layers import FrameMask
+from lstm_apps.tasks import run_case_study, video
+
+
+def _classifier(cell="lstm", bidirectional=False):
+    frames = build_image_encoder("small_cnn", input_shape=(32, 32, 1), num_features=8)
+    encoder = build_video_encoder(frames, units=6, cell=cell, bidirectional=bidirectional)
+    return build_video_classifier(encoder, num_classes=3)
+
+
+def test_frame_mask_marks_the_blank_padding():
+    clips = np.zeros((2, 4, 3, 3, 1), "float32")
+    clips[0, :3, 1, 1] = 1.0
+    clips[1, 0, 0, 0] = 1.0
+    mask = keras.ops.convert_to_numpy(FrameMask()(clips))
+    assert mask.tolist() == [[True, True, True, False], [True, False, False, False]]
+
+
+@pytest.mark.parametrize("cell, bidirectional", [("lstm", False), ("gru", True)])
+def test_padding_frames_change_nothing_in_any_call_path(cell, bidirectional, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = _classifier(cell, bidirectional)
+    clip = np.random.default_rng(0).integers(1, 255, (5, 32, 32, 1)).astype("float32")
+    padded = np.concatenate([clip, np.zeros((4, 32, 32, 1), "float32")])
+    eager = keras.ops.convert_to_numpy(model(clip[None]))
+    # predict traces for one length, then relaxes its shapes for another: both must agree
+    for batch in (padded[None], clip[None], padded[None]):
+        np.testing.assert_allclose(model.predict(batch, verbose=0), eager, atol=1e-6)
+    model.save(tmp_path / "video.keras")
+    loaded = keras.models.load_model(tmp_path / "video.keras")
+    np.testing.assert_allclose(loaded.predict(padded[None], verbose=0), eager, atol=1e-6)
+
+
+def test_builders_refuse_bad_arguments():
+    with pytest.raises(TypeError, match="frame_encoder"):
+        build_video_encoder("cnn")
+    frames = build_image_encoder("small_cnn", input_shape=(32, 32, 1), num_features=4)
+    with pytest.raises(ValueError, match="units=0"):
+        build_video_encoder(frames, units=0)
+    with pytest.raises(ValueError, match="num_classes=1"):
+        build_video_classifier(build_video_encoder(frames, units=2), num_classes=1)
+
+
+@pytest.mark.parametrize("head", ["classify", "caption"])
+def test_fast_digit_clip_runs(head, tmp_path):
+    folder = tmp_path / head
+    run = run_case_study("video", fast=True, output=folder, changes={"head": head, "verbose": 0})
+    metrics = json.loads((folder / "metrics.json").read_text())["test"]
+    assert metrics["test_clips"] == 16
+    assert (folder / "figures" / "frames.png").stat().st_size > 0
+    if head == "classify":
+        assert 0 <= metrics["accuracy"] <= 1
+        assert (folder / "figures" / "confusion_matrix.png").exists()
+        assert run.data.class_names[:2] == ["0-up", "0-down"]
+    else:
+        assert 0 <= metrics["bleu_4"] <= 1 and 0 <= metrics["exact_match"] <= 1
+        assert "gira" in run.data.class_names
+
+
+def _write_folder(root):
+    """Two classes of tiny clips: a bright square moving right or down, as .mp4, .avi, PNGs."""
+    rng = np.random.default_rng(0)
+    for label, (dy, dx) in (("derecha", (0, 2)), ("abajo", (2, 0))):
+        (root / label).mkdir(parents=True)
+        for i in range(8):
+            frames = np.zeros((10, 32, 32, 3), "uint8")
+            y, x = rng.integers(2, 8, 2)
+            for t in range(10):
+                frames[t, y + dy * t : y + dy * t + 6, x + dx * t : x + dx * t + 6] = 255
+            if i < 6:
+                codec, ext = ("libx264", "mp4") if i % 2 else ("mjpeg", "avi")
+                iio.imwrite(root / label / f"clip{i}.{ext}", frames, fps=10, codec=codec)
+            else:
+                (root / label / f"frames{i}").mkdir()
+                for t, frame in enumerate(frames):
+                    iio.imwrite(root / label / f"frames{i}" / f"{t:03d}.png", frame)
+    (root / "abajo" / "broken.mp4").write_bytes(b"not a video")
+
+
+def test_a_folder_of_videos_trains_and_predicts_through_the_cli(tmp_path, capsys):
+    root = tmp_path / "videos"
+    _write_folder(root)
+    out = tmp_path / "run"
+    args = ["run", "video", "--fast", "--output", str(out)]
+    sets = [f"data_path='{root}'", "video_frames=6", "test_fraction=0.25", "verbose=0"]
+    assert main([*args, *(a for s in sets for a in ("--set", s))]) == 0
+    capsys.readouterr()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["sizes"]["test"] == 4 and metrics["sizes"]["train"] == 10
+    assert json.loads((out / "config.json").read_text())["class_names"] == ["abajo", "derecha"]
+    assert main(["predict", str(out), str(root / "derecha" / "clip1.mp4")]) == 0
+    label, probability = capsys.readouterr().out.strip().split("\t")
+    assert label in ("abajo", "derecha") and 0 < float(probability) <= 1
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(head="regress"), "head"),
+        (dict(head="caption", data_path="videos"), "has labels, not captions"),
+        (dict(architecture="transformer"), "architecture"),
+        (dict(num_clips=(5, 5)), "num_clips"),
+        (dict(beam_width=0), "beam_width"),
+        (dict(test_fraction=0.7), "test_fraction"),
+    ],
+)
+def test_config_refuses_bad_settings(changes, message):
+    with pytest.raises(ValueError, match=message):
+        video.Config(**changes)
