@@ -7,6 +7,7 @@ import textwrap
 import numpy as np
 
 from lstm_apps import plots
+from lstm_apps.data.text import caption_words
 
 
 def _show(ax, image):
@@ -21,9 +22,8 @@ def _show(ax, image):
 
 def _colour(generated, references) -> str:
     """Green when the caption equals a reference (word for word), else dark red."""
-    return (
-        "darkgreen" if generated.split() in [r.lower().split() for r in references] else "darkred"
-    )
+    words = [caption_words(r) for r in references]  # the tokens the metrics score
+    return "darkgreen" if caption_words(generated) in words else "darkred"
 
 
 def captions_grid(images, generated, references, path=None, *, count=8, columns=4):
