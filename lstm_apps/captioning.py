@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from lstm_apps.data.text import SPECIAL_WORDS, WordVocabulary, caption_words
 from lstm_apps.evaluation import caption_metrics
-from lstm_apps.models.seq2seq import CaptionDecoder, teacher_forcing
+from lstm_apps.models.seq2seq import CaptionDecoder, source_encoder, teacher_forcing
 from lstm_apps.training import TrainingOptions, make_optimizer, option_callbacks
 
 
@@ -170,6 +170,52 @@ def train_captioner(
     )
 
 
+def options_for(config, **changes) -> TrainingOptions:
+    """`TrainingOptions` from a case study's Config (captioning, video), clipping at norm 5."""
+    return TrainingOptions(
+        initial_learn_rate=config.initial_learn_rate,
+        max_epochs=config.max_epochs,
+        mini_batch_size=config.mini_batch_size,
+        gradient_threshold=5.0,
+        gradient_threshold_method="global-l2norm",
+        validation_patience=config.validation_patience,
+        checkpoint_dir=config.checkpoint_dir,
+        seed=config.seed,
+        verbose=config.verbose,
+        **changes,
+    )
+
+
+def fit(model, data, vocabulary, options, *, pretrain_epochs=0, max_length=None):
+    """Word-spot a trainable encoder for `pretrain_epochs`, then train the captioner.
+
+    `data` is a `Splits` whose `x_*` are sources and `y_*` their reference
+    captions; the word-spotting history goes to `data.info["pretrain_history"]`.
+    A captioner over precomputed features has no encoder and skips the warm-up.
+
+    Returns:
+        The `keras.callbacks.History` of the caption fit.
+    """
+    encoder = source_encoder(model)
+    if encoder is not None and pretrain_epochs:
+        spotting = pretrain_encoder(
+            encoder,
+            data.x_train,
+            data.y_train,
+            vocabulary,
+            options.replace(max_epochs=pretrain_epochs),
+            validation=(data.x_val, data.y_val),
+        )
+        data.info["pretrain_history"] = spotting.history
+    return train_captioner(
+        model,
+        *caption_pairs(data.x_train, data.y_train, vocabulary),
+        options,
+        validation=caption_pairs(data.x_val, data.y_val, vocabulary),
+        max_length=max_length,
+    )
+
+
 def decoder_for(model, vocabulary: WordVocabulary, max_length=20) -> CaptionDecoder:
     """A `CaptionDecoder` that knows the vocabulary's start, end and padding codes."""
     return CaptionDecoder(
@@ -199,3 +245,23 @@ def score(model, vocabulary: WordVocabulary, sources, references, *, beam_width=
     refs = [[caption_words(r, vocabulary.lowercase) for r in rs] for rs in references]
     hyps = [c.split() for c in captions]
     return caption_metrics(refs, hyps), captions
+
+
+def evaluate_captions(model, vocabulary, data, *, beam_width, max_length=20) -> dict[str, float]:
+    """Score beam-search and greedy captions of `data`'s test sources against their references.
+
+    Returns BLEU-1..4 and `exact_match` (beam search), the same with a
+    `greedy_` prefix, and `beam_width`; the captions go to
+    `data.info["predictions"]` (`"captions"` and `"greedy"`).
+    """
+    refs = data.y_test
+    metrics, captions = score(
+        model, vocabulary, data.x_test, refs, beam_width=beam_width, max_length=max_length
+    )
+    greedy, greedy_captions = score(
+        model, vocabulary, data.x_test, refs, beam_width=1, max_length=max_length
+    )
+    metrics.update({f"greedy_{k}": v for k, v in greedy.items()})
+    metrics["beam_width"] = float(beam_width)
+    data.info["predictions"] = {"captions": captions, "greedy": greedy_captions}
+    return metrics

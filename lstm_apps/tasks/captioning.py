@@ -42,10 +42,9 @@ from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
 from lstm_apps.models.image_encoders import ENCODERS, build_image_encoder, image_features
-from lstm_apps.models.seq2seq import DECODER_CELLS, build_captioner, source_encoder
+from lstm_apps.models.seq2seq import DECODER_CELLS, build_captioner
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
-from lstm_apps.training import TrainingOptions
 
 NAME = "captioning"
 DESCRIPTION = (
@@ -220,35 +219,12 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
     data = data if data is not None else load_data(config)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data)
-    vocabulary = vocabulary_of(data)
-    opts = TrainingOptions(
-        initial_learn_rate=config.initial_learn_rate,
-        max_epochs=config.max_epochs,
-        mini_batch_size=config.mini_batch_size,
-        gradient_threshold=5.0,
-        gradient_threshold_method="global-l2norm",
-        validation_patience=config.validation_patience,
-        checkpoint_dir=config.checkpoint_dir,
-        seed=config.seed,
-        verbose=config.verbose,
-        **options,
-    )
-    encoder = source_encoder(model)
-    if encoder is not None and config.pretrain_epochs:
-        spotting = captioning.pretrain_encoder(
-            encoder,
-            data.x_train,
-            data.y_train,
-            vocabulary,
-            opts.replace(max_epochs=config.pretrain_epochs),
-            validation=(data.x_val, data.y_val),
-        )
-        data.info["pretrain_history"] = spotting.history
-    history = captioning.train_captioner(
+    history = captioning.fit(
         model,
-        *captioning.caption_pairs(data.x_train, data.y_train, vocabulary),
-        opts,
-        validation=captioning.caption_pairs(data.x_val, data.y_val, vocabulary),
+        data,
+        vocabulary_of(data),
+        captioning.options_for(config, **options),
+        pretrain_epochs=config.pretrain_epochs,
         max_length=config.max_caption_words + 1,
     )
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
@@ -257,19 +233,14 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
 def evaluate(model, data: Splits) -> dict[str, float]:
     """BLEU-1..4 and exact-match share of beam-search captions (and greedy ones) on the test set."""
     config = data.info.get("config", Config())
-    vocabulary = vocabulary_of(data)
-    length = config.max_caption_words
-    metrics, captions = captioning.score(
-        model, vocabulary, data.x_test, data.y_test, beam_width=config.beam_width,
-        max_length=length,
-    )  # fmt: skip
-    greedy, greedy_captions = captioning.score(
-        model, vocabulary, data.x_test, data.y_test, beam_width=1, max_length=length
+    metrics = captioning.evaluate_captions(
+        model,
+        vocabulary_of(data),
+        data,
+        beam_width=config.beam_width,
+        max_length=config.max_caption_words,
     )
-    metrics.update({f"greedy_{k}": v for k, v in greedy.items()})
-    metrics["beam_width"] = float(config.beam_width)
     metrics["test_sources"] = float(len(data.x_test))
-    data.info["predictions"] = {"captions": captions, "greedy": greedy_captions}
     return metrics
 
 

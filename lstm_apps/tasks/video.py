@@ -41,7 +41,7 @@ from lstm_apps.data.text import WordVocabulary
 from lstm_apps.evaluation import classification_metrics
 from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
 from lstm_apps.models.image_encoders import build_image_encoder
-from lstm_apps.models.seq2seq import build_captioner, source_encoder
+from lstm_apps.models.seq2seq import build_captioner
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 
@@ -210,45 +210,16 @@ def build_model(config: Config, data: Splits):
     )
 
 
-def _options(config: Config, **options) -> training.TrainingOptions:
-    return training.TrainingOptions(
-        initial_learn_rate=config.initial_learn_rate,
-        max_epochs=config.max_epochs,
-        mini_batch_size=config.mini_batch_size,
-        gradient_threshold=5.0,
-        gradient_threshold_method="global-l2norm",
-        validation_patience=config.validation_patience,
-        checkpoint_dir=config.checkpoint_dir,
-        seed=config.seed,
-        verbose=config.verbose,
-        **options,
-    )
-
-
 def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
     """Fit the classifier, or the captioner by teacher forcing, with early stopping."""
     data = data if data is not None else load_data(config)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data)
-    opts = _options(config, **options)
+    opts = captioning.options_for(config, **options)
     if config.head == "caption":
         vocabulary = WordVocabulary.from_words(data.class_names)
-        pairs = lambda x, y: captioning.caption_pairs(x, y, vocabulary)  # noqa: E731
-        if config.pretrain_epochs:
-            spotting = captioning.pretrain_encoder(
-                source_encoder(model),
-                data.x_train,
-                data.y_train,
-                vocabulary,
-                opts.replace(max_epochs=config.pretrain_epochs),
-                validation=(data.x_val, data.y_val),
-            )
-            data.info["pretrain_history"] = spotting.history
-        history = captioning.train_captioner(
-            model,
-            *pairs(data.x_train, data.y_train),
-            opts,
-            validation=pairs(data.x_val, data.y_val),
+        history = captioning.fit(
+            model, data, vocabulary, opts, pretrain_epochs=config.pretrain_epochs
         )
     else:
         model.compile(
@@ -284,12 +255,9 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     config = data.info.get("config", Config())
     if config.head == "caption":
         vocabulary = WordVocabulary.from_words(data.class_names)
-        metrics, captions = captioning.score(
-            model, vocabulary, data.x_test, data.y_test, beam_width=config.beam_width
+        metrics = captioning.evaluate_captions(
+            model, vocabulary, data, beam_width=config.beam_width
         )
-        greedy, _ = captioning.score(model, vocabulary, data.x_test, data.y_test, beam_width=1)
-        metrics.update({f"greedy_{k}": v for k, v in greedy.items()})
-        data.info["predictions"] = {"captions": captions}
     else:
         probabilities = class_probabilities(model, data.x_test)
         predicted = np.argmax(probabilities, axis=-1)
