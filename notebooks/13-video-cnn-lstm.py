@@ -91,12 +91,12 @@ from lstm_apps.tasks import captioning_plots, video
 # para comprobar que el cuaderno funciona de principio a fin en unos
 # segundos; **sus cifras no dicen nada del método** (con 64 clips para 40
 # clases, la red ve menos de dos ejemplos de cada una). Sin esa variable se
-# entrena el caso completo: 4000 clips de entrenamiento, 400 de validación y
-# 1000 de prueba, una LSTM de 128 unidades y hasta 30 épocas con parada
-# temprana. En una CPU de dos núcleos, una época de la clasificación tarda
-# alrededor de un minuto y una del subtitulado (sección 4) unos minutos, así
-# que el cuaderno completo puede llevar una hora o más; con una GPU, mucho
-# menos. Para una prueba intermedia basta con bajar `max_epochs` o
+# entrena el caso completo: 6000 clips de entrenamiento, 400 de validación y
+# 1000 de prueba, una BiLSTM de 128 unidades por sentido, 10 épocas de
+# calentamiento de la CNN y hasta 20 épocas con parada temprana. En una CPU
+# de dos núcleos, una época de la clasificación tarda unos 20 segundos (la
+# clasificación completa, unos 8 minutos) y el subtitulado (sección 4)
+# bastante más. Para una prueba intermedia basta con bajar `max_epochs` o
 # `num_clips` con `config.replace(...)`.
 #
 # Todo lo que escribe el cuaderno va a una carpeta temporal (`work_dir`).
@@ -194,18 +194,24 @@ plt.show()
 #
 # `video.build_model` encadena:
 #
-# 1. **La CNN de cada fotograma** (`small_cnn`: cuatro bloques de
-#    convolución y *max pooling* y una capa densa de `frame_features`
-#    números). En los dígitos, el último mapa se **aplana** en lugar de
-#    promediarse, para conservar *dónde* está el dígito: el movimiento es un
-#    cambio de posición.
+# 1. **La CNN de cada fotograma** (`small_cnn`: tres bloques de
+#    convolución y *max pooling* de 16, 32 y 64 filtros, `frame_filters`, y
+#    una capa densa de `frame_features` números). En los dígitos, el último
+#    mapa se **aplana** en lugar de promediarse, para conservar *dónde* está
+#    el dígito: el movimiento es un cambio de posición.
 # 2. **`FrameWise`**: aplica esa CNN a todos los fotogramas a la vez
 #    (los pliega en el lote, pasa la CNN una vez y los despliega). Hace lo
 #    mismo que `TimeDistributed`, con un único camino de cálculo sea cual sea
 #    el número de fotogramas.
-# 3. **La máscara** (`FrameMask`) y **la LSTM** (`units` unidades; con
-#    `architecture` se elige `"lstm"`, `"bilstm"`, `"gru"` o `"bigru"`), que
-#    devuelve solo su salida final: el vector del clip.
+# 3. **La máscara** (`FrameMask`) y **la BiLSTM** (`units` unidades por
+#    sentido; con `architecture` se elige `"lstm"`, `"bilstm"`, `"gru"` o
+#    `"bigru"`), que devuelve solo su salida final: el vector del clip.
+#    ¿Por qué bidireccional? La clase nombra la **primera** dirección. Una
+#    LSTM hacia delante tiene que recordarla pasado el giro hasta el último
+#    fotograma; la mitad hacia atrás de una BiLSTM termina justo en los
+#    primeros fotogramas. Con 4000 clips y 15 épocas (semilla 0), la LSTM
+#    acertó la dirección en el 85,1 % de los clips de prueba y la BiLSTM en
+#    el 96,9 %.
 # 4. **La cabeza**: *dropout* y una capa densa con *softmax* sobre las 40
 #    clases.
 #
@@ -225,12 +231,27 @@ model.get_layer("video_encoder").summary()
 # ### Entrenar y evaluar
 #
 # `video.train` construye un modelo nuevo con la semilla de `config` y lo
-# entrena con Adam, recortando la norma del gradiente y parando cuando la
+# entrena en dos fases.
+#
+# 1. **Calentamiento de la CNN** (`warmup_epochs`). Entrenada desde cero a
+#    través de la LSTM, la CNN recibe una señal débil y tardía: aprende a la
+#    vez a ver el dígito y a seguirlo. Antes se le enseña lo que **un solo
+#    fotograma** ya muestra: se toman `warmup_frames` fotogramas reales de
+#    cada clip, cada uno con la clase de su clip, y se entrena la CNN con una
+#    cabeza *softmax* que luego se tira. Un fotograma no dice la dirección
+#    (por eso su exactitud sobre 40 clases se queda baja), pero sí el
+#    dígito: es el clasificador de «un solo fotograma», la línea base clásica
+#    del vídeo, usado como punto de partida.
+# 2. **El clip entero**: la CNN ya calentada, la máscara, la BiLSTM y la
+#    cabeza, entrenadas juntas con Adam, recortando la norma del gradiente y parando cuando la
 # pérdida de validación deja de mejorar (con los pesos de la mejor época).
 # `video.evaluate` da la exactitud y el F1 macro sobre los clips de prueba.
 
 # %%
 run = video.train(config, data)
+warmup = pd.DataFrame(data.info["warmup_history"])
+warmup.index = warmup.index + 1
+display(warmup.rename_axis("warm-up epoch").round(3))
 history = pd.DataFrame(run.history)
 history.index = history.index + 1
 display(history.rename_axis("epoch").round(3))
@@ -274,7 +295,9 @@ pd.Series(
 # dígito, 1/4 para la dirección). Con el caso completo, esta tabla dice de
 # dónde vienen los errores: de **ver** mal el dígito (un trazo de 8x8
 # píxeles de una mano nueva) o de **recordar** mal la primera dirección
-# después del giro. Las cifras del caso completo están en el README.
+# después del giro. En el caso completo (semilla 0) el dígito se acierta en
+# el 98,3 % de los clips de prueba, la dirección en el 98,9 % y las dos a la
+# vez en el 97,3 %; las cifras medidas están en el README.
 #
 # ### La máscara, comprobada
 #
@@ -310,10 +333,13 @@ video.predict(run.model, data.x_test[:5], data.class_names)
 #
 # - se entrena por **forzado del profesor** (el decodificador lee la frase
 #   correcta desplazada un paso);
-# - antes, el codificador se **preentrena** unas épocas (`pretrain_epochs`)
-#   para decir qué palabras salen en la frase de cada clip, de modo que no
-#   se quede en un vector constante mientras el decodificador aprende la
-#   gramática;
+# - la CNN se **calienta** igual que antes, pero cada fotograma aprende las
+#   palabras de la frase de su clip (una sigmoide por palabra) en lugar de
+#   una clase;
+# - después, el codificador entero se **preentrena** unas épocas
+#   (`pretrain_epochs`) para decir qué palabras salen en la frase de cada
+#   clip, de modo que no se quede en un vector constante mientras el
+#   decodificador aprende la gramática;
 # - las frases se escriben con **búsqueda en haz** (`beam_width`) o de forma
 #   voraz, y se miden con **BLEU** y la **coincidencia exacta**.
 #

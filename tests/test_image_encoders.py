@@ -86,6 +86,17 @@ def test_bad_arguments():
         build_image_encoder("small_cnn", input_shape=(16, 16, 3))
     with pytest.raises(ValueError, match="Received: num_features=0"):
         build_image_encoder("small_cnn", num_features=0)
+    with pytest.raises(ValueError, match=r"Received: filters=\(16, 0\)"):
+        build_image_encoder("small_cnn", filters=(16, 0))
+
+
+def test_small_cnn_filters_set_its_blocks():
+    encoder = build_image_encoder(
+        "small_cnn", input_shape=(32, 32, 1), num_features=8, filters=(4, 6), pooling="flatten"
+    )
+    convs = [layer for layer in encoder.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [conv.filters for conv in convs] == [4, 6]
+    assert encoder.get_layer("flatten").output.shape[-1] == 8 * 8 * 6  # two 2x2 poolings of 32
 
 
 def test_feature_cache_reuses_and_recomputes(small, tmp_path, monkeypatch):

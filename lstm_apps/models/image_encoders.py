@@ -1,10 +1,10 @@
 """Image encoders: an image in the 0-255 range -> one feature vector.
 
-| name                 | network                                     | features |
-|----------------------|---------------------------------------------|----------|
-| "small_cnn"          | 4 Conv2D + ReLU + MaxPool blocks             | 256      |
-| "mobilenet_v3_small" | keras.applications.MobileNetV3Small         | 576      |
-| "efficientnet_b0"    | keras.applications.EfficientNetB0           | 1280     |
+| name                 | network                                         | features |
+|----------------------|-------------------------------------------------|----------|
+| "small_cnn"          | Conv2D + LeakyReLU + MaxPool blocks (`filters`) | 256      |
+| "mobilenet_v3_small" | keras.applications.MobileNetV3Small             | 576      |
+| "efficientnet_b0"    | keras.applications.EfficientNetB0               | 1280     |
 
 Every encoder takes `(batch, height, width, 3)` pixels in 0-255 (float or
 integer) and does its own scaling, so images from `lstm_apps.data.images`
@@ -70,13 +70,13 @@ def _check_weights(name, weights):
     return path
 
 
-def _small_cnn(image, num_features, pooling):
+def _small_cnn(image, num_features, pooling, filters):
     # No batch normalization: on mostly blank inputs (digit scenes) its moving statistics
     # lagged the batch ones, and the held-out accuracy stayed at chance while training
     # accuracy rose; without it the same network learns in a few epochs.
     x = keras.layers.Rescaling(1.0 / 255, name="rescale")(image)
-    for i, filters in enumerate(SMALL_CNN_FILTERS, start=1):
-        x = keras.layers.Conv2D(filters, 3, padding="same", name=f"conv_{i}")(x)
+    for i, width in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(width, 3, padding="same", name=f"conv_{i}")(x)
         x = keras.layers.LeakyReLU(0.1, name=f"relu_{i}")(x)
         x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{i}")(x)
     if pooling == "flatten":
@@ -94,6 +94,7 @@ def build_image_encoder(
     trainable=None,
     num_features=None,
     pooling="avg",
+    filters=SMALL_CNN_FILTERS,
 ) -> keras.Model:
     """Build an image encoder: pixels in 0-255 -> a `(batch, features)` vector.
 
@@ -121,6 +122,10 @@ def build_image_encoder(
             (default; global average, blind to where things are) or
             "flatten" (keeps the layout, for small inputs where position
             matters, such as the digit scenes).
+        filters: "small_cnn" only: the widths of its convolution blocks
+            (each 3x3 convolution, LeakyReLU, 2x2 max pooling), default
+            `SMALL_CNN_FILTERS` (32, 64, 128, 256). Fewer, narrower blocks
+            cost less per frame, which counts for video.
 
     Returns:
         An uncompiled `keras.Model` named e.g. "mobilenet_v3_small_encoder",
@@ -152,10 +157,19 @@ def build_image_encoder(
         )
     if pooling not in POOLINGS:
         raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}")
+    if (
+        not isinstance(filters, (tuple, list))
+        or not filters
+        or not all(isinstance(f, int) and f > 0 for f in filters)
+    ):
+        raise ValueError(
+            "`filters` must be a non-empty sequence of positive integers. "
+            f"Received: filters={filters!r}"
+        )
     weights = _check_weights(name, weights)
     image = keras.Input(shape=tuple(input_shape), name="image")
     if name == "small_cnn":
-        outputs = _small_cnn(image, num_features or 256, pooling)
+        outputs = _small_cnn(image, num_features or 256, pooling, tuple(filters))
         trainable = True if trainable is None else trainable
     else:
         backbone = _APPLICATIONS[name](image, "imagenet" if weights == "imagenet" else None)
