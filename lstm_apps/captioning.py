@@ -8,7 +8,9 @@ source is stored once however many captions it has.
 
 from __future__ import annotations
 
+import logging
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -18,6 +20,8 @@ from lstm_apps.data.text import SPECIAL_WORDS, WordVocabulary, caption_words
 from lstm_apps.evaluation import caption_metrics
 from lstm_apps.models.seq2seq import CaptionDecoder, source_encoder, teacher_forcing
 from lstm_apps.training import TrainingOptions, make_optimizer, option_callbacks
+
+log = logging.getLogger(__name__)
 
 
 def _pairs_dataset(sources, index, codes, max_length, batch_size, shuffle, seed):
@@ -186,18 +190,32 @@ def options_for(config, **changes) -> TrainingOptions:
     )
 
 
+def resuming(options: TrainingOptions) -> bool:
+    """Whether `options.checkpoint_dir` holds a backup that the next fit resumes from.
+
+    Keras's `BackupAndRestore` empties its folder when a fit ends normally,
+    so a non-empty folder means an interrupted run: its weights replace
+    whatever a warm-up would train, and warm-ups can be skipped.
+    """
+    folder = options.checkpoint_dir
+    return folder is not None and Path(folder).is_dir() and any(Path(folder).iterdir())
+
+
 def fit(model, data, vocabulary, options, *, pretrain_epochs=0, max_length=None):
     """Word-spot a trainable encoder for `pretrain_epochs`, then train the captioner.
 
     `data` is a `Splits` whose `x_*` are sources and `y_*` their reference
     captions; the word-spotting history goes to `data.info["pretrain_history"]`.
-    A captioner over precomputed features has no encoder and skips the warm-up.
+    A captioner over precomputed features has no encoder and skips the
+    warm-up, and so does a run that resumes from a backup (`resuming`).
 
     Returns:
         The `keras.callbacks.History` of the caption fit.
     """
     encoder = source_encoder(model)
-    if encoder is not None and pretrain_epochs:
+    if resuming(options) and pretrain_epochs:
+        log.info("Resuming from the backup in %s: word spotting skipped", options.checkpoint_dir)
+    elif encoder is not None and pretrain_epochs:
         spotting = pretrain_encoder(
             encoder,
             data.x_train,

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+from lstm_apps import captioning
 from lstm_apps.cli import main
 from lstm_apps.data import digit_media
 from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
@@ -105,6 +106,34 @@ def test_single_frame_warm_up_teaches_the_frame_cnn_inside_the_clip_model():
         )
     ]
     assert all(changed)
+
+
+def test_an_interrupted_run_resumes_without_warming_up_again(tmp_path):
+    backup = tmp_path / "backup"
+    config = video.Config.fast(verbose=0, max_epochs=3, checkpoint_dir=str(backup))
+    data = video.load_data(config)
+    model = video.build_model(config, data)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        model.fit(
+            data.x_train,
+            np.asarray(data.y_train),
+            epochs=3,
+            callbacks=[keras.callbacks.BackupAndRestore(str(backup)), Crash()],
+            verbose=0,
+        )
+    assert captioning.resuming(TrainingOptions(checkpoint_dir=backup))
+    run = video.train(config, data)
+    assert "warmup_history" not in data.info  # the backup's weights replace any warm-up
+    assert len(run.history["loss"]) == 1  # epochs 0 and 1 were done: only epoch 2 is left
+    assert not captioning.resuming(TrainingOptions(checkpoint_dir=backup))  # emptied at the end
+    assert not captioning.resuming(TrainingOptions(checkpoint_dir=tmp_path / "none"))
 
 
 def test_real_frames_skips_the_padding():

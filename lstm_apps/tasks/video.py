@@ -90,7 +90,7 @@ class Config(CaseStudyConfig):
     mini_batch_size: int = 32  # clips per mini-batch
     initial_learn_rate: float = 0.001  # Adam learning rate
     validation_patience: int | None = 4  # early stopping on the validation loss
-    checkpoint_dir: str | None = None  # per-epoch backup; a rerun resumes from it
+    checkpoint_dir: str | None = None  # per-epoch backup; a rerun resumes from it, no warm-up
     seed: int = 0  # seed for clips, splits, initialization and shuffling
     verbose: int = 2  # Keras verbosity
 
@@ -321,13 +321,18 @@ def warm_up_frames(
 
 
 def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
-    """Warm up the frame CNN, then fit the classifier, or the captioner by teacher forcing."""
+    """Warm up the frame CNN, then fit the classifier, or the captioner by teacher forcing.
+
+    With `checkpoint_dir`, each epoch is backed up; a rerun after a crash
+    resumes from the last finished epoch and skips the warm-ups, whose
+    weights the backup replaces anyway.
+    """
     data = data if data is not None else load_data(config)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, data)
     opts = captioning.options_for(config, **options)
     vocabulary = WordVocabulary.from_words(data.class_names) if config.head == "caption" else None
-    if config.warmup_epochs:
+    if config.warmup_epochs and not captioning.resuming(opts):
         if vocabulary is None:
             targets, val = np.asarray(data.y_train), np.asarray(data.y_val)
         else:
