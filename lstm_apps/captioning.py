@@ -242,44 +242,78 @@ def decoder_for(model, vocabulary: WordVocabulary, max_length=20) -> CaptionDeco
     )  # fmt: skip
 
 
-def generate(model, vocabulary: WordVocabulary, sources, *, beam_width=1, max_length=20):
-    """Captions (strings) for a batch of sources: greedy with `beam_width=1`, else beam search."""
+def generate(
+    model, vocabulary: WordVocabulary, sources, *, beam_width=1, max_length=20, length_penalty=0.0
+):
+    """Captions (strings) for a batch of sources: greedy with `beam_width=1`, else beam search.
+
+    `length_penalty` ranks finished beams by `log p / length ** length_penalty`
+    (0: by `log p`, which favours short captions).
+    """
     decoder = decoder_for(model, vocabulary, max_length)
-    return [vocabulary.decode(c) for c in decoder.beam_search(sources, beam_width=beam_width)]
+    codes = decoder.beam_search(sources, beam_width=beam_width, length_penalty=length_penalty)
+    return [vocabulary.decode(c) for c in codes]
 
 
-def score(model, vocabulary: WordVocabulary, sources, references, *, beam_width=1, max_length=20):
+def score(
+    model,
+    vocabulary: WordVocabulary,
+    sources,
+    references,
+    *,
+    beam_width=1,
+    max_length=20,
+    length_penalty=0.0,
+):
     """Generate a caption per source and score it against its references.
 
     Args:
         references: for each source, a list of reference caption strings.
+        beam_width, max_length, length_penalty: as in `generate`.
 
     Returns:
         `(metrics, captions)`: `caption_metrics` on word lists (split by
         `caption_words`) and the generated captions.
     """
-    captions = generate(model, vocabulary, sources, beam_width=beam_width, max_length=max_length)
+    captions = generate(
+        model,
+        vocabulary,
+        sources,
+        beam_width=beam_width,
+        max_length=max_length,
+        length_penalty=length_penalty,
+    )
     # references keep their own words: a word outside the vocabulary is a miss, not a <unk>
     refs = [[caption_words(r, vocabulary.lowercase) for r in rs] for rs in references]
     hyps = [c.split() for c in captions]
     return caption_metrics(refs, hyps), captions
 
 
-def evaluate_captions(model, vocabulary, data, *, beam_width, max_length=20) -> dict[str, float]:
+def evaluate_captions(
+    model, vocabulary, data, *, beam_width, max_length=20, length_penalty=0.0
+) -> dict[str, float]:
     """Score beam-search and greedy captions of `data`'s test sources against their references.
 
-    Returns BLEU-1..4 and `exact_match` (beam search), the same with a
-    `greedy_` prefix, and `beam_width`; the captions go to
+    Returns BLEU-1..4 and `exact_match` (beam search, ranked with
+    `length_penalty`), the same with a `greedy_` prefix, `beam_width` and
+    `length_penalty`; the captions go to
     `data.info["predictions"]` (`"captions"` and `"greedy"`).
     """
     refs = data.y_test
     metrics, captions = score(
-        model, vocabulary, data.x_test, refs, beam_width=beam_width, max_length=max_length
+        model,
+        vocabulary,
+        data.x_test,
+        refs,
+        beam_width=beam_width,
+        max_length=max_length,
+        length_penalty=length_penalty,
     )
     greedy, greedy_captions = score(
         model, vocabulary, data.x_test, refs, beam_width=1, max_length=max_length
     )
     metrics.update({f"greedy_{k}": v for k, v in greedy.items()})
     metrics["beam_width"] = float(beam_width)
+    metrics["length_penalty"] = float(length_penalty)
     data.info["predictions"] = {"captions": captions, "greedy": greedy_captions}
     return metrics

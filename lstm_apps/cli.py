@@ -184,7 +184,7 @@ def cmd_predict(args):
     if hasattr(module, "read_inputs"):  # images and videos: read as the run was trained
         inputs = module.read_inputs(args.input, config)
         width = args.beam_width if args.beam_width is not None else getattr(config, "beam_width", 1)
-        extra = {"beam_width": width}
+        extra = {"beam_width": width, "length_penalty": getattr(config, "length_penalty", 0.0)}
     elif getattr(module, "TEXT_INPUT", False):
         inputs = read_texts(args.input)
     else:

@@ -21,7 +21,8 @@ from lstm_apps.training import TrainingOptions
 @pytest.fixture(scope="module")
 def digit_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("captioning") / "run"
-    run = run_case_study("captioning", fast=True, output=folder, changes={"verbose": 0})
+    changes = {"verbose": 0, "length_penalty": 0.5}
+    run = run_case_study("captioning", fast=True, output=folder, changes=changes)
     return run, folder
 
 
@@ -35,6 +36,7 @@ def test_fast_digit_run_writes_a_complete_folder(digit_run):
     for key in ("bleu_1", "bleu_4", "exact_match", "greedy_bleu_4", "greedy_exact_match"):
         assert 0.0 <= metrics[key] <= 1.0
     assert metrics["test_sources"] == 60 and metrics["beam_width"] == 2
+    assert metrics["length_penalty"] == 0.5  # the configured ranking reached the evaluation
     saved = json.loads((folder / "config.json").read_text())
     assert saved["class_names"][:4] == ["<pad>", "<unk>", "<start>", "<end>"]
     assert "izquierda" in saved["class_names"]
@@ -119,6 +121,7 @@ def test_pretrained_encoder_features_are_cached(shared_data, tmp_path, monkeypat
         (dict(encoder="mobilenet_v3_small"), "Digit scenes"),
         (dict(encoder_weights="w.h5"), "keras.applications"),
         (dict(beam_width=0), "beam_width"),
+        (dict(length_penalty=-0.5), "length_penalty"),
         (dict(num_scenes=(10, 0, 5)), "num_scenes"),
         (dict(image_size=16), "image_size"),
     ],

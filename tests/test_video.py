@@ -187,6 +187,7 @@ def test_a_folder_of_videos_trains_and_predicts_through_the_cli(tmp_path, capsys
         (dict(architecture="transformer"), "architecture"),
         (dict(num_clips=(5, 5)), "num_clips"),
         (dict(beam_width=0), "beam_width"),
+        (dict(length_penalty="long"), "length_penalty"),
         (dict(warmup_epochs=-1), "warmup_epochs"),
         (dict(warmup_frames=0), "warmup_frames"),
         (dict(test_fraction=0.7), "test_fraction"),

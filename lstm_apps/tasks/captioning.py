@@ -72,6 +72,7 @@ class Config(CaseStudyConfig):
     cell: str = "lstm"  # decoder cell: "lstm" or "gru"
     dropout: float = 0.3  # on the image vector, the embeddings and the decoder output
     beam_width: int = 3  # beam search width for the reported captions (1: greedy)
+    length_penalty: float = 0.0  # beams ranked by log p / length ** this (0: by log p)
     pretrain_epochs: int = 5  # small_cnn: epochs of word spotting before captioning (0: none)
     max_epochs: int = 15  # training epochs
     mini_batch_size: int = 64  # captions per mini-batch
@@ -105,6 +106,10 @@ class Config(CaseStudyConfig):
             )
         if not isinstance(self.beam_width, int) or self.beam_width < 1:
             raise ValueError(f"`beam_width` must be an integer >= 1. Received: {self.beam_width!r}")
+        if not isinstance(self.length_penalty, (int, float)) or self.length_penalty < 0:
+            raise ValueError(
+                f"`length_penalty` must be a number >= 0. Received: {self.length_penalty!r}"
+            )
         if not isinstance(self.image_size, int) or self.image_size < 32:
             raise ValueError(
                 f"`image_size` must be an integer >= 32. Received: {self.image_size!r}"
@@ -239,6 +244,7 @@ def evaluate(model, data: Splits) -> dict[str, float]:
         data,
         beam_width=config.beam_width,
         max_length=config.max_caption_words,
+        length_penalty=config.length_penalty,
     )
     metrics["test_sources"] = float(len(data.x_test))
     return metrics
@@ -269,12 +275,15 @@ def read_inputs(argument, config: Config):
     return images
 
 
-def predict(model, images, class_names, *, beam_width=3, max_length=20):
+def predict(model, images, class_names, *, beam_width=3, max_length=20, length_penalty=0.0):
     """A caption per image (or feature vector), with its probability under the model."""
     vocabulary = vocabulary_of(class_names)
     decoder = captioning.decoder_for(model, vocabulary, max_length=max_length)
     codes, scores = decoder.beam_search(
-        np.asarray(images), beam_width=beam_width, return_scores=True
+        np.asarray(images),
+        beam_width=beam_width,
+        length_penalty=length_penalty,
+        return_scores=True,
     )
     return [(vocabulary.decode(c), float(np.exp(s))) for c, s in zip(codes, scores)]
 

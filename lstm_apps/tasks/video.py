@@ -83,6 +83,7 @@ class Config(CaseStudyConfig):
     decoder_units: int = 128  # caption: decoder LSTM width
     dropout: float = 0.2  # on the frame features and before the head / decoder
     beam_width: int = 3  # caption: beam width of the reported captions (1: greedy)
+    length_penalty: float = 0.0  # caption: beams ranked by log p / length ** this (0: by log p)
     warmup_epochs: int = 10  # epochs of single-frame training of the frame CNN first (0: none)
     warmup_frames: int = 4  # frames drawn from each training clip for the warm-up
     pretrain_epochs: int = 3  # caption: epochs of word spotting before captioning (0: none)
@@ -115,6 +116,10 @@ class Config(CaseStudyConfig):
                 raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {value!r}")
         if not isinstance(self.beam_width, int) or self.beam_width < 1:
             raise ValueError(f"`beam_width` must be an integer >= 1. Received: {self.beam_width!r}")
+        if not isinstance(self.length_penalty, (int, float)) or self.length_penalty < 0:
+            raise ValueError(
+                f"`length_penalty` must be a number >= 0. Received: {self.length_penalty!r}"
+            )
         for name in ("test_fraction", "validation_fraction"):
             if not 0 < getattr(self, name) < 0.5:
                 raise ValueError(f"`{name}` must be in (0, 0.5). Received: {getattr(self, name)!r}")
@@ -392,7 +397,11 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     if config.head == "caption":
         vocabulary = WordVocabulary.from_words(data.class_names)
         metrics = captioning.evaluate_captions(
-            model, vocabulary, data, beam_width=config.beam_width
+            model,
+            vocabulary,
+            data,
+            beam_width=config.beam_width,
+            length_penalty=config.length_penalty,
         )
     else:
         probabilities = class_probabilities(model, data.x_test)
@@ -426,13 +435,15 @@ def read_inputs(argument, config: Config):
     return clip[None]
 
 
-def predict(model, clips, class_names, *, beam_width=3):
+def predict(model, clips, class_names, *, beam_width=3, length_penalty=0.0):
     """(class, probability) for each padded clip, or (caption, its probability)."""
     clips = np.asarray(clips)
     if len(model.inputs) == 2:  # a captioner: [clips, tokens]
         vocabulary = WordVocabulary.from_words(class_names)
         decoder = captioning.decoder_for(model, vocabulary)
-        codes, scores = decoder.beam_search(clips, beam_width=beam_width, return_scores=True)
+        codes, scores = decoder.beam_search(
+            clips, beam_width=beam_width, length_penalty=length_penalty, return_scores=True
+        )
         return [(vocabulary.decode(c), float(np.exp(s))) for c, s in zip(codes, scores)]
     probabilities = class_probabilities(model, clips)
     return [(class_names[int(np.argmax(p))], float(np.max(p))) for p in probabilities]
