@@ -95,8 +95,8 @@ from lstm_apps.tasks import captioning_plots, video
 # 1000 de prueba, una BiLSTM de 128 unidades por sentido, 10 épocas de
 # calentamiento de la CNN y hasta 20 épocas con parada temprana. En una CPU
 # de dos núcleos, una época de la clasificación tarda unos 20 segundos (la
-# clasificación completa, unos 8 minutos) y el subtitulado (sección 4)
-# bastante más. Para una prueba intermedia basta con bajar `max_epochs` o
+# clasificación completa, unos 8 minutos) y el subtitulado (sección 4),
+# entre 7 y 11 minutos. Para una prueba intermedia basta con bajar `max_epochs` o
 # `num_clips` con `config.replace(...)`.
 #
 # Todo lo que escribe el cuaderno va a una carpeta temporal (`work_dir`).

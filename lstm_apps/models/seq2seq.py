@@ -23,6 +23,8 @@ decodes greedily or by beam search.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -37,6 +39,19 @@ DECODER_CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 def _check_size(name, value, minimum=1):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+
+
+def check_beam(beam_width, length_penalty=0.0):
+    """Refuse a beam width below 1 or a negative (or non-numeric) length penalty."""
+    _check_size("beam_width", beam_width)
+    if (
+        not isinstance(length_penalty, Real)
+        or isinstance(length_penalty, bool)
+        or length_penalty < 0
+    ):
+        raise ValueError(
+            f"`length_penalty` must be a number >= 0. Received: length_penalty={length_penalty!r}"
+        )
 
 
 def build_captioner(
@@ -227,11 +242,9 @@ class CaptionDecoder:
             and with `return_scores` an array of their log-probabilities.
 
         Raises:
-            ValueError: for a beam width below 1.
+            ValueError: for a beam width below 1 or a negative length penalty.
         """
-        _check_size("beam_width", beam_width)
-        if length_penalty < 0:
-            raise ValueError(f"`length_penalty` must be >= 0. Received: {length_penalty!r}")
+        check_beam(beam_width, length_penalty)
         states = self.initial_states(sources, batch_size)
         codes, scores = [], []
         for a in range(0, len(states[0]), batch_size):

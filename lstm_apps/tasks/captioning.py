@@ -42,7 +42,7 @@ from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
 from lstm_apps.models.image_encoders import ENCODERS, build_image_encoder, image_features
-from lstm_apps.models.seq2seq import DECODER_CELLS, build_captioner
+from lstm_apps.models.seq2seq import DECODER_CELLS, build_captioner, check_beam
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 
@@ -104,12 +104,7 @@ class Config(CaseStudyConfig):
                 "`num_scenes` must be three positive integers (train, validation, test). "
                 f"Received: num_scenes={self.num_scenes!r}"
             )
-        if not isinstance(self.beam_width, int) or self.beam_width < 1:
-            raise ValueError(f"`beam_width` must be an integer >= 1. Received: {self.beam_width!r}")
-        if not isinstance(self.length_penalty, (int, float)) or self.length_penalty < 0:
-            raise ValueError(
-                f"`length_penalty` must be a number >= 0. Received: {self.length_penalty!r}"
-            )
+        check_beam(self.beam_width, self.length_penalty)
         if not isinstance(self.image_size, int) or self.image_size < 32:
             raise ValueError(
                 f"`image_size` must be an integer >= 32. Received: {self.image_size!r}"

@@ -51,7 +51,7 @@ from lstm_apps.data.text import WordVocabulary
 from lstm_apps.evaluation import classification_metrics
 from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
 from lstm_apps.models.image_encoders import build_image_encoder
-from lstm_apps.models.seq2seq import build_captioner
+from lstm_apps.models.seq2seq import build_captioner, check_beam
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 
@@ -114,12 +114,7 @@ class Config(CaseStudyConfig):
             value = getattr(self, name)
             if not isinstance(value, int) or value < minimum:
                 raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {value!r}")
-        if not isinstance(self.beam_width, int) or self.beam_width < 1:
-            raise ValueError(f"`beam_width` must be an integer >= 1. Received: {self.beam_width!r}")
-        if not isinstance(self.length_penalty, (int, float)) or self.length_penalty < 0:
-            raise ValueError(
-                f"`length_penalty` must be a number >= 0. Received: {self.length_penalty!r}"
-            )
+        check_beam(self.beam_width, self.length_penalty)
         for name in ("test_fraction", "validation_fraction"):
             if not 0 < getattr(self, name) < 0.5:
                 raise ValueError(f"`{name}` must be in (0, 0.5). Received: {getattr(self, name)!r}")
@@ -242,9 +237,7 @@ def real_frames(clips) -> np.ndarray:
 
 def frame_encoder(model) -> keras.Model:
     """The per-frame CNN inside a video classifier or captioner (trained with it)."""
-    encoder = model.get_layer("video_encoder") if model.name == "video_classifier" else None
-    encoder = encoder or captioning.source_encoder(model)
-    return encoder.get_layer("frames").layer
+    return captioning.source_encoder(model).get_layer("frames").layer
 
 
 def warm_up_frames(
