@@ -58,9 +58,12 @@ def main():
         lines.append(
             f"beats TF-IDF ({tfidf:.4f}): {'PASS' if results[best]['accuracy'] > tfidf else 'FAIL'}"
         )
+    # the word2vec vectors are part of the kept model's training
+    pretrain = run.data.embedding_seconds
+    total = results[best]["train_seconds"] + pretrain
     lines.append(
-        f"training time of the kept model: {results[best]['train_seconds']:.0f} s "
-        f"(target <= 900 s): {'PASS' if results[best]['train_seconds'] <= 900 else 'FAIL'}"
+        f"training time of the kept model: {total:.0f} s ({pretrain:.0f} s of them word2vec) "
+        f"(target <= 900 s): {'PASS' if total <= 900 else 'FAIL'}"
     )
     print("\n" + table + "\n\n" + "\n".join(lines))
     print(f"whole run {seconds:.0f} s, peak memory {peak:,.0f} MiB")
@@ -73,6 +76,7 @@ def main():
             if isinstance(r, dict)
         },
         "kept": best,
+        "word2vec_seconds": round(pretrain, 1),
         "checks": lines,
         "seconds": round(seconds, 1),
         "peak_rss_mib": round(peak),

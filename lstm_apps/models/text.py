@@ -325,11 +325,68 @@ def read_word_vectors(path, vocabulary, *, lowercase=True):
                 vectors[index[word]] = np.asarray(parts[1:], dtype="float32")
     if dimension is None:
         raise ValueError(f"{path} holds no word vectors")
+    return _embedding_rows(vectors, len(vocabulary), dimension)
+
+
+def _embedding_rows(vectors, rows, dimension):
+    """The `(rows, dimension)` matrix of `vectors` (row → vector), and its coverage.
+
+    Rows without a vector get small random values; rows 0 (padding) and 1
+    (unknown) are zeros.
+    """
+    import numpy as np
+
     rng = np.random.default_rng(0)
-    matrix = rng.normal(0.0, 0.05, size=(len(vocabulary), dimension)).astype("float32")
+    matrix = rng.normal(0.0, 0.05, size=(rows, dimension)).astype("float32")
     matrix[:2] = 0.0
     for row, vector in vectors.items():
         matrix[row] = vector
-    found = len(vectors)
-    coverage = {"words_found": found, "vocabulary": len(index), "share": found / max(1, len(index))}
-    return matrix, coverage
+    found, words = len(vectors), max(0, rows - 2)
+    return matrix, {"words_found": found, "vocabulary": words, "share": found / max(1, words)}
+
+
+def train_word_vectors(token_ids, vocabulary, dimension, *, epochs=5, window=5, seed=0, workers=1):
+    """Skip-gram word2vec vectors (gensim) for `vocabulary`, learned from unlabelled texts.
+
+    The network's embedding then starts from vectors that already place
+    "awful" near "terrible", learned from the texts' own word co-occurrences
+    rather than from the few thousand labels. Only the texts given are read:
+    pass the training texts, never the test texts.
+
+    Args:
+        token_ids: one int array of vocabulary ids per text, in reading
+            order (ids 0, padding, and 1, unknown words, are skipped).
+        vocabulary: the vectorizer's vocabulary, index → word.
+        dimension: the vector size (the embedding's width).
+        epochs: passes of word2vec over the texts.
+        window: words on each side that count as context.
+        seed: seed of the initial vectors and the sampling. With one worker
+            (the default) a run repeats exactly; more workers are faster
+            and vary slightly from run to run.
+        workers: gensim's training threads.
+
+    Returns:
+        `(matrix, coverage)` as `read_word_vectors` returns them; a word
+        that occurs in no text keeps a small random vector.
+    """
+    from gensim.models import Word2Vec
+
+    for name, value in (("dimension", dimension), ("epochs", epochs), ("window", window)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    sentences = [[str(i) for i in ids if i > 1] for ids in token_ids]
+    sentences = [s for s in sentences if s]
+    if not sentences:
+        raise ValueError("No text holds a vocabulary word: there is nothing to learn vectors from.")
+    model = Word2Vec(
+        sentences,
+        vector_size=dimension,
+        window=window,
+        min_count=1,
+        sg=1,
+        epochs=epochs,
+        seed=seed,
+        workers=workers,
+    )
+    vectors = {int(key): model.wv[key] for key in model.wv.index_to_key}
+    return _embedding_rows(vectors, len(vocabulary), dimension)
