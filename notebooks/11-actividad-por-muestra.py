@@ -378,17 +378,43 @@ display(Image(filename=figure_paths["timeline"]))
 #
 # `Config(task="windows")` activa esa variante. Las ventanas salen de las
 # **mismas grabaciones** con `hapt.cut_windows`, de modo que el reparto por
-# personas es el mismo:
+# personas es el mismo.
+#
+# Una ayuda para esta tarea es `gravity_split=True`. El acelerómetro mide a
+# la vez la **gravedad** y el **movimiento del cuerpo**. La capa
+# `GravitySplit` toma como gravedad la media de la aceleración en la ventana
+# y como movimiento la aceleración menos esa media, y le da a la red los dos
+# por separado (9 canales en vez de 6). La gravedad dice cómo está
+# orientado el teléfono, que es justo lo que distingue estar tumbado,
+# sentado o de pie, tres actividades casi sin movimiento:
 
 # %%
 x_windows, y_windows, _, window_recording = hapt.cut_windows(recordings)
 print("all windows:", x_windows.shape, "from", len(np.unique(window_recording)), "recordings")
 print("windows per activity:", dict(zip(hapt.ACTIVITIES, np.bincount(y_windows)[1:].tolist())))
+gravity = x_windows[:, :, :3].mean(axis=1)  # the window's mean acceleration, in g
+pd.DataFrame(
+    [gravity[y_windows == k + 1].mean(axis=0) for k in range(hapt.BASIC)],
+    index=list(hapt.ACTIVITIES[: hapt.BASIC]),
+    columns=["gravity x", "gravity y", "gravity z"],
+).round(2)
 
+# %% [markdown]
+# Tumbado, la gravedad cae sobre otro eje, y entre sentado y de pie cambia
+# la inclinación. Entrenamos la red de ventanas con esa separación:
+
+# %%
 if FAST:
-    window_config = activity.Config.fast(task="windows", verbose=0)
+    window_config = activity.Config.fast(task="windows", gravity_split=True, verbose=0)
 else:
-    window_config = activity.Config(task="windows")
+    window_config = activity.Config(
+        task="windows",
+        architecture="cnn_lstm",
+        dropout=0.3,
+        input_noise=0.1,
+        validation_patience=6,
+        gravity_split=True,
+    )
 window_data = activity.load_data(window_config)
 print("windows per split:", window_data.sizes())
 print("classes:", window_data.class_names)
@@ -502,9 +528,12 @@ pd.DataFrame(
 #
 # que entrena, con **5 semillas**, la red por muestra en tres variantes (la
 # LSTM de una capa de 100 unidades del curso, una pila de dos LSTM y la
-# BiLSTM de 64 unidades por defecto) y la tarea de ventanas con una LSTM y con
-# una BiLSTM, siempre con el reparto por personas de UCI HAR. La tabla del
-# README recoge la media y la dispersión de cada variante.
+# BiLSTM de 64 unidades por defecto) y la tarea de ventanas con una LSTM, con
+# una BiLSTM y con la CNN-LSTM con y sin `GravitySplit`, siempre con el
+# reparto por personas de UCI HAR. La tabla del README recoge la media y la
+# dispersión de cada variante. En ventanas, la CNN-LSTM con la gravedad
+# separada llegó a **0,924 ± 0,004** de exactitud (5 semillas, unos 37 s
+# por semilla), frente a 0,915 ± 0,008 con los 6 canales en bruto.
 #
 # Como referencia, una ejecución completa de la configuración por defecto
 # (BiLSTM 64, semilla 0) alcanzó una `basic_accuracy` de **0,938** y una

@@ -14,7 +14,7 @@ from conftest import real_file
 from lstm_apps import training
 from lstm_apps.data import hapt
 from lstm_apps.evaluation import classification_metrics
-from lstm_apps.models.layers import RepeatSteps
+from lstm_apps.models.layers import GravitySplit, RepeatSteps
 from lstm_apps.tasks import activity
 
 
@@ -200,6 +200,29 @@ def test_repeat_steps_holds_each_step():
         RepeatSteps(0)
 
 
+def test_gravity_split_separates_orientation_from_motion():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 7, 6)).astype("float32")
+    out = np.asarray(GravitySplit()(x))
+    gravity = x[:, :, :3].mean(axis=1, keepdims=True)
+    assert out.shape == (2, 7, 9)
+    np.testing.assert_allclose(out[..., :3], x[..., :3] - gravity, atol=1e-6)
+    np.testing.assert_allclose(out[..., 3:6], np.broadcast_to(gravity, (2, 7, 3)), atol=1e-6)
+    np.testing.assert_array_equal(out[..., 6:], x[..., 3:])
+    # with a mask, gravity is the mean of the real steps only, and padding stays zero
+    mask = np.arange(7)[None, :] < np.array([[4], [7]])
+    masked = np.asarray(GravitySplit()(x, mask=mask))
+    np.testing.assert_allclose(masked[0, 0, 3:6], x[0, :4, :3].mean(axis=0), atol=1e-6)
+    assert not masked[0, 4:].any()
+    # channels elsewhere: gyroscope first, acceleration last
+    swapped = np.asarray(GravitySplit(channels=(3, 4, 5))(x))
+    np.testing.assert_array_equal(swapped[..., 6:], x[..., :3])
+    with pytest.raises(ValueError, match=r"channels=\(\)"):
+        GravitySplit(channels=())
+    with pytest.raises(ValueError, match="input has 2 channels"):
+        GravitySplit()(x[..., :2])
+
+
 def test_chunks_cover_the_tail_and_skip_unlabelled_stretches():
     x = [np.arange(25, dtype="float32")[:, None].repeat(6, 1)]
     y = [np.r_[np.full(10, -1), np.zeros(15)].astype("int32")]
@@ -217,6 +240,7 @@ def test_chunks_cover_the_tail_and_skip_unlabelled_stretches():
         (dict(downsample=0), "downsample=0"),
         (dict(chunk_overlap=1.0), "chunk_overlap=1.0"),
         (dict(dropout=1.5), "dropout"),
+        (dict(gravity_split=True), "needs task='windows'"),
     ],
 )
 def test_config_errors(change, message):
@@ -270,10 +294,12 @@ def test_saved_steps_model_predicts_the_same(fast_steps_run):
 
 def test_cli_windows_run_and_predict(tmp_path, shared_data, capsys):
     from lstm_apps.cli import main
+    from lstm_apps.runs import load_model
 
     folder = tmp_path / "windows"
     command = ["run", "activity", "--fast", "--set", "task=windows", "--output", str(folder)]
     command += ["--set", "architecture=cnn_lstm", "--set", "input_noise=0.1"]
+    command += ["--set", "gravity_split=True"]
     assert main(command) == 0
     metrics = capsys.readouterr().out
     assert '"accuracy"' in metrics and '"scored_windows"' in metrics
@@ -286,6 +312,13 @@ def test_cli_windows_run_and_predict(tmp_path, shared_data, capsys):
     assert main(["predict", str(folder), str(windows)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and all(line.split("\t")[0] in hapt.ACTIVITIES for line in lines)
+    # the saved model splits raw 6-channel windows itself; its inner network was
+    # normalized with the statistics of the 9 split channels
+    model = load_model(folder)
+    assert model.get_layer("gravity_split").channels == (0, 1, 2)
+    norm = model.get_layer("cnn_lstm_network").get_layer("normalization")
+    split = np.asarray(GravitySplit()(np.stack(data.x_train)))
+    np.testing.assert_allclose(np.asarray(norm.offset), split.mean(axis=(0, 1)), atol=1e-3)
 
 
 def test_windows_loader_without_the_npz_cuts_them(tmp_path, monkeypatch, shared_data):
