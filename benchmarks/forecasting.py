@@ -9,7 +9,9 @@ Each run chooses its transform on the validation part (where the series'
 default is "auto"), refits on training + validation and is scored from 20
 origins spread over the test part. Prints a table per run and a summary, and
 writes benchmarks/results/forecasting.json after every run (a long benchmark
-keeps what it has measured). Seeds are the outer loop, so an interrupted run
+keeps what it has measured). Runs already in that file for other series,
+variants or seeds are kept, so `--series sunspots` refreshes only the
+sunspot rows. Seeds are the outer loop, so an interrupted run
 still covers every series and variant for the first seeds. The baselines are
 deterministic; they are scored again with every run.
 """
@@ -77,7 +79,9 @@ def main():
     parser.add_argument("--set", dest="changes", action="append", default=[])
     args = parser.parse_args()
     changes = parse_overrides(forecasting.Config, args.changes)
-    runs = []
+    redone = {(s, v, seed) for s in args.series for v in args.variants for seed in args.seeds}
+    earlier = json.loads(args.output.read_text())["runs"] if args.output.exists() else []
+    runs = [r for r in earlier if (r["series"], r["variant"], r["seed"]) not in redone]
     for seed in args.seeds:
         for name in args.series:
             for variant in args.variants:
@@ -114,10 +118,10 @@ def main():
                         f"{s}/{v}": mean_std(
                             [r for r in runs if r["series"] == s and r["variant"] == v]
                         )
-                        for s in args.series
-                        for v in args.variants
+                        for s in dict.fromkeys(r["series"] for r in runs)
+                        for v in dict.fromkeys(r["variant"] for r in runs)
                     },
-                    "variants": {v: str(forecasting.VARIANTS[v]) for v in args.variants},
+                    "variants": {v: str(forecasting.VARIANTS[v]) for v in forecasting.VARIANTS},
                     "changes": {k: str(v) for k, v in changes.items()},
                     "note": "2 CPU cores shared with other training jobs: times are indicative",
                 }

@@ -39,6 +39,8 @@ from lstm_apps.forecasting_network import (
     build_network,
     next_targets,
     sampling_twin,
+    transform_name,
+    transform_parts,
 )
 from lstm_apps.streaming import StreamingPredictor
 
@@ -119,9 +121,11 @@ class Forecaster:
         dropout: dropout after each recurrent layer, default 0. With dropout,
             `forecast(..., num_samples=...)` gives Monte Carlo dropout samples.
         transform: "none" (default), "log" (for positive series whose
-            seasonal swing grows with the level), "difference" (the network
-            reads and predicts changes, for a trend that leaves the training
-            range) or "log_difference" (both).
+            seasonal swing grows with the level), "sqrt" (for counts, such
+            as sunspot numbers, whose spread grows with the level but which
+            can be zero), "difference" (the network reads and predicts
+            changes, for a trend that leaves the training range), or
+            "log_difference" / "sqrt_difference" (both).
         window: steps per training sequence; None (default) trains on each
             whole series, as the MATLAB example does.
         stride: steps between the starts of training windows, default 1.
@@ -191,7 +195,8 @@ class Forecaster:
 
         Raises:
             ValueError: for NaN, series shorter than `window + 1`, non-positive
-                values with `transform="log"`, or bad settings.
+                values with a "log" transform, negative ones with a "sqrt"
+                transform, or bad settings.
         """
         check_choice("transform", self.transform, TRANSFORMS)
         for name in ("stride", "mini_batch_size", "max_epochs", "window"):
@@ -260,12 +265,9 @@ class Forecaster:
         names = [layer.name for layer in model.layers]
         forecaster = cls(
             dropout=max(rates, default=0.0),
-            transform={
-                (False, False): "none",
-                (True, False): "log",
-                (False, True): "difference",
-                (True, True): "log_difference",
-            }["log" in names, "difference" in names],
+            transform=transform_name(
+                next((p for p in ("log", "sqrt") if p in names), None), "difference" in names
+            ),
             seed=seed,
             backend=backend,
         )
@@ -285,16 +287,21 @@ class Forecaster:
 
     def _to_values(self, outputs, inputs):
         """Next values from the network's outputs at steps whose inputs were `inputs`."""
-        if self.transform == "difference":
-            return inputs + outputs
-        if self.transform == "log_difference":
+        power, differenced = transform_parts(self.transform)
+        if not differenced:
+            return outputs
+        if power == "log":
             return inputs * np.exp(outputs)
-        return outputs
+        if power == "sqrt":
+            return np.square(np.maximum(np.sqrt(np.maximum(inputs, 0.0)) + outputs, 0.0))
+        return inputs + outputs
 
     def _check_positive(self, values, name):
-        if "log" in self.transform and np.min(values) <= 0:
+        power = transform_parts(self.transform)[0]
+        if (power == "log" and np.min(values) <= 0) or (power == "sqrt" and np.min(values) < 0):
+            need = "positive" if power == "log" else "non-negative"
             raise ValueError(
-                f"transform={self.transform!r} needs positive values; `{name}` has a minimum of "
+                f"transform={self.transform!r} needs {need} values; `{name}` has a minimum of "
                 f"{float(np.min(values))}. Use transform='none'."
             )
 

@@ -2,7 +2,7 @@
 
 `build_network` wraps a builder network (`lstm_apps.models.build_model`,
 "sequence" output) with the series' own preprocessing, so that the saved
-`.keras` model reads raw values: an optional log, an optional differencing
+`.keras` model reads raw values: an optional log or square root, an optional differencing
 layer (a stateless recurrent layer whose state is the previous value), the
 standardization with training statistics and its inverse. Every layer is one
 `StreamingPredictor` can step, so the network can carry a forecasting state.
@@ -18,7 +18,9 @@ from lstm_apps import models
 from lstm_apps.data.sequences import check_choice
 
 PADDING_VALUE = float(np.finfo("float32").min)  # marks steps the state skips (left padding)
-TRANSFORMS = ("none", "log", "difference", "log_difference")
+TRANSFORMS = ("none", "log", "sqrt", "difference", "log_difference", "sqrt_difference")
+# what `transform="auto"` chooses among on validation (square roots are asked for by name)
+AUTO_TRANSFORMS = ("none", "log", "difference", "log_difference")
 CAUSAL_ARCHITECTURES = ("simple_rnn", "lstm", "gru", "lstm_projected")
 
 
@@ -26,6 +28,30 @@ CAUSAL_ARCHITECTURES = ("simple_rnn", "lstm", "gru", "lstm_projected")
 def positive_log(x):
     """Natural logarithm of `max(x, 1e-30)` (masked steps arrive as zeros)."""
     return ops.log(ops.maximum(x, 1e-30))
+
+
+@keras.saving.register_keras_serializable(package="lstm_apps", name="nonnegative_sqrt")
+def nonnegative_sqrt(x):
+    """Square root of `max(x, 0)`."""
+    return ops.sqrt(ops.maximum(x, 0.0))
+
+
+@keras.saving.register_keras_serializable(package="lstm_apps", name="nonnegative_square")
+def nonnegative_square(x):
+    """`max(x, 0) ** 2`: a predicted square root below zero means a value of zero."""
+    return ops.square(ops.maximum(x, 0.0))
+
+
+def transform_parts(transform) -> tuple[str | None, bool]:
+    """`(power, differenced)` of a transform name: ("log" | "sqrt" | None, bool)."""
+    check_choice("transform", transform, TRANSFORMS)
+    power = transform.removesuffix("difference").rstrip("_") or None
+    return (None if power == "none" else power), transform.endswith("difference")
+
+
+def transform_name(power, differenced) -> str:
+    """The transform name of `(power, differenced)`; the inverse of `transform_parts`."""
+    return "_".join(p for p in (power, "difference" if differenced else None) if p) or "none"
 
 
 @keras.saving.register_keras_serializable(package="lstm_apps")
@@ -72,13 +98,13 @@ def build_network(
 ):
     """A sequence-to-sequence one-step-ahead network that works in data units.
 
-    Layers: `input` -> `masking` -> (`log`) -> (`difference`) ->
+    Layers: `input` -> `masking` -> (`log` or `sqrt`) -> (`difference`) ->
     `normalization` (offset and scale of the training part, in transformed
     units) -> recurrent layers (with `dropout_i`) -> `head` (standardized) ->
-    `target_scale` -> (`exp`). Steps equal to `PADDING_VALUE` are masked.
-    With "none" and "log" the output is the next value; with "difference"
-    and "log_difference" it is the next change of the (log) value, which
-    `Forecaster` adds to the last value.
+    `target_scale` -> (`exp` or `square`). Steps equal to `PADDING_VALUE`
+    are masked. With "none", "log" and "sqrt" the output is the next value;
+    with the "*difference" transforms it is the next change of the value (or
+    of its log or square root), which `Forecaster` adds to the last value.
 
     Args:
         architecture: "lstm" (default), "gru", "simple_rnn" or "lstm_projected".
@@ -86,8 +112,9 @@ def build_network(
         offset, scale: `(F,)` training statistics of the transformed series.
         units: recurrent width, or a tuple for a stack; default 64.
         dropout: dropout after each recurrent layer, default 0.
-        transform: "none" (default), "log" (positive series only),
-            "difference" or "log_difference".
+        transform: "none" (default), "log" (positive series only), "sqrt"
+            (series without negative values), "difference", "log_difference"
+            or "sqrt_difference".
 
     Returns:
         An uncompiled `keras.Model`, `(batch, T, F)` -> `(batch, T, F)`.
@@ -102,7 +129,7 @@ def build_network(
             f"after t, which are the future to predict. Received: architecture={architecture!r}"
         )
     check_choice("architecture", architecture, CAUSAL_ARCHITECTURES)
-    check_choice("transform", transform, TRANSFORMS)
+    power, differenced = transform_parts(transform)
     base = models.build_model(
         architecture,
         num_features=num_features,
@@ -117,9 +144,10 @@ def build_network(
     x = inputs
     for layer in base.layers[1:]:  # fresh layers, so that the log can sit after the masking
         x = type(layer).from_config(layer.get_config())(x)
-        if layer.name == "masking" and "log" in transform:
-            x = keras.layers.Activation(positive_log, name="log")(x)
-        if layer.name == "masking" and "difference" in transform:
+        if layer.name == "masking" and power:
+            function = positive_log if power == "log" else nonnegative_sqrt
+            x = keras.layers.Activation(function, name=power)(x)
+        if layer.name == "masking" and differenced:
             cell = DifferenceCell(num_features)
             x = keras.layers.RNN(cell, return_sequences=True, name="difference")(x)
     model = keras.Model(inputs, x, name=f"{architecture}_forecaster")
@@ -131,20 +159,26 @@ def build_network(
     norm.scale.assign(scale)
     norm.adapted.assign(1.0)
     y = keras.layers.Rescaling(scale.tolist(), offset=offset.tolist(), name="target_scale")(x)
-    if transform == "log":
-        y = keras.layers.Activation("exponential", name="exp")(y)
+    if power and not differenced:
+        inverse = ("exponential", "exp") if power == "log" else (nonnegative_square, "square")
+        y = keras.layers.Activation(inverse[0], name=inverse[1])(y)
     return keras.Model(inputs, y, name=model.name)
 
 
 def next_targets(values, transform="none") -> np.ndarray:
     """What the network learns to predict after each step of `(T, F)` values but the last.
 
-    The next value (`"none"`), its log (`"log"`), or the change to it, of the
-    value (`"difference"`) or of its log (`"log_difference"`): `(T - 1, F)`.
-    Their training mean and standard deviation standardize the network.
+    The next value (`"none"`), its log (`"log"`) or square root (`"sqrt"`),
+    or the change to it, of the value (`"difference"`), of its log
+    (`"log_difference"`) or of its square root (`"sqrt_difference"`):
+    `(T - 1, F)`. Their training mean and standard deviation standardize the
+    network.
     """
-    values = np.log(values) if "log" in transform else np.asarray(values)
-    return np.diff(values, axis=0) if "difference" in transform else values[1:]
+    power, differenced = transform_parts(transform)
+    values = np.asarray(values)
+    if power:
+        values = np.log(values) if power == "log" else np.sqrt(np.maximum(values, 0.0))
+    return np.diff(values, axis=0) if differenced else values[1:]
 
 
 def sampling_twin(model, seed):

@@ -124,15 +124,20 @@ pd.DataFrame({"input x_t": head[:-1], "target x_(t+1)": head[1:]}, index=info["t
 # - `difference`: la red lee y predice **cambios** $x_{t+1} - x_t$ en lugar
 #   de niveles, y el `Forecaster` los suma al último valor; así la tendencia
 #   deja de sacar a la red de su rango;
-# - `log_difference`: las dos cosas.
+# - `log_difference`: las dos cosas;
+# - `sqrt` y `sqrt_difference`: la raíz cuadrada, que hace lo mismo que el
+#   logaritmo con datos que pueden valer 0, como el número de manchas
+#   solares, y que es su transformación clásica.
 #
-# Todas viven dentro del modelo `.keras`: una capa `log`, una capa recurrente
-# `difference` (su estado es el valor anterior), la normalización con la
-# media y la desviación de entrenamiento y, al final, la operación inversa.
-# Con `transform="auto"` (lo que usan por defecto `airline` y `sunspots`)
-# se entrena una red por transformación y se elige la de menor MASE en
-# **validación**; en `co2` se usa `difference`. En la variante rápida no se
-# compara nada.
+# Todas viven dentro del modelo `.keras`: una capa `log` o `sqrt`, una capa
+# recurrente `difference` (su estado es el valor anterior), la
+# normalización con la media y la desviación de entrenamiento y, al final,
+# la operación inversa. Con `transform="auto"` (lo que usa por defecto
+# `airline`) se entrena una red por cada una de `none`, `log`, `difference`
+# y `log_difference` y se elige la de menor MASE en **validación**; una
+# tupla, como `("sqrt", "sqrt_difference")` (lo que usa `sunspots`), elige
+# igual entre las que nombra; en `co2` se usa `difference`. En la variante
+# rápida no se compara nada.
 
 # %% [markdown]
 # ## Entrenamiento

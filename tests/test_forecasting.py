@@ -10,7 +10,15 @@ import pandas as pd
 import pytest
 
 from lstm_apps.cli import main
-from lstm_apps.forecasting import Forecaster, build_network, mase_scale, rolling_forecasts
+from lstm_apps.forecasting import (
+    TRANSFORMS,
+    Forecaster,
+    build_network,
+    mase_scale,
+    next_targets,
+    rolling_forecasts,
+)
+from lstm_apps.forecasting_network import transform_name, transform_parts
 from lstm_apps.tasks import forecasting as fc
 from lstm_apps.tasks import parse_overrides
 from lstm_apps.tasks.forecasting_data import builtin_series
@@ -105,6 +113,43 @@ def test_multivariate_series_and_saved_model(tmp_path, airline):
     )
     with pytest.raises(ValueError, match="has 1 value columns per step, but .* fitted on 2"):
         forecaster.predict_and_update_state(airline[:10])
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS)
+def test_every_transform_is_saved_inside_the_model(tmp_path, airline, transform):
+    assert transform_name(*transform_parts(transform)) == transform
+    keras.utils.set_random_seed(0)
+    forecaster = Forecaster(units=4, transform=transform, window=24, stride=12, max_epochs=1)
+    forecaster.fit(airline[:72])
+    forecaster.model_.save(tmp_path / "model.keras")
+    loaded = Forecaster.from_model(keras.models.load_model(tmp_path / "model.keras"))
+    assert loaded.transform == transform
+    forecaster.reset_state()
+    np.testing.assert_allclose(
+        loaded.predict_and_update_state(airline[:60]),
+        forecaster.predict_and_update_state(airline[:60]),
+        1e-5,
+    )
+    assert np.all(np.isfinite(forecaster.forecast(12)))
+
+
+def test_square_root_transforms_keep_counts_non_negative(airline):
+    counts = np.r_[0.0, 4.0, 9.0, 1.0][:, None]
+    np.testing.assert_allclose(next_targets(counts, "sqrt"), [[2.0], [3.0], [1.0]])
+    np.testing.assert_allclose(next_targets(counts, "sqrt_difference"), [[2.0], [1.0], [-2.0]])
+    keras.utils.set_random_seed(0)
+    forecaster = Forecaster(units=4, transform="sqrt_difference", window=24, max_epochs=1)
+    forecaster.fit(airline[:72])
+    # the network predicts the change of the square root; the forecaster turns it into a value
+    change = forecaster.model_.predict(airline[None, :60], verbose=0)[0, -1]
+    forecaster.reset_state()
+    expected = np.square(np.maximum(np.sqrt(airline[59]) + change, 0.0))
+    np.testing.assert_allclose(forecaster.predict_and_update_state(airline[:60])[0], expected, 1e-4)
+    with pytest.raises(ValueError, match="needs non-negative values; .* minimum of -1.0"):
+        Forecaster(transform="sqrt").fit(np.r_[-1.0, airline[:30, 0]])
+    zeros_allowed = Forecaster(units=4, transform="sqrt", window=8, max_epochs=1)
+    forecast = zeros_allowed.fit(np.r_[0.0, airline[:30, 0]]).forecast(24)
+    assert np.all(forecast >= 0)
 
 
 def test_bad_input_errors_name_the_problem(fitted, airline):
@@ -208,3 +253,20 @@ def test_cli_run_predict_and_evaluate(tmp_path, airline, capsys):
     assert capsys.readouterr().out.startswith("next_step\t")
     assert main(["evaluate", str(out)]) == 0
     assert abs(json.loads(capsys.readouterr().out)["mase_h1"] - saved["mase_h1"]) < 1e-4
+
+
+def test_a_tuple_of_transforms_is_chosen_on_validation():
+    sunspots = fc.Config(series="sunspots")
+    data = fc.load_data(fc.Config.fast(series="sunspots"))
+    assert fc.candidate_transforms(sunspots, data.info["values"]) == ("sqrt", "sqrt_difference")
+    auto = fc.candidate_transforms(sunspots.replace(transform="auto"), data.info["values"])
+    assert auto == ("none", "difference")  # sunspot numbers can be 0: no log
+    config = fc.Config.fast(series="sunspots", transform=("sqrt", "sqrt_difference"))
+    run = fc.train(config, data)
+    scores = run.data.info["validation_mase"]
+    assert set(scores) == {"sqrt", "sqrt_difference"}
+    assert run.config.transform == min(scores, key=scores.get)
+    with pytest.raises(ValueError, match=r"empty tuple. Received: transform=\(\)"):
+        fc.Config(transform=())
+    with pytest.raises(ValueError, match="'cube'"):
+        fc.Config(transform=("sqrt", "cube"))

@@ -14,11 +14,15 @@ series is split in time order into training (65 %), validation (15 %) and
 test (20 %) parts; the network (`lstm_apps.forecasting.build_network`)
 standardizes with training statistics only and learns one-step-ahead
 prediction, sequence to sequence, on windows of four seasons. The network
-can read the series as it is, its log, its changes or the changes of its
-log (`transform`); "auto" trains one network per transform the series
-allows and keeps the one with the lowest validation MASE (the default for
-sunspots and airline; co2 uses "difference"). The chosen network is then
-refit on training + validation (`refit`).
+can read the series as it is, its log or square root, its changes, or the
+changes of its log or square root (`transform`); "auto" trains one network
+per transform among none, log, difference and log_difference that the
+series allows, and keeps the one with the lowest validation MASE (the
+default for airline). A tuple of transforms is chosen among the same way:
+sunspots choose between "sqrt" and "sqrt_difference" (the square root is
+the usual variance-stabilizing transform of sunspot counts, which can be
+zero); co2 uses "difference". The chosen network is then refit on training
++ validation (`refit`).
 
 Evaluation is a rolling-origin backtest: from `num_origins` origins spread
 over the test part, every model reads the history up to the origin and
@@ -57,6 +61,7 @@ from lstm_apps.forecasting import (
     next_targets,
     rolling_forecasts,
 )
+from lstm_apps.forecasting_network import AUTO_TRANSFORMS
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.forecasting_baselines import baseline_forecasts
@@ -66,7 +71,7 @@ NAME = "forecasting"
 DESCRIPTION = "Forecasting sunspots, CO2 and airline passengers: stateful LSTM, closed/open loop"
 # series -> (season length, default fill, default transform, ETS season)
 SERIES = {
-    "sunspots": (11, "error", "auto", "add"),
+    "sunspots": (11, "error", ("sqrt", "sqrt_difference"), "add"),
     "co2": (52, "interpolate", "difference", "add"),
     "airline": (12, "error", "auto", "mul"),
 }
@@ -85,7 +90,8 @@ class Config(CaseStudyConfig):
     time_column: str | None = None  # CSV time column, rows sorted by it; None: the first column
     season_length: int | None = None  # steps per season; None: the series' own, or inferred
     fill: str | None = None  # NaN: "interpolate", "ffill", "error"; None: the series' default
-    transform: str | None = None  # one of TRANSFORMS or "auto" (on validation); None: default
+    transform: str | tuple | None = None  # TRANSFORMS name, a tuple of them or "auto" (chosen
+    # on validation); None: the series' default
     horizon: int | None = None  # steps forecast from each origin; None: the season length
     num_origins: int = 20  # rolling forecast origins, evenly spread over the test part
     validation_fraction: float = 0.15  # share of steps in the validation part
@@ -114,7 +120,12 @@ class Config(CaseStudyConfig):
             check_choice("series", self.series, tuple(SERIES))
         if self.fill is not None:
             check_choice("fill", self.fill, FILLS)
-        if self.transform is not None:
+        if isinstance(self.transform, (tuple, list)):
+            if not self.transform:
+                raise ValueError("`transform` must not be an empty tuple. Received: transform=()")
+            for name in self.transform:
+                check_choice("transform", name, TRANSFORMS)
+        elif self.transform is not None:
             check_choice("transform", self.transform, TRANSFORMS + ("auto",))
         check_choice("architecture", self.architecture, CAUSAL_ARCHITECTURES)
         for name in ("season_length", "horizon", "num_origins", "window", "stride", "num_samples"):
@@ -197,9 +208,27 @@ def load_data(config: Config = Config()) -> Splits:
     )  # fmt: skip
 
 
+def candidate_transforms(config: Config, values) -> tuple[str, ...]:
+    """The transforms `train` chooses among: the configured one, a tuple's, or "auto"'s.
+
+    "auto" leaves out the log transforms for a series with values <= 0.
+    """
+    transform = config.resolved("transform")
+    if isinstance(transform, (tuple, list)):
+        return tuple(dict.fromkeys(transform))
+    if transform != "auto":
+        return (transform,)
+    if np.min(values) <= 0:
+        return tuple(c for c in AUTO_TRANSFORMS if "log" not in c)
+    return AUTO_TRANSFORMS
+
+
 def build_model(config: Config, data: Splits, transform=None):
-    """The untrained network (`lstm_apps.forecasting.build_network`), training statistics inside."""
-    transform = transform or config.resolved("transform")
+    """The untrained network (`lstm_apps.forecasting.build_network`), training statistics inside.
+
+    `transform` defaults to the configured one (the first candidate of a choice).
+    """
+    transform = transform or candidate_transforms(config, data.info["values"])[0]
     offset, scale = feature_statistics(next_targets(data.x_train[0], transform))
     return build_network(
         config.architecture,
@@ -233,7 +262,8 @@ def forecaster(config: Config, info: dict, transform: str) -> Forecaster:
 def train(config: Config = Config(), data: Splits | None = None) -> Run:
     """Choose the transform on validation, then (with `refit`) train again on train + validation.
 
-    Each candidate transform ("auto": every one the series allows) is fitted
+    Each candidate transform (a tuple's; "auto": every one of
+    `AUTO_TRANSFORMS` that the series allows) is fitted
     on the training part with early stopping on the validation part, and
     scored by the mean MASE over the horizon of closed-loop forecasts from
     the validation origins. The best one is then refit on the training and
@@ -243,10 +273,7 @@ def train(config: Config = Config(), data: Splits | None = None) -> Run:
     """
     data = data or load_data(config)
     info = data.info
-    transform = config.resolved("transform")
-    candidates = TRANSFORMS if transform == "auto" else (transform,)
-    if np.min(info["values"]) <= 0 and transform == "auto":
-        candidates = tuple(c for c in candidates if "log" not in c)
+    candidates = candidate_transforms(config, info["values"])
     end = info["parts"]["train"] + info["parts"]["validation"]
     truth = _truth(info["values"], info["validation_origins"], info["horizon"])
     scores, best = {}, None
