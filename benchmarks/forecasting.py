@@ -6,8 +6,9 @@ Usage:
         [--variants lstm stacked] [--set FIELD=VALUE ...]
 
 Each run chooses its transform on the validation part (where the series'
-default is "auto"), refits on training + validation and is scored from 20
-origins spread over the test part. Prints a table per run and a summary, and
+default is a choice: "auto" for airline, sqrt or sqrt_difference for
+sunspots), refits on training + validation and is scored from 20 origins
+spread over the test part. Prints a table per run and a summary, and
 writes benchmarks/results/forecasting.json after every run (a long benchmark
 keeps what it has measured). Runs already in that file for other series,
 variants or seeds are kept, so `--series sunspots` refreshes only the
@@ -99,6 +100,7 @@ def main():
                         "series": name,
                         "variant": variant,
                         "seed": seed,
+                        "changes": {k: str(v) for k, v in changes.items()},
                         "transform": info["transform"],
                         "validation_mase": info["validation_mase"],
                         "epochs": info["epochs"],
@@ -122,7 +124,6 @@ def main():
                         for v in dict.fromkeys(r["variant"] for r in runs)
                     },
                     "variants": {v: str(forecasting.VARIANTS[v]) for v in forecasting.VARIANTS},
-                    "changes": {k: str(v) for k, v in changes.items()},
                     "note": "2 CPU cores shared with other training jobs: times are indicative",
                 }
                 args.output.write_text(json.dumps(record, indent=2) + "\n")

@@ -33,6 +33,7 @@ import numpy as np
 from lstm_apps import training
 from lstm_apps.data.sequences import check_choice, feature_statistics
 from lstm_apps.forecasting_network import (
+    AUTO_TRANSFORMS,
     CAUSAL_ARCHITECTURES,
     PADDING_VALUE,
     TRANSFORMS,
@@ -46,6 +47,7 @@ from lstm_apps.streaming import StreamingPredictor
 
 MODES = ("closed", "open")
 __all__ = [
+    "AUTO_TRANSFORMS",
     "CAUSAL_ARCHITECTURES",
     "MODES",
     "PADDING_VALUE",

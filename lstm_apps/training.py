@@ -149,14 +149,8 @@ def _positive(name, value, real=False):
 
 
 def head_activation(model) -> str:
-    """The activation of the model's output layer: "softmax", "sigmoid" or "linear".
-
-    A nested model as the last layer (a network behind preprocessing layers)
-    is looked into.
-    """
+    """The activation of the model's output layer: "softmax", "sigmoid" or "linear"."""
     layer = model.layers[-1]
-    while isinstance(layer, keras.Model) and layer.layers:
-        layer = layer.layers[-1]
     activation = getattr(layer, "activation", None)
     name = getattr(activation, "__name__", "linear")
     return name if name in ("softmax", "sigmoid") else "linear"

@@ -312,11 +312,12 @@ def test_cli_windows_run_and_predict(tmp_path, shared_data, capsys):
     assert main(["predict", str(folder), str(windows)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and all(line.split("\t")[0] in hapt.ACTIVITIES for line in lines)
-    # the saved model splits raw 6-channel windows itself; its inner network was
-    # normalized with the statistics of the 9 split channels
+    # the saved model splits raw 6-channel windows itself, in one flat chain of layers,
+    # and its normalization holds the statistics of the 9 split channels
     model = load_model(folder)
-    assert model.get_layer("gravity_split").channels == (0, 1, 2)
-    norm = model.get_layer("cnn_lstm_network").get_layer("normalization")
+    assert model.layers[1].name == "gravity_split" and model.layers[1].channels == (0, 1, 2)
+    assert not any(isinstance(layer, keras.Model) for layer in model.layers)
+    norm = model.get_layer("normalization")
     split = np.asarray(GravitySplit()(np.stack(data.x_train)))
     np.testing.assert_allclose(np.asarray(norm.offset), split.mean(axis=(0, 1)), atol=1e-3)
 

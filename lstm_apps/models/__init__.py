@@ -106,6 +106,22 @@ def with_target_scale(model, mean, std, name="target_scale"):
     return keras.Model(model.input, scale(model.output), name=model.name)
 
 
+def rechain(model, inputs, x=None, name=None):
+    """A flat model that runs `model`'s layers (one chain, as the builders make) from `x`.
+
+    The layers and their weights are shared with `model`, not copied. Use it to
+    give a built network another input (a fixed window) or preprocessing
+    layers in front (`x = layer(inputs)`) without nesting one model in another,
+    so that the layers stay visible to `training`, `inspect` and `exporting`.
+    """
+    import keras
+
+    x = inputs if x is None else x
+    for layer in model.layers[1:]:
+        x = layer(x)
+    return keras.Model(inputs, x, name=name or model.name)
+
+
 def learnable_parameters(model) -> int:
     """Count trainable parameters (MATLAB's "learnables"); normalization statistics excluded."""
     return int(sum(int(w.numpy().size) for w in model.trainable_weights))
@@ -117,6 +133,7 @@ __all__ = [
     "TASKS",
     "build_model",
     "with_target_scale",
+    "rechain",
     "build_recurrent",
     "build_projected_lstm",
     "build_cnn_lstm",

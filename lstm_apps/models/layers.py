@@ -491,12 +491,17 @@ class GravitySplit(keras.layers.Layer):
 
     def build(self, input_shape):
         num_features = input_shape[-1]
-        if num_features is not None and max(self.channels) >= num_features:
+        if num_features is None:
+            raise ValueError(
+                "GravitySplit needs a known number of channels to pass the others on. "
+                f"Received: input shape {tuple(input_shape)}"
+            )
+        if max(self.channels) >= num_features:
             raise ValueError(
                 f"GravitySplit reads acceleration channels {self.channels}, but the input "
                 f"has {num_features} channels. Received: input shape {tuple(input_shape)}"
             )
-        self.others = tuple(i for i in range(num_features or 0) if i not in self.channels)
+        self.others = tuple(i for i in range(num_features) if i not in self.channels)
 
     def call(self, inputs, mask=None):
         acceleration = ops.take(inputs, self.channels, axis=-1)
@@ -515,8 +520,7 @@ class GravitySplit(keras.layers.Layer):
         return outputs
 
     def compute_output_shape(self, input_shape):
-        features = input_shape[-1]
-        return (*input_shape[:-1], None if features is None else features + len(self.channels))
+        return (*input_shape[:-1], input_shape[-1] + len(self.channels))
 
     def get_config(self):
         return {**super().get_config(), "channels": list(self.channels)}

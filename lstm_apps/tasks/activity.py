@@ -242,12 +242,12 @@ def build_model(config: Config, data: Splits):
         )
         if split is None:
             return network
-        # The network's normalization learns its statistics from the split windows
-        # here, since `training.train` would adapt it to the raw ones.
+        # The normalization learns its statistics from the split windows here;
+        # `training.train` leaves an adapted layer alone.
         split_windows = keras.ops.convert_to_numpy(split(np.stack(data.x_train).astype("float32")))
         training.adapt_normalization(network, list(split_windows))
         inputs = keras.Input(shape=(None, data.num_features), name="input")
-        return keras.Model(inputs, network(split(inputs)), name=f"gravity_{network.name}")
+        return models.rechain(network, inputs, split(inputs), name=f"gravity_{network.name}")
     cell = config.architecture.removeprefix("bi")
     return build_network(
         cell=cell,

@@ -52,6 +52,7 @@ import numpy as np
 from lstm_apps.data.sequences import check_choice, feature_statistics
 from lstm_apps.data.splits import Splits
 from lstm_apps.forecasting import (
+    AUTO_TRANSFORMS,
     CAUSAL_ARCHITECTURES,
     TRANSFORMS,
     Forecaster,
@@ -61,7 +62,6 @@ from lstm_apps.forecasting import (
     next_targets,
     rolling_forecasts,
 )
-from lstm_apps.forecasting_network import AUTO_TRANSFORMS
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.forecasting_baselines import baseline_forecasts

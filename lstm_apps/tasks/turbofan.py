@@ -229,10 +229,7 @@ def build_model(config: Config, data: Splits) -> keras.Model:
     )
     if config.output_mode == "last":
         inputs = keras.Input(shape=(config.window, data.num_features), name="input")
-        x = inputs
-        for layer in base.layers[1:]:  # the builders make a chain of layers
-            x = layer(x)
-        base = keras.Model(inputs, x, name=base.name)
+        base = models.rechain(base, inputs)
     return models.with_target_scale(base, float(y.mean()), float(y.std()), name="rul")
 
 
