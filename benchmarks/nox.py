@@ -5,7 +5,9 @@ Usage:
     python benchmarks/nox.py [--seeds 0 1 2] [--modes last sequence] [--set FIELD=VALUE ...]
 
 Each seed and output mode chooses its window on the 2013 validation year,
-trains on 2011-2012 and is scored on every hour of 2014-2015. Prints a table
+trains on 2011-2012 and is scored on every hour of 2014-2015. Under weekly
+recalibration, every model first chooses how many past days its updates read
+by walking the 2013 weeks. Prints a table
 and writes benchmarks/results/nox.json (after every run, so a long benchmark
 keeps what it has measured).
 """
@@ -27,14 +29,15 @@ MODELS = ("", "linear_", "linear_lagged_", "hgb_", "hgb_lagged_")
 
 
 def table(metrics) -> str:
-    lines = [f"{'model':<16}{'protocol':<14}{'MAE':>7}{'RMSE':>7}{'R2':>7}{'±10%':>7}"]
+    lines = [f"{'model':<16}{'protocol':<14}{'MAE':>7}{'RMSE':>7}{'R2':>7}{'±10%':>7}{'days':>6}"]
     for prefix in MODELS:
         for protocol in ("", "recalibrated_"):
             key = f"{prefix}{protocol}"
+            days = f"{metrics[prefix + 'recalibration_days']:.0f}" if protocol else ""
             lines.append(
                 f"{(prefix or 'lstm_').rstrip('_'):<16}{protocol.rstrip('_') or 'none':<14}"
                 f"{metrics[key + 'mae']:>7.2f}{metrics[key + 'rmse']:>7.2f}"
-                f"{metrics[key + 'r2']:>7.3f}{metrics[key + 'within_10pct']:>7.3f}"
+                f"{metrics[key + 'r2']:>7.3f}{metrics[key + 'within_10pct']:>7.3f}{days:>6}"
             )
     return "\n".join(lines)
 
@@ -64,6 +67,7 @@ def main():
                     "train_seconds": train_seconds,
                     "evaluate_seconds": time.perf_counter() - start,
                     "window_validation_mae": run.data.info["window_validation_mae"],
+                    "recalibration_choices": run.data.info["recalibration_choices"],
                     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                     **metrics,
                 }

@@ -13,6 +13,14 @@ The recurrent network is fine-tuned, week after week, from its trained
 weights (a copy: the trained model is left as it was). The scikit-learn
 baselines are refit from scratch on the same rows. Without recalibration,
 every model keeps what it learned from the training years.
+
+How many days each update reads suits the models differently: a network
+fine-tuned from what it learned in the training years needs only the last
+days to follow the drift, while a model refit from scratch needs months of
+rows. When `recalibration_days` is a tuple, every model walks the weeks of
+the validation block once per candidate, in the same way, and keeps the
+length with the lowest validation MAE; the test weeks are walked once, with
+that length.
 """
 
 from __future__ import annotations
@@ -73,44 +81,95 @@ def predict_rows(model, x):
     return out[:, -1, 0] if out.ndim == 3 else out[:, 0]
 
 
-def compare(model, data, config, k, progress=True) -> dict[str, np.ndarray]:
+def candidate_days(config) -> tuple[int, ...]:
+    """The history lengths (days) the weekly updates may read, as a tuple."""
+    days = config.recalibration_days
+    return tuple(days) if isinstance(days, (tuple, list)) else (days,)
+
+
+def _walk(spans, days, update, predict):
+    """Predictions over `spans`, each week predicted after `update(rows of the last days)`."""
+    history = days * HOURS_PER_DAY
+    out = []
+    for a, b in spans:
+        update(slice(max(0, a - history), a))
+        out.append(predict(slice(a, b)))
+    return np.concatenate(out)
+
+
+def _choose_and_walk(walker, val_spans, test_spans, candidates, row_y):
+    """Choose the history length on the validation weeks, then walk the test weeks with it.
+
+    `walker(spans, days)` runs one walk from the model's trained state.
+    Returns the test predictions, the chosen days and each candidate's
+    validation MAE.
+    """
+    scores = {}
+    if len(candidates) > 1:
+        truth = np.concatenate([row_y[a:b] for a, b in val_spans])
+        for days in candidates:
+            scores[days] = float(np.mean(np.abs(walker(val_spans, days) - truth)))
+    best = min(scores, key=scores.get) if scores else candidates[0]
+    return walker(test_spans, best), best, scores
+
+
+def compare(model, data, config, k, progress=True) -> tuple[dict[str, np.ndarray], dict]:
     """Predictions of the network and the baselines on the scored test rows, both protocols.
 
     Returns:
-        A dict of arrays over the scored test rows: `truth`, `year`, and one
-        prediction array per model and protocol (`lstm`, `lstm_recalibrated`,
-        `linear`, `linear_recalibrated`, `linear_lagged`, ...).
+        `(predictions, choices)`. `predictions` is a dict of arrays over the
+        scored test rows: `truth`, `year`, and one prediction array per model
+        and protocol (`lstm`, `lstm_recalibrated`, `linear`,
+        `linear_recalibrated`, `linear_lagged`, ...). `choices` maps each
+        recalibrated model to `{"days": chosen, "validation_mae": {days: MAE}}`
+        (the MAE is empty when there was a single candidate).
     """
     sequence = config.output_mode == "sequence"
     windows, targets, kind, years, row_y = _timeline(data, k, sequence)
     targets = targets[..., None]  # (N, 1) or (N, k, 1), the shape of the model's output
     train_rows = kind == "train"
-    spans = _weeks(kind == "test", years, config.max_test_weeks)
-    scored = np.concatenate([np.arange(a, b) for a, b in spans])
-    history_rows = config.recalibration_days * HOURS_PER_DAY
+    test_spans = _weeks(kind == "test", years, config.max_test_weeks)
+    val_spans = _weeks(kind == "val", years)
+    candidates = candidate_days(config)
+    scored = np.concatenate([np.arange(a, b) for a, b in test_spans])
     out = {"truth": row_y[scored], "year": years[scored]}
     out["lstm"] = predict_rows(model, windows[scored])
-
-    keras.utils.set_random_seed(config.seed)
-    tuned = keras.models.clone_model(model)
-    tuned.set_weights(model.get_weights())
-    tuned.compile(
-        optimizer=keras.optimizers.Adam(config.recalibration_learn_rate, clipnorm=1.0),
-        loss="mean_squared_error",
+    choices = {}
+    bar = tqdm(
+        total=(len(candidates) if len(candidates) > 1 else 0) + 1,
+        desc="weekly recalibration (LSTM)",
+        disable=not progress,
+        leave=False,
     )
-    weekly = []
-    for a, b in tqdm(spans, desc="weekly recalibration", disable=not progress, leave=False):
-        recent = slice(max(0, a - history_rows), a)
-        tuned.fit(
-            windows[recent],
-            targets[recent],
-            epochs=config.recalibration_epochs,
-            batch_size=config.mini_batch_size,
-            shuffle=True,
-            verbose=0,
+
+    def lstm_walk(spans, days):
+        keras.utils.set_random_seed(config.seed)
+        tuned = keras.models.clone_model(model)
+        tuned.set_weights(model.get_weights())
+        tuned.compile(
+            optimizer=keras.optimizers.Adam(config.recalibration_learn_rate, clipnorm=1.0),
+            loss=config.loss,
         )
-        weekly.append(predict_rows(tuned, windows[a:b]))
-    out["lstm_recalibrated"] = np.concatenate(weekly)
+
+        def update(rows):
+            tuned.fit(
+                windows[rows],
+                targets[rows],
+                epochs=config.recalibration_epochs,
+                batch_size=config.mini_batch_size,
+                shuffle=True,
+                verbose=0,
+            )
+
+        predictions = _walk(spans, days, update, lambda rows: predict_rows(tuned, windows[rows]))
+        bar.update()
+        return predictions
+
+    out["lstm_recalibrated"], days, scores = _choose_and_walk(
+        lstm_walk, val_spans, test_spans, candidates, row_y
+    )
+    bar.close()
+    choices["lstm_recalibrated"] = {"days": days, "validation_mae": scores}
 
     # One thread: beside TensorFlow's, OpenMP threads in the tree fits wait on each other.
     with threadpool_limits(1):
@@ -119,9 +178,17 @@ def compare(model, data, config, k, progress=True) -> dict[str, np.ndarray]:
                 key = f"{name}_lagged" if lagged else name
                 x = _features(windows, lagged)
                 out[key] = make().fit(x[train_rows], row_y[train_rows]).predict(x[scored])
-                weekly = []
-                for a, b in spans:
-                    recent = slice(max(0, a - history_rows), a)
-                    weekly.append(make().fit(x[recent], row_y[recent]).predict(x[a:b]))
-                out[f"{key}_recalibrated"] = np.concatenate(weekly)
-    return out
+
+                def baseline_walk(spans, days, x=x, make=make):
+                    fitted = {}
+
+                    def update(rows):
+                        fitted["model"] = make().fit(x[rows], row_y[rows])
+
+                    return _walk(spans, days, update, lambda rows: fitted["model"].predict(x[rows]))
+
+                out[f"{key}_recalibrated"], days, scores = _choose_and_walk(
+                    baseline_walk, val_spans, test_spans, candidates, row_y
+                )
+                choices[f"{key}_recalibrated"] = {"days": days, "validation_mae": scores}
+    return out, choices

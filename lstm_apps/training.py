@@ -35,6 +35,12 @@ from lstm_apps.models.layers import SequenceNormalization
 SOLVERS = ("adam", "sgdm", "rmsprop")
 GRADIENT_THRESHOLD_METHODS = ("global-l2norm", "l2norm", "absolute-value")
 SHUFFLES = ("never", "once", "every-epoch")
+# regression losses a caller may ask for; "auto" takes the one that matches the head
+REGRESSION_LOSSES = {
+    "mse": keras.losses.MeanSquaredError,
+    "mae": keras.losses.MeanAbsoluteError,
+    "huber": keras.losses.Huber,
+}
 UNLABELLED = -1  # per-step class label of a step that has no label
 
 
@@ -57,6 +63,10 @@ class TrainingOptions:
         gradient_threshold_method: "global-l2norm" (norm of all gradients
             together), "l2norm" (default; each weight's gradient separately)
             or "absolute-value" (each element).
+        loss: "auto" (default) takes the loss that matches the head (cross-
+            entropy for classification, mean squared error for regression);
+            a regression head may ask for "mse", "mae" (mean absolute error,
+            less pulled by outliers and bursts) or "huber".
         l2_regularization: factor `lambda` of the penalty `lambda/2 * ||w||^2`
             on weight matrices that have no regularizer of their own,
             default 0.
@@ -92,6 +102,7 @@ class TrainingOptions:
     mini_batch_size: int = 128
     gradient_threshold: float | None = None
     gradient_threshold_method: str = "l2norm"
+    loss: str = "auto"
     l2_regularization: float = 0.0
     shuffle: str = "once"
     validation_data: tuple | None = None
@@ -111,6 +122,7 @@ class TrainingOptions:
             "gradient_threshold_method", self.gradient_threshold_method, GRADIENT_THRESHOLD_METHODS
         )
         check_choice("shuffle", self.shuffle, SHUFFLES)
+        check_choice("loss", self.loss, ("auto", *REGRESSION_LOSSES))
         check_choice(
             "sequence_padding_direction", self.sequence_padding_direction, PADDING_DIRECTIONS
         )
@@ -200,9 +212,16 @@ def make_optimizer(options: TrainingOptions, steps_per_epoch: int = 1):
     return keras.optimizers.SGD(rate, momentum=options.momentum, **clip)
 
 
-def loss_and_metrics(model):
-    """The loss and metrics that match the model's head."""
+def loss_and_metrics(model, loss="auto"):
+    """The loss and metrics that match the model's head (`loss` may override a regression loss)."""
     kind = head_activation(model)
+    if loss != "auto" and kind in ("softmax", "sigmoid"):
+        raise ValueError(
+            f"`loss` can only be changed for a regression head; this model ends in {kind}. "
+            f"Received: loss={loss!r}"
+        )
+    if loss != "auto":
+        return REGRESSION_LOSSES[loss](), [keras.metrics.RootMeanSquaredError(name="rmse")]
     if kind == "softmax":
         return keras.losses.SparseCategoricalCrossentropy(), ["accuracy"]
     if kind == "sigmoid":
@@ -449,7 +468,7 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     adapt_normalization(model, data.x)
     _apply_l2(model, options.l2_regularization)
     steps = math.ceil(len(data.x) / options.mini_batch_size)
-    loss, metrics = loss_and_metrics(model)
+    loss, metrics = loss_and_metrics(model, options.loss)
     # with unlabelled steps, the metrics must weigh steps as the loss does
     metrics = {("weighted_metrics" if data.weighted else "metrics"): metrics}
     model.compile(optimizer=make_optimizer(options, steps), loss=loss, **metrics)

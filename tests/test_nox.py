@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -106,6 +107,11 @@ def test_config_errors():
         nox.Config(output_mode="all")
     with pytest.raises(ValueError, match="longer than the shortest block .* window=9000"):
         nox.load_data(nox.Config.fast(window=9000))
+    for days in (0, (), (7, 0), "7", True):
+        with pytest.raises(ValueError, match=re.escape(f"Received: recalibration_days={days!r}")):
+            nox.Config(recalibration_days=days)
+    with pytest.raises(ValueError, match="loss.*Received: loss='l1'"):
+        nox.Config(loss="l1")
 
 
 def test_custom_csv_sequence_to_sequence(tmp_path, shared_data):
@@ -126,6 +132,32 @@ def test_custom_csv_sequence_to_sequence(tmp_path, shared_data):
     assert len(run.model.output_shape) == 3
     metrics = nox.evaluate(run.model, data)
     assert np.isfinite(metrics["recalibrated_mae"])
+    assert metrics["recalibration_days"] == 7 and not data.info["recalibration_choices"][
+        "lstm_recalibrated"]["validation_mae"]  # fmt: skip
+
+
+def test_each_model_chooses_its_recalibration_history_on_validation(tmp_path, shared_data):
+    table = gt.read_years(real_file(shared_data, "gas_turbine"), years=(2014,)).iloc[:2400]
+    path = tmp_path / "plant.csv"
+    table.drop(columns="year").assign(hour=np.arange(len(table))).to_csv(path, index=False)
+    config = nox.Config.fast(
+        data_path=str(path), time_column="hour", recalibration_days=(1, 4), verbose=0
+    )
+    data = nox.load_data(config)  # 480 validation rows: three weeks, the last one partial
+    run = nox.train(config, data)
+    metrics = nox.evaluate(run.model, data)
+    choices = data.info["recalibration_choices"]
+    assert set(choices) == {
+        f"{m}_recalibrated" for m in ("lstm", "linear", "linear_lagged", "hgb", "hgb_lagged")
+    }
+    for key, choice in choices.items():
+        scores = choice["validation_mae"]
+        assert set(scores) == {1, 4} and all(np.isfinite(v) for v in scores.values())
+        assert choice["days"] == min(scores, key=scores.get)
+        prefix = "" if key == "lstm_recalibrated" else key.replace("recalibrated", "")
+        assert metrics[f"{prefix}recalibration_days"] == choice["days"]
+    # the walk over the validation weeks is real: one day of history and four differ
+    assert len({round(v, 6) for c in choices.values() for v in c["validation_mae"].values()}) > 5
 
 
 def test_cli_run_writes_figures_and_evaluates(tmp_path, shared_data, capsys):

@@ -79,6 +79,7 @@ def test_solvers(solver, cls):
         ("sequence_length", "median", "Received: sequence_length='median'"),
         ("learn_rate_drop_factor", 2.0, r"\(0, 1\].*Received: learn_rate_drop_factor=2.0"),
         ("l2_regularization", -1, "Received: l2_regularization=-1"),
+        ("loss", "l1", r"loss.*\('auto', 'mse', 'mae', 'huber'\).*Received: loss='l1'"),
     ],
 )
 def test_training_options_reject_bad_values(field, value, match):
@@ -93,6 +94,29 @@ def test_l2_regularization_adds_penalty_to_the_loss():
     kernels = [v for v in model.trainable_variables if len(v.shape) >= 2]
     expected = sum(0.05 * float(np.sum(v.numpy() ** 2)) for v in kernels)
     assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_regression_loss_can_be_chosen_and_is_what_training_minimizes():
+    x, _ = _data()
+    y = np.array([float(s[:, 0].mean()) for s in x])
+    model = build_model("lstm", num_features=F, num_outputs=1, task="regression", units=6)
+    history = train(model, x, y, TrainingOptions(max_epochs=1, verbose=0, loss="mae"))
+    assert isinstance(model.loss, keras.losses.MeanAbsoluteError)
+    # the reported loss after training is the mean absolute error of the predictions
+    mae = float(np.mean(np.abs(predict(model, x)[:, 0] - y)))
+    assert model.evaluate(*_as_arrays(x, y), verbose=0)[0] == pytest.approx(mae, rel=1e-4)
+    assert len(history.history["loss"]) == 1
+    with pytest.raises(ValueError, match="regression head; this model ends in sigmoid.*loss='mae'"):
+        train(_model(), *_data(), TrainingOptions(max_epochs=1, verbose=0, loss="mae"))
+
+
+def _as_arrays(x, y):
+    """Right-padded `(N, T, F)` inputs (padding value 0) and targets, for `model.evaluate`."""
+    longest = max(len(s) for s in x)
+    padded = np.zeros((len(x), longest, F), "float32")
+    for i, s in enumerate(x):
+        padded[i, : len(s)] = s
+    return padded, np.asarray(y, "float32")
 
 
 def test_training_learns_and_repeats_with_the_same_seed():

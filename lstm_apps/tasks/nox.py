@@ -16,7 +16,8 @@ The NOx level drifts between 2011-2013 and 2014-2015, as real emission
 monitors do. The remedy is *weekly walk-forward recalibration*
 (`lstm_apps.recalibration`): before each test week, every model is updated on
 the labelled hours of the preceding `recalibration_days` days, then predicts
-that week blind. `evaluate` reports both protocols side by side.
+that week blind; each model chooses that length on the validation year's
+weeks. `evaluate` reports both protocols side by side.
 
 Custom data: `data_path` names a CSV with a time-order column (`time_column`),
 the `features` and the `target`; it is split in time order by
@@ -58,9 +59,11 @@ class Config(CaseStudyConfig):
     mini_batch_size: int = 64  # windows per mini-batch
     initial_learn_rate: float = 0.002  # Adam learning rate
     validation_patience: int | None = 5  # early stopping on the validation year
-    recalibration_days: int = 120  # labelled days each weekly update learns from
-    recalibration_epochs: int = 2  # epochs of each weekly LSTM update
-    recalibration_learn_rate: float = 0.0005  # Adam learning rate of the weekly updates
+    loss: str = "mae"  # training and fine-tuning loss: "mae", "mse" or "huber"
+    # labelled days each weekly update learns from; a tuple: each model chooses on validation
+    recalibration_days: int | tuple = (7, 14, 30, 60, 120)
+    recalibration_epochs: int = 5  # epochs of each weekly LSTM update
+    recalibration_learn_rate: float = 0.001  # Adam learning rate of the weekly updates
     max_test_weeks: int | None = None  # recalibrate and score only the first weeks of the test
     data_path: str | None = None  # folder of gt_YYYY.csv files, or a custom CSV
     time_column: str | None = None  # time-order column of a custom CSV
@@ -79,10 +82,21 @@ class Config(CaseStudyConfig):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
         check_choice("output_mode", self.output_mode, ("last", "sequence"))
         check_choice("nan_policy", self.nan_policy, ("error", "drop", "interpolate"))
-        for name in ("window", "recalibration_days", "recalibration_epochs"):
+        check_choice("loss", self.loss, tuple(training.REGRESSION_LOSSES))
+        for name in ("window", "recalibration_epochs"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
+            if value is not None and not _positive_int(value):
                 raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        days = self.recalibration_days
+        if isinstance(days, tuple):
+            valid = len(days) > 0 and all(map(_positive_int, days))
+        else:
+            valid = _positive_int(days)
+        if not valid:
+            raise ValueError(
+                "`recalibration_days` must be a positive integer or a non-empty tuple of them. "
+                f"Received: recalibration_days={days!r}"
+            )
 
     FAST: ClassVar[dict] = dict(
         units=16,
@@ -93,6 +107,10 @@ class Config(CaseStudyConfig):
         recalibration_days=14,
         recalibration_epochs=1,
     )
+
+
+def _positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _blocks(config: Config):
@@ -196,6 +214,7 @@ def _fit(config: Config, data: Splits, k: int, **options):
             max_epochs=config.max_epochs,
             mini_batch_size=config.mini_batch_size,
             gradient_threshold=1.0,
+            loss=config.loss,
             validation_data=(xv, list(yv) if sequence else yv),
             validation_patience=config.validation_patience,
             bucket_by_length=False,
@@ -233,14 +252,17 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     Names: `mae`, `rmse`, `r2`, `within_10pct` (the network, no recalibration),
     `recalibrated_*` (the network under the weekly protocol), and
     `<baseline>_*` / `<baseline>_recalibrated_*` for `linear`, `linear_lagged`,
-    `hgb` and `hgb_lagged`; `*_mae_<year>` per test year.
+    `hgb` and `hgb_lagged`; `*_mae_<year>` per test year;
+    `*_recalibration_days`, the history length each recalibrated model chose
+    on the validation weeks.
     """
     config = data.info["config"]
     k = data.info.get("window") or config.window
     if k is None:
         raise ValueError("The data does not say which window the model reads; train it first.")
-    results = recalibration.compare(model, data, config, k)
+    results, choices = recalibration.compare(model, data, config, k)
     data.info["predictions"] = dict(results)
+    data.info["recalibration_choices"] = choices
     metrics = {}
     truth = results.pop("truth")
     years = results.pop("year")
@@ -251,6 +273,9 @@ def evaluate(model, data: Splits) -> dict[str, float]:
         for year in np.unique(years):
             mask = years == year
             metrics[f"{prefix}mae_{year}"] = float(np.mean(np.abs(predicted[mask] - truth[mask])))
+    for key, choice in choices.items():
+        prefix = "" if key == "lstm_recalibrated" else key.replace("_recalibrated", "") + "_"
+        metrics[f"{prefix}recalibration_days"] = float(choice["days"])
     metrics["window"] = float(k)
     return metrics
 
