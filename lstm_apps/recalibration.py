@@ -59,10 +59,13 @@ def _timeline(data, k, sequence):
     return [np.concatenate([p[j] for p in parts]) for j in range(5)]
 
 
-def _weeks(is_test, years, max_weeks=None):
-    """[start, stop) row ranges of the test weeks; a week never spans two years."""
+def _weeks(in_block, years, max_weeks=None):
+    """[start, stop) row ranges of the weeks of a block (test or validation rows).
+
+    A week never spans two years.
+    """
     spans = []
-    rows = np.flatnonzero(is_test)
+    rows = np.flatnonzero(in_block)
     for year in np.unique(years[rows]):
         year_rows = rows[years[rows] == year]
         for start in range(0, len(year_rows), HOURS_PER_WEEK):
