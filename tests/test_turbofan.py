@@ -156,6 +156,9 @@ def test_rul_file_is_checked(folder, tmp_path):
         (dict(output_mode="all"), "output_mode.*Received: output_mode='all'"),
         (dict(architecture="tcn"), "Received: architecture='tcn'"),
         (dict(architecture="bilstm"), "bidirectional .*Received: architecture='bilstm'"),
+        (dict(min_rul_correlation=1.5), "from 0 to 1. Received: min_rul_correlation=1.5"),
+        (dict(ensemble=0), "Received: ensemble=0"),
+        (dict(min_rul_correlation="high"), "Received: min_rul_correlation='high'"),
     ],
 )
 def test_config_rejects_bad_values(changes, error):
@@ -170,6 +173,10 @@ def test_config_rejects_bad_values(changes, error):
         (dict(validation_engines=12), "leave some of the 12 .*Received: validation_engines=12"),
         (dict(features=("sensor_2", "sensor_99")), r"Unknown feature columns \['sensor_99'\]"),
         (dict(features=("sensor_1", "setting_3")), "Every feature is constant"),
+        (
+            dict(features=("setting_1", "setting_2")),
+            r"correlation of 0.2 .*the largest is 0.0\d+, setting_\d\).*min_rul_correlation=0.2",
+        ),
     ],
 )
 def test_load_data_rejects_bad_settings(shared_data, changes, error):
@@ -177,13 +184,18 @@ def test_load_data_rejects_bad_settings(shared_data, changes, error):
         turbofan.load_data(turbofan.Config.fast(max_test_engines=None, **changes))
 
 
-def test_load_data_drops_constant_features_and_splits_by_engine(shared_data):
+def test_load_data_drops_constant_and_uncorrelated_features_and_splits_by_engine(shared_data):
     data = turbofan.load_data(turbofan.Config())
     assert data.sizes() == {"train": 80, "validation": 20, "test": 100}
     assert data.info["dropped_constant"] == [
         "setting_3", "sensor_1", "sensor_5", "sensor_10", "sensor_16", "sensor_18", "sensor_19",
     ]  # fmt: skip
-    assert data.num_features == 17 == len(data.info["features"])
+    # the operating settings jitter around FD001's single condition; sensor 6 takes two values
+    assert data.info["dropped_uncorrelated"] == ["setting_1", "setting_2", "sensor_6"]
+    correlation = data.info["rul_correlation"]
+    assert len(correlation) == 17 and min(correlation[c] for c in data.info["features"]) > 0.3
+    assert data.num_features == 14 == len(data.info["features"])
+    assert turbofan.load_data(turbofan.Config(min_rul_correlation=0)).num_features == 17
     units = data.info["train_units"] + data.info["validation_units"]
     assert sorted(units) == list(range(1, 101))
     for y in data.y_train:  # run to failure: RUL counts down to 0
@@ -278,3 +290,46 @@ def test_cli_run_writes_figures_and_predicts(shared_data, tmp_path, capsys):
     assert main(["predict", str(out), str(tmp_path / "engine.npy")]) == 0
     label, value = capsys.readouterr().out.split()
     assert label == "RUL" and 0 < float(value) < 400
+
+
+def test_ensemble_averages_members_trained_from_their_own_seeds(shared_data, tmp_path):
+    config = turbofan.Config.fast(ensemble=2, seed=1, max_epochs=1, verbose=0)
+    run = turbofan.train(config, checkpoint_dir=tmp_path / "backup")
+    members = [run.model.get_layer(f"member_{i}") for i in range(2)]
+    histories = run.data.info["member_histories"]
+    assert len(histories) == 2 and run.history == histories[0]
+    engines = run.data.x_test[:3]
+    each = [turbofan.predict_cycles(m, engines) for m in members]
+    for mean, a, b in zip(turbofan.predict_cycles(run.model, engines), *each):
+        np.testing.assert_allclose(mean, (a + b) / 2, rtol=1e-5, atol=1e-4)
+        assert not np.allclose(a, b)  # two different networks
+    alone = turbofan.train(config.replace(ensemble=1, seed=3), run.data)  # member 1: seed 1 * 2 + 1
+    for a, b in zip(turbofan.predict_cycles(alone.model, engines), each[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
+    # a rerun loads the finished members instead of training them again
+    assert sorted(p.name for p in (tmp_path / "backup").glob("member_*.*")) == [
+        "member_0.json", "member_0.keras", "member_1.json", "member_1.keras",
+    ]  # fmt: skip
+    again = turbofan.train(config, run.data, checkpoint_dir=tmp_path / "backup")
+    assert again.data.info["member_histories"] == histories
+    for a, b in zip(turbofan.predict_cycles(again.model, engines), each[0]):
+        assert not np.allclose(a, b)  # the mean, not member 0
+    save_run(run, tmp_path / "run")
+    loaded = load_model(tmp_path / "run")
+    values = [v for _, v in turbofan.predict(loaded, engines)]
+    assert values == pytest.approx([v for _, v in turbofan.predict(again.model, engines)], rel=1e-5)
+
+
+def test_average_ensemble_checks_its_members():
+    import keras
+
+    from lstm_apps import models
+
+    one = models.build_model("lstm", num_features=3, num_outputs=1, task="regression", units=4)
+    other = models.build_model("lstm", num_features=5, num_outputs=1, task="regression", units=4)
+    assert models.average_ensemble([one]) is one
+    shapes = r"same input shape. Received: \[\(None, 3\), \(None, 5\)\]"
+    with pytest.raises(ValueError, match=shapes):
+        models.average_ensemble([one, other])
+    pair = models.average_ensemble([one, keras.models.clone_model(one)])
+    assert [layer.name for layer in pair.layers] == ["input", "member_0", "member_1", "mean"]

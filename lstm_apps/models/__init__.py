@@ -122,6 +122,29 @@ def rechain(model, inputs, x=None, name=None):
     return keras.Model(inputs, x, name=name or model.name)
 
 
+def average_ensemble(members, name="ensemble", output_name="mean"):
+    """One model whose output is the mean of the outputs of `members`.
+
+    The members must take the same input and give outputs of the same shape
+    (for instance the same network trained from different seeds). Each one
+    stays a nested model (`member_0`, `member_1`, ...) with its own weights,
+    so the ensemble trains nothing more and saves, loads and predicts as a
+    single `.keras` file. One member is returned as it is.
+    """
+    import keras
+
+    if len(members) == 1:
+        return members[0]
+    shapes = {tuple(m.input_shape[1:]) for m in members}
+    if len(shapes) != 1:
+        raise ValueError(f"The members must read the same input shape. Received: {sorted(shapes)}")
+    inputs = keras.Input(shape=members[0].input_shape[1:], name="input")
+    outputs = [
+        keras.Model(m.input, m.output, name=f"member_{i}")(inputs) for i, m in enumerate(members)
+    ]
+    return keras.Model(inputs, keras.layers.Average(name=output_name)(outputs), name=name)
+
+
 def learnable_parameters(model) -> int:
     """Count trainable parameters (MATLAB's "learnables"); normalization statistics excluded."""
     return int(sum(int(w.numpy().size) for w in model.trainable_weights))
@@ -134,6 +157,7 @@ __all__ = [
     "build_model",
     "with_target_scale",
     "rechain",
+    "average_ensemble",
     "build_recurrent",
     "build_projected_lstm",
     "build_cnn_lstm",

@@ -7,7 +7,11 @@ the RUL: the number of cycles an engine still runs after the current one.
 
 Preprocessing, as in MATLAB's "Sequence-to-Sequence Regression Using Deep
 Learning" example: the features that are constant over the training engines
-are dropped (7 of 24 on FD001), the rest are z-scored with training
+are dropped (7 of 24 on FD001), and so are those whose absolute correlation
+with the capped RUL on the training engines is below `min_rul_correlation`
+(on FD001, operational settings 1 and 2, which only jitter around the single
+operating condition, and sensor 6, which takes two values: 14 sensors stay).
+The rest are z-scored with training
 statistics inside the model (`SequenceNormalization`), the training target is
 capped at `rul_cap` cycles (early in life the wear cannot be seen, so the
 target is flat there: a piecewise-linear RUL), and mini-batches group engines
@@ -29,8 +33,9 @@ test engine against RUL_FD001.txt.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 from typing import ClassVar
 
@@ -42,7 +47,7 @@ from lstm_apps.data import cmapss
 from lstm_apps.data.sequences import check_choice, check_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
-from lstm_apps.runs import Run
+from lstm_apps.runs import Run, save_model
 from lstm_apps.tasks.base import CaseStudyConfig
 
 NAME = "turbofan"
@@ -57,7 +62,8 @@ class Config(CaseStudyConfig):
     architecture: str = "lstm"  # any name in ARCHITECTURES; "bi*" only with output_mode="last"
     units: int | tuple = 100  # recurrent width (the course's single layer), or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
-    input_noise: float = 0.0  # std of Gaussian noise added to the z-scored inputs while training
+    input_noise: float = 0.1  # std of Gaussian noise added to the z-scored inputs while training
+    ensemble: int = 1  # networks trained from different seeds; the model averages their RUL
     output_mode: str = "sequence"  # "sequence": RUL at every cycle; "last": from the last `window`
     window: int = 30  # cycles each "last" network reads (at most the shortest test engine)
     rul_cap: int | None = 125  # training RUL target is min(RUL, rul_cap); None: uncapped
@@ -71,6 +77,8 @@ class Config(CaseStudyConfig):
     gradient_threshold: float = 1.0  # clip each weight's gradient L2 norm at this value
     validation_patience: int | None = 30  # early stopping on the validation engines' loss
     features: tuple | None = None  # columns to read; None: all that vary on the training engines
+    # drop features whose |correlation| with the capped RUL on the training engines is below this
+    min_rul_correlation: float = 0.2  # 0 keeps every column that varies
     max_train_engines: int | None = None  # use only the first training engines (quick runs)
     max_test_engines: int | None = None  # score only the first test engines (quick runs)
     data_path: str | None = None  # folder with train_FD001.txt, test_FD001.txt, RUL_FD001.txt
@@ -98,7 +106,13 @@ class Config(CaseStudyConfig):
                 "network cannot give the per-cycle RUL; use it with output_mode='last'. "
                 f"Received: architecture={self.architecture!r}"
             )
-        least = dict(window=1, validation_engines=1, validation_max_rul=1)
+        limit = self.min_rul_correlation
+        if isinstance(limit, bool) or not isinstance(limit, Real) or not 0 <= limit <= 1:
+            raise ValueError(
+                f"`min_rul_correlation` must be a number from 0 to 1. Received: "
+                f"min_rul_correlation={limit!r}"
+            )
+        least = dict(window=1, validation_engines=1, validation_max_rul=1, ensemble=1)
         for name in ("rul_cap", "max_train_engines", "max_test_engines"):
             if getattr(self, name) is not None:
                 least[name] = 1
@@ -114,7 +128,9 @@ def load_data(config: Config = Config()) -> Splits:
     """Engine histories as `(cycles, features)` arrays and their true RUL at every cycle.
 
     The targets are the *uncapped* RUL; the cap is applied when training.
-    `info` holds the kept and dropped features, the unit numbers of each split
+    `info` holds the kept and dropped features (`dropped_constant`,
+    `dropped_uncorrelated`, and `rul_correlation` of every varying feature on
+    the training engines), the unit numbers of each split
     and `test_rul` (RUL_FD001.txt, the RUL after each test engine's last cycle).
 
     Raises:
@@ -139,9 +155,18 @@ def load_data(config: Config = Config()) -> Splits:
             f"Unknown feature columns {unknown}; choose among {cmapss.COLUMNS[2:]}. "
             f"Received: features={config.features!r}"
         )
-    features = [c for c in candidates if fit_rows[c].max() > fit_rows[c].min()]
-    if not features:
+    varying = [c for c in candidates if fit_rows[c].max() > fit_rows[c].min()]
+    if not varying:
         raise ValueError(f"Every feature is constant on the training engines: {candidates}")
+    correlation = rul_correlation(fit_rows, varying, config.rul_cap)
+    features = [c for c in varying if correlation[c] >= config.min_rul_correlation]
+    if not features:
+        raise ValueError(
+            f"No feature reaches an absolute correlation of {config.min_rul_correlation} with "
+            f"the RUL on the training engines (the largest is {max(correlation.values()):.3f}, "
+            f"{max(correlation, key=correlation.get)}). Received: "
+            f"min_rul_correlation={config.min_rul_correlation!r}"
+        )
     x_tr, y_tr, fit_units = cmapss.engine_histories(fit_rows, features)
     x_va, y_va, val_units = cmapss.engine_histories(train[train.unit.isin(val_units)], features)
     test_units = test.unit.unique()[: config.max_test_engines]
@@ -154,7 +179,9 @@ def load_data(config: Config = Config()) -> Splits:
         info={
             "source": f"NASA C-MAPSS {config.subset} ({folder})",
             "features": features,
-            "dropped_constant": [c for c in candidates if c not in features],
+            "dropped_constant": [c for c in candidates if c not in varying],
+            "dropped_uncorrelated": [c for c in varying if c not in features],
+            "rul_correlation": correlation,
             "train_units": fit_units,
             "validation_units": val_units,
             "test_units": test_units,
@@ -164,6 +191,18 @@ def load_data(config: Config = Config()) -> Splits:
     )  # fmt: skip
     check_window(config, data)
     return data
+
+
+def rul_correlation(frame, columns, cap=None) -> dict[str, float]:
+    """Absolute Pearson correlation of each column with the (capped) RUL of run-to-failure engines.
+
+    Example:
+        >>> rul_correlation(train_rows, ["sensor_2", "setting_1"], cap=125)
+        {'sensor_2': 0.68, 'setting_1': 0.006}  # FD001, rounded
+    """
+    rul = frame.groupby("unit").cycle.transform("max") - frame.cycle
+    target = rul.clip(upper=cap) if cap else rul
+    return {c: float(abs(frame[c].corr(target))) for c in columns}
 
 
 def check_window(config: Config, data: Splits):
@@ -236,7 +275,16 @@ def build_model(config: Config, data: Splits) -> keras.Model:
 def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
     """Load (unless given), build and train; returns a `Run` with the model and history.
 
-    Extra keyword arguments go to `TrainingOptions` (e.g. `checkpoint_dir`).
+    With `ensemble=n`, n networks are trained one after the other from seeds
+    `seed * n` to `seed * n + n - 1` (so runs with different seeds share no
+    member), and the model averages their RUL (`models.average_ensemble`);
+    `run.history` is the first member's and `data.info["member_histories"]`
+    holds every member's.
+
+    Extra keyword arguments go to `TrainingOptions`. With `checkpoint_dir`,
+    each member backs up every epoch in `checkpoint_dir/member_<i>/` and is
+    saved as `checkpoint_dir/member_<i>.keras` when it finishes; a rerun after
+    a crash loads the finished members and resumes the interrupted one.
 
     Example:
         >>> run = train(Config.fast(verbose=0))
@@ -245,27 +293,45 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
     data = data or load_data(config)
     check_window(config, data)
     data.info["config"] = config  # `evaluate` reads the cap and window of this run
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(config, data)
     x, y = training_pairs(config, data.x_train, data.y_train)
     validation = training_pairs(config, data.x_val, data.y_val)
-    options = training.TrainingOptions(
-        initial_learn_rate=config.initial_learn_rate,
-        learn_rate_drop_period=config.learn_rate_drop_period,
-        learn_rate_drop_factor=config.learn_rate_drop_factor,
-        max_epochs=config.max_epochs,
-        mini_batch_size=config.mini_batch_size,
-        gradient_threshold=config.gradient_threshold,
-        shuffle="every-epoch",
-        validation_data=validation,
-        validation_patience=config.validation_patience,
-        bucket_by_length=True,
-        seed=config.seed,
-        verbose=config.verbose,
-        **options,
-    )
-    history = training.train(model, x, y, options)
-    return Run(name=NAME, config=config, model=model, history=history.history, data=data)
+    checkpoints = options.pop("checkpoint_dir", None)
+    members, histories = [], []
+    for i in range(config.ensemble):
+        seed = config.seed * config.ensemble + i
+        folder = Path(checkpoints) / f"member_{i}" if checkpoints else None
+        if folder is not None and folder.with_suffix(".keras").exists():
+            members.append(keras.saving.load_model(folder.with_suffix(".keras")))
+            histories.append(json.loads(folder.with_suffix(".json").read_text()))
+            continue
+        keras.utils.set_random_seed(seed)
+        model = build_model(config, data)
+        member_options = training.TrainingOptions(
+            initial_learn_rate=config.initial_learn_rate,
+            learn_rate_drop_period=config.learn_rate_drop_period,
+            learn_rate_drop_factor=config.learn_rate_drop_factor,
+            max_epochs=config.max_epochs,
+            mini_batch_size=config.mini_batch_size,
+            gradient_threshold=config.gradient_threshold,
+            shuffle="every-epoch",
+            validation_data=validation,
+            validation_patience=config.validation_patience,
+            bucket_by_length=True,
+            seed=seed,
+            verbose=config.verbose,
+            checkpoint_dir=folder,
+            **options,
+        )
+        history = training.train(model, x, y, member_options).history
+        if folder is not None:
+            save_model(model, folder.with_suffix(".keras"))
+            folder.with_suffix(".json").write_text(json.dumps(history, default=float))
+        members.append(model)
+        histories.append(history)
+    data.info["member_histories"] = histories
+    name = f"{config.architecture}_ensemble"
+    model = models.average_ensemble(members, name=name, output_name="rul")
+    return Run(name=NAME, config=config, model=model, history=histories[0], data=data)
 
 
 def phm08_score(y_true, y_pred) -> float:
