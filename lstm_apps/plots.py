@@ -27,22 +27,30 @@ def plot_training_progress(history, path=None):
     """Loss and metric curves, training and validation, one panel each.
 
     Args:
-        history: a `keras.callbacks.History` or its `.history` dict.
+        history: a `keras.callbacks.History` or its `.history` dict, or a list
+            of them (the members of an ensemble: one pair of curves each, in
+            the same two colours).
         path: optional PNG path.
     """
-    logs = getattr(history, "history", history)
-    names = [k for k in logs if not k.startswith("val_") and k not in ("learning_rate",)]
+    runs = history if isinstance(history, (list, tuple)) else [history]
+    runs = [getattr(h, "history", h) for h in runs]
+    names = [k for k in runs[0] if not k.startswith("val_") and k not in ("learning_rate",)]
     fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.4), squeeze=False)
+    alpha = 1.0 if len(runs) == 1 else 0.6
     for ax, name in zip(axes[0], names):
-        epochs = np.arange(1, len(logs[name]) + 1)
-        ax.plot(epochs, logs[name], "o-", ms=3, label="training")
-        if f"val_{name}" in logs:
-            ax.plot(epochs, logs[f"val_{name}"], "s--", ms=3, label="validation")
+        for i, logs in enumerate(runs):
+            epochs = np.arange(1, len(logs[name]) + 1)
+            label = i == 0
+            ax.plot(epochs, logs[name], "o-", ms=3, color="C0", alpha=alpha,
+                    label="training" if label else None)  # fmt: skip
+            if f"val_{name}" in logs:
+                ax.plot(epochs, logs[f"val_{name}"], "s--", ms=3, color="C1", alpha=alpha,
+                        label="validation" if label else None)  # fmt: skip
         ax.set_xlabel("epoch")
         ax.set_title(name)
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle("Training progress")
+    fig.suptitle("Training progress" + (f" ({len(runs)} networks)" if len(runs) > 1 else ""))
     fig.tight_layout()
     return save_figure(fig, path)
 

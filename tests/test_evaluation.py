@@ -53,6 +53,12 @@ def test_figures_are_written(tmp_path):
     }
     fig = plot_training_progress(history, tmp_path / "p.png")
     assert len(fig.axes) == 2 and (tmp_path / "p.png").stat().st_size > 1000
+    shorter = {k: v[:1] for k, v in history.items()}  # an ensemble member that stopped earlier
+    fig = plot_training_progress([history, shorter], tmp_path / "e.png")
+    loss = fig.axes[0]
+    assert [len(line.get_xdata()) for line in loss.lines] == [2, 2, 1, 1]
+    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["training", "validation"]
+    assert fig._suptitle.get_text() == "Training progress (2 networks)"
     fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0], ["x", "y"], tmp_path / "c.png")
     texts = sorted(t.get_text() for t in fig.axes[0].texts)
     assert texts == ["0", "1", "1", "1"]

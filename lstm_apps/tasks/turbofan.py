@@ -430,5 +430,8 @@ def figures(run: Run, directory) -> list[Path]:
     if "predictions" not in run.data.info:
         evaluate(run.model, run.data)
     paths = [directory / "training_progress.png"]
-    plots.plt.close(plots.plot_training_progress(run.history, paths[0]))
+    histories = run.data.info.get("member_histories") or [None]
+    if histories[0] is not run.history:  # the shared data was trained on again since
+        histories = [run.history]
+    plots.plt.close(plots.plot_training_progress(histories, paths[0]))
     return paths + turbofan_plots.plot_all(run.data, directory)
