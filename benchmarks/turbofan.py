@@ -9,9 +9,9 @@ Usage:
 Every variant trains on the same 80 engines, stops early on the same 20
 validation engines (split_seed 0) and is scored on the RUL after the last
 cycle of each of the 100 test engines (RUL_FD001.txt). The "ensemble" variant
-averages five single-layer networks (seeds 5s to 5s + 4 for benchmark seed s). Prints a table and
-writes benchmarks/results/turbofan.json after every run, so a long benchmark
-keeps what it has measured.
+averages five single-layer networks (seeds 5s to 5s + 4 for benchmark seed s).
+Prints a table and writes benchmarks/results/turbofan.json after every run, so
+a long benchmark keeps what it has measured.
 """
 
 from __future__ import annotations

@@ -40,12 +40,12 @@ def plot_training_progress(history, path=None):
     for ax, name in zip(axes[0], names):
         for i, logs in enumerate(runs):
             epochs = np.arange(1, len(logs[name]) + 1)
-            label = i == 0
+            first = i == 0  # one legend entry per kind of curve
             ax.plot(epochs, logs[name], "o-", ms=3, color="C0", alpha=alpha,
-                    label="training" if label else None)  # fmt: skip
+                    label="training" if first else None)  # fmt: skip
             if f"val_{name}" in logs:
                 ax.plot(epochs, logs[f"val_{name}"], "s--", ms=3, color="C1", alpha=alpha,
-                        label="validation" if label else None)  # fmt: skip
+                        label="validation" if first else None)  # fmt: skip
         ax.set_xlabel("epoch")
         ax.set_title(name)
         ax.grid(alpha=0.3)

@@ -47,7 +47,7 @@ from lstm_apps.data import cmapss
 from lstm_apps.data.sequences import check_choice, check_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
-from lstm_apps.runs import Run, save_model
+from lstm_apps.runs import Run, save_model, write_json
 from lstm_apps.tasks.base import CaseStudyConfig
 
 NAME = "turbofan"
@@ -196,9 +196,13 @@ def load_data(config: Config = Config()) -> Splits:
 def rul_correlation(frame, columns, cap=None) -> dict[str, float]:
     """Absolute Pearson correlation of each column with the (capped) RUL of run-to-failure engines.
 
-    Example:
-        >>> rul_correlation(train_rows, ["sensor_2", "setting_1"], cap=125)
-        {'sensor_2': 0.68, 'setting_1': 0.006}  # FD001, rounded
+    Args:
+        frame: rows of engines run to failure (`unit`, `cycle` and the columns).
+        columns: the columns to score.
+        cap: the RUL cap applied to the target, or None.
+
+    On the FD001 training engines with `cap=125`, sensor_2 scores 0.678 and
+    setting_1 0.006.
     """
     rul = frame.groupby("unit").cycle.transform("max") - frame.cycle
     target = rul.clip(upper=cap) if cap else rul
@@ -323,9 +327,9 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
             **options,
         )
         history = training.train(model, x, y, member_options).history
-        if folder is not None:
+        if folder is not None:  # the history first: a member counts as done once its model is
+            write_json(folder.with_suffix(".json"), history)
             save_model(model, folder.with_suffix(".keras"))
-            folder.with_suffix(".json").write_text(json.dumps(history, default=float))
         members.append(model)
         histories.append(history)
     data.info["member_histories"] = histories
