@@ -25,7 +25,7 @@ from common import mean_std
 from lstm_apps.tasks import nox, parse_overrides
 
 RESULTS = Path(__file__).parent / "results" / "nox.json"
-MODELS = ("", "linear_", "linear_lagged_", "hgb_", "hgb_lagged_")
+MODELS = ("", "linear_", "linear_lagged_", "hgb_", "hgb_lagged_", "linear_hgb_")
 
 
 def table(metrics) -> str:

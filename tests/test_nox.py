@@ -6,14 +6,18 @@ import json
 import re
 import zipfile
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import real_file
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression
 
+from lstm_apps import models
 from lstm_apps.cli import main
 from lstm_apps.data import gas_turbine as gt
-from lstm_apps.recalibration import HOURS_PER_WEEK, _weeks
+from lstm_apps.recalibration import HOURS_PER_WEEK, LinearThenBoosting, _weeks
 from lstm_apps.tasks import nox, parse_overrides
 
 YEAR_ROWS = {2011: 7411, 2012: 7628, 2013: 7152, 2014: 7158, 2015: 7384}
@@ -100,7 +104,7 @@ def test_fast_run_learns_and_recalibration_helps(fast_run):
     assert len(truth) == 2 * HOURS_PER_WEEK and m["window"] == 6
 
 
-def test_config_errors():
+def test_config_errors(shared_data):
     with pytest.raises(ValueError, match="window=0"):
         nox.Config(window=0)
     with pytest.raises(ValueError, match="output_mode"):
@@ -112,6 +116,8 @@ def test_config_errors():
             nox.Config(recalibration_days=days)
     with pytest.raises(ValueError, match="loss.*Received: loss='l1'"):
         nox.Config(loss="l1")
+    with pytest.raises(ValueError, match="True or False. Received: linear_path='yes'"):
+        nox.Config(linear_path="yes")
 
 
 def test_custom_csv_sequence_to_sequence(tmp_path, shared_data):
@@ -148,7 +154,8 @@ def test_each_model_chooses_its_recalibration_history_on_validation(tmp_path, sh
     metrics = nox.evaluate(run.model, data)
     choices = data.info["recalibration_choices"]
     assert set(choices) == {
-        f"{m}_recalibrated" for m in ("lstm", "linear", "linear_lagged", "hgb", "hgb_lagged")
+        f"{m}_recalibrated"
+        for m in ("lstm", "linear", "linear_lagged", "hgb", "hgb_lagged", "linear_hgb")
     }
     for key, choice in choices.items():
         scores = choice["validation_mae"]
@@ -178,3 +185,58 @@ def test_data_loaded_once_serves_both_output_modes(shared_data):
     run = nox.train(base.replace(output_mode="sequence"), data)
     assert data.info["config"].output_mode == "sequence"
     assert np.isfinite(nox.evaluate(run.model, data)["recalibrated_mae"])
+
+
+@pytest.mark.parametrize("output_mode", ["last", "sequence"])
+def test_linear_path_is_the_least_squares_model_plus_a_trained_residual(
+    shared_data, tmp_path, output_mode
+):
+    config = nox.Config.fast(linear_path=True, output_mode=output_mode, verbose=0)
+    data = nox.load_data(config)
+    x, y = nox.make_windows(data.x_test, data.y_test, config.window)
+    rows = np.concatenate(data.x_train)
+    least_squares = LinearRegression().fit(rows, np.concatenate(data.y_train))
+    model = nox.build_model(config, data)
+    head = model.get_layer("head")
+    head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+    # with the network's residual at zero, the model is the least-squares line, in mg/m3
+    np.testing.assert_allclose(
+        nox.recalibration.predict_rows(model, x), least_squares.predict(x[:, -1]), atol=2e-3
+    )
+    run = nox.train(config, data)
+    linear = run.model.get_layer("linear_path")
+    assert not linear.trainable
+    np.testing.assert_allclose(
+        linear.get_weights()[0][:, 0] * data.info["target_std"], least_squares.coef_, rtol=1e-4
+    )
+    learned = nox.recalibration.predict_rows(run.model, x)
+    assert np.mean(np.abs(learned - least_squares.predict(x[:, -1]))) > 0.01  # a residual
+    alone = nox.build_model(config.replace(linear_path=False), data)
+    assert models.learnable_parameters(run.model) == models.learnable_parameters(alone)
+    path = tmp_path / "model.keras"
+    run.model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(nox.recalibration.predict_rows(loaded, x), learned, atol=1e-4)
+
+
+def test_with_linear_path_checks_the_coefficients():
+    network = models.build_model("lstm", num_features=3, num_outputs=1, task="regression")
+    with pytest.raises(ValueError, match=r"\(3, 1\) .* Received: shape \(4, 1\)"):
+        models.with_linear_path(network, np.ones(4), 0.0)
+
+
+def test_linear_then_boosting_extrapolates_like_its_linear_part():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (500, 1))
+    y = 3 * x[:, 0] + 0.2 * np.sin(12 * x[:, 0])
+    beyond = np.array([[2.0]])  # outside the training range
+    hybrid = LinearThenBoosting().fit(x, y)
+    trees = HistGradientBoostingRegressor(random_state=0).fit(x, y)
+    assert abs(hybrid.predict(beyond)[0] - 6.0) < 0.5
+    assert trees.predict(beyond)[0] < 3.5  # the trees stay at the edge of what they saw
+    inside = x[:50]
+    np.testing.assert_allclose(
+        hybrid.predict(inside),
+        hybrid.linear_.predict(inside) + hybrid.trees_.predict(inside),
+    )
+    assert np.mean(np.abs(hybrid.predict(x) - y)) < np.mean(np.abs(hybrid.linear_.predict(x) - y))

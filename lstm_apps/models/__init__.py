@@ -18,6 +18,7 @@ import functools
 from lstm_apps.models.convolutional import build_cnn_lstm
 from lstm_apps.models.layers import (
     ConvBlock1D,
+    LastStep,
     MaskedGlobalMaxPooling1D,
     ProjectedLSTM,
     ProjectedLSTMCell,
@@ -106,6 +107,45 @@ def with_target_scale(model, mean, std, name="target_scale"):
     return keras.Model(model.input, scale(model.output), name=model.name)
 
 
+def with_linear_path(model, coefficients, intercept, name="linear_path"):
+    """Add a fixed linear function of the input to a regression network's output.
+
+    The returned model outputs `model(x) + x_t @ coefficients + intercept`,
+    where `x_t` is the input's last step for a sequence-to-one network and
+    every step for a sequence-to-sequence one. The linear layer is frozen:
+    fit it beforehand (least squares on the training rows, say), and the
+    network then learns only what the linear model misses. Where test inputs
+    leave the training range, a linear part goes on extrapolating, while a
+    network of saturating units levels off, so the sum keeps the linear
+    model's extrapolation and the network's corrections inside the range
+    (the hybrid of a linear model and a network on its residual).
+
+    Args:
+        model: a regression network with a `(batch, T, F)` input and `O` outputs
+            (per step for a sequence-to-sequence network).
+        coefficients: `(F,)` or `(F, O)` weights of the linear part.
+        intercept: scalar or `(O,)` bias of the linear part.
+    """
+    import keras
+    import numpy as np
+
+    num_features, num_outputs = model.input_shape[-1], model.output_shape[-1]
+    weights = np.asarray(coefficients, "float32").reshape(len(coefficients), -1)
+    bias = np.broadcast_to(np.asarray(intercept, "float32"), (num_outputs,)).copy()
+    if weights.shape != (num_features, num_outputs):
+        raise ValueError(
+            f"`coefficients` must be ({num_features}, {num_outputs}) for a network with "
+            f"{num_features} input features and {num_outputs} outputs. "
+            f"Received: shape {weights.shape}"
+        )
+    x = model.input if len(model.output_shape) == 3 else LastStep(name="current_step")(model.input)
+    linear = keras.layers.Dense(num_outputs, trainable=False, name=name)
+    path = linear(x)
+    linear.set_weights([weights, bias])
+    total = keras.layers.Add(name=f"{name}_sum")([model.output, path])
+    return keras.Model(model.input, total, name=model.name)
+
+
 def rechain(model, inputs, x=None, name=None):
     """A flat model that runs `model`'s layers (one chain, as the builders make) from `x`.
 
@@ -156,6 +196,7 @@ __all__ = [
     "TASKS",
     "build_model",
     "with_target_scale",
+    "with_linear_path",
     "rechain",
     "average_ensemble",
     "build_recurrent",

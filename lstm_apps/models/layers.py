@@ -14,6 +14,7 @@
 * `FrameMask`: the mask of the real (not all-zero padding) frames of a batch of clips.
 * `FrameWise`: an image model applied to every frame of a clip.
 * `AddToSteps`: adds a per-sequence vector (an image's) to every step of a sequence.
+* `LastStep`: the last step of a batch of fixed-length sequences.
 * `GravitySplit`: splits acceleration channels into gravity (the sequence's
   mean) and body motion.
 """
@@ -343,6 +344,23 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
     def compute_mask(self, inputs, mask=None):
         return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class LastStep(keras.layers.Layer):
+    """The last step of each sequence: `(batch, T, F) -> (batch, F)`.
+
+    For fixed-length windows: a left-padded batch also ends on a real step,
+    but a right-padded one does not, so the mask is refused.
+    """
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            raise ValueError("`LastStep` takes fixed-length sequences, not a padded batch.")
+        return inputs[:, -1, :]
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[2])

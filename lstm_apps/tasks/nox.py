@@ -10,7 +10,9 @@ sequence-to-sequence variant, scored at the last hour of each window). The
 window is chosen on the validation year among `window_choices` when
 `window` is None. Baselines in the same run: linear regression and
 HistGradientBoostingRegressor on the current hour's features and on the
-flattened window of lagged features.
+flattened window of lagged features, and gradient boosting on the residual
+of the linear model (current hour). With `linear_path`, the network too
+learns the residual of a frozen linear model.
 
 The NOx level drifts between 2011-2013 and 2014-2015, as real emission
 monitors do. The remedy is *weekly walk-forward recalibration*
@@ -52,6 +54,8 @@ class Config(CaseStudyConfig):
     architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
     units: int | tuple = 64  # recurrent width, or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
+    linear_path: bool = False  # add a frozen least-squares linear model of the current hour,
+    # and the network learns its residual (better without recalibration, worse with it)
     output_mode: str = "last"  # "last" (sequence-to-one) or "sequence" (sequence-to-sequence)
     window: int | None = None  # hours per window; None: choose among window_choices
     window_choices: tuple = (1, 6, 12, 24)  # candidate windows, compared on validation MAE
@@ -83,6 +87,10 @@ class Config(CaseStudyConfig):
         check_choice("output_mode", self.output_mode, ("last", "sequence"))
         check_choice("nan_policy", self.nan_policy, ("error", "drop", "interpolate"))
         check_choice("loss", self.loss, tuple(training.REGRESSION_LOSSES))
+        if not isinstance(self.linear_path, bool):
+            raise ValueError(
+                f"`linear_path` must be True or False. Received: linear_path={self.linear_path!r}"
+            )
         for name in ("window", "recalibration_epochs"):
             value = getattr(self, name)
             if value is not None and not _positive_int(value):
@@ -180,12 +188,25 @@ def make_windows(xs, ys, k, sequence=False):
     return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
 
 
+def linear_fit(data: Splits):
+    """Least-squares coefficients and intercept: training rows to the standardized target."""
+    from sklearn.linear_model import LinearRegression
+
+    x, y = np.concatenate(data.x_train), np.concatenate(data.y_train)
+    fitted = LinearRegression().fit(x, (y - data.info["target_mean"]) / data.info["target_std"])
+    return fitted.coef_, fitted.intercept_
+
+
 def build_model(config: Config, data: Splits):
     """The recurrent network, with a last layer that maps its output to NOx units.
 
     The head learns a standardized target; `target_scale` multiplies by the
     training target's std and adds its mean, so the saved model predicts in
-    the data's own units.
+    the data's own units. With `linear_path`, a linear regression of the
+    current hour's features, fitted by least squares on the training rows and
+    frozen, is added before that layer (`models.with_linear_path`): the
+    network learns what the linear model misses, and the sum extrapolates
+    like the linear model when the sensors leave their training range.
     """
     base = models.build_model(
         config.architecture,
@@ -196,6 +217,8 @@ def build_model(config: Config, data: Splits):
         units=config.units,
         dropout=config.dropout,
     )
+    if config.linear_path:
+        base = models.with_linear_path(base, *linear_fit(data))
     return models.with_target_scale(base, data.info["target_mean"], data.info["target_std"])
 
 
@@ -252,7 +275,8 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     Names: `mae`, `rmse`, `r2`, `within_10pct` (the network, no recalibration),
     `recalibrated_*` (the network under the weekly protocol), and
     `<baseline>_*` / `<baseline>_recalibrated_*` for `linear`, `linear_lagged`,
-    `hgb` and `hgb_lagged`; `*_mae_<year>` per test year;
+    `hgb`, `hgb_lagged` and `linear_hgb` (gradient boosting on the linear
+    model's residual, current hour); `*_mae_<year>` per test year;
     `*_recalibration_days`, the history length each recalibrated model chose
     on the validation weeks.
     """
