@@ -17,7 +17,7 @@ from sklearn.linear_model import LinearRegression
 from lstm_apps import models
 from lstm_apps.cli import main
 from lstm_apps.data import gas_turbine as gt
-from lstm_apps.recalibration import HOURS_PER_WEEK, LinearThenBoosting, _weeks
+from lstm_apps.recalibration import HOURS_PER_WEEK, LinearThenBoosting, _weeks, predict_rows
 from lstm_apps.tasks import nox, parse_overrides
 
 YEAR_ROWS = {2011: 7411, 2012: 7628, 2013: 7152, 2014: 7158, 2015: 7384}
@@ -200,23 +200,21 @@ def test_linear_path_is_the_least_squares_model_plus_a_trained_residual(
     head = model.get_layer("head")
     head.set_weights([np.zeros_like(w) for w in head.get_weights()])
     # with the network's residual at zero, the model is the least-squares line, in mg/m3
-    np.testing.assert_allclose(
-        nox.recalibration.predict_rows(model, x), least_squares.predict(x[:, -1]), atol=2e-3
-    )
+    np.testing.assert_allclose(predict_rows(model, x), least_squares.predict(x[:, -1]), atol=2e-3)
     run = nox.train(config, data)
     linear = run.model.get_layer("linear_path")
     assert not linear.trainable
     np.testing.assert_allclose(
         linear.get_weights()[0][:, 0] * data.info["target_std"], least_squares.coef_, rtol=1e-4
     )
-    learned = nox.recalibration.predict_rows(run.model, x)
+    learned = predict_rows(run.model, x)
     assert np.mean(np.abs(learned - least_squares.predict(x[:, -1]))) > 0.01  # a residual
     alone = nox.build_model(config.replace(linear_path=False), data)
     assert models.learnable_parameters(run.model) == models.learnable_parameters(alone)
     path = tmp_path / "model.keras"
     run.model.save(path)
     loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(nox.recalibration.predict_rows(loaded, x), learned, atol=1e-4)
+    np.testing.assert_allclose(predict_rows(loaded, x), learned, atol=1e-4)
 
 
 def test_with_linear_path_checks_the_coefficients():
