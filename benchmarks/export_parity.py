@@ -3,7 +3,7 @@
 For each family (simple_rnn, stacked lstm with dropout, gru sequence-to-sequence
 regression, bilstm, lstm_projected, cnn_lstm, embedding + LSTM) the model is
 trained for 3 epochs on random sequences (so its weights are not the
-initial ones), exported with `lstm_apps.exporting`, loaded back in the
+initial ones), exported with `lstm_apps.deploy.export`, loaded back in the
 format's own runtime and run on 64 held-out padded sequences of random
 lengths. Reported: the largest |difference| from Keras, the export time,
 the artifact size, and the time to predict the 64 sequences in the runtime.
@@ -29,7 +29,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lstm_apps import TrainingOptions, build_model, train  # noqa: E402
-from lstm_apps.exporting import FORMATS, export, probe_inputs, runtime  # noqa: E402
+from lstm_apps.deploy.export import FORMATS, export, probe_inputs, runtime  # noqa: E402
 from lstm_apps.models.text import build_char_lm  # noqa: E402
 from lstm_apps.runs import write_json  # noqa: E402
 

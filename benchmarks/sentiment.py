@@ -24,7 +24,7 @@ from pathlib import Path
 
 from lstm_apps.runs import write_json
 from lstm_apps.tasks import parse_overrides, run_case_study, sentiment
-from lstm_apps.tasks.sentiment_plots import comparison_table
+from lstm_apps.tasks.sentiment.plots import comparison_table
 
 RESULTS = Path(__file__).parent / "results"
 SETTINGS = dict(verbose=2)  # the case study's defaults are the benchmarked settings

@@ -50,7 +50,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from lstm_apps import build_model  # noqa: E402
-from lstm_apps.streaming import StreamingPredictor  # noqa: E402
+from lstm_apps.deploy.streaming import StreamingPredictor  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 FEATURES, UNITS, CLASSES = 12, 128, 3

@@ -23,7 +23,7 @@ import numpy as np
 
 from lstm_apps.forecasting import horizon_metrics
 from lstm_apps.tasks import forecasting
-from lstm_apps.tasks.forecasting_baselines import seasonal_naive_forecasts
+from lstm_apps.tasks.forecasting.baselines import seasonal_naive_forecasts
 
 RESULTS = Path(__file__).parent / "results" / "sunspot_analogs.json"
 

@@ -6,14 +6,15 @@ Public API:
     evaluate, classification_metrics, regression_metrics
     SequenceScaler, SequenceLabelEncoder, pad_sequences, make_windows
     list_case_studies, get_case_study, run_case_study
-    export, StreamingPredictor         deployment (lstm_apps.exporting, lstm_apps.streaming)
+    export, StreamingPredictor         deployment (lstm_apps.deploy.export, lstm_apps.deploy.streaming)
     Forecaster, rolling_forecasts     open- and closed-loop forecasting (lstm_apps.forecasting)
 
-Also: lstm_apps.plots (figures), lstm_apps.inspect (NumPy replay of recurrent
-states and gates), lstm_apps.ngram (character n-gram baselines),
+Also: lstm_apps.plots (figures), lstm_apps.analysis.gates (NumPy replay of recurrent
+states and gates), lstm_apps.tasks.char_lm.ngram (character n-gram baselines),
 lstm_apps.models.text (character language models).
 """
 
+from lstm_apps.analysis.gates import inspect_gates
 from lstm_apps.data.sequences import (
     SequenceLabelEncoder,
     SequenceScaler,
@@ -21,13 +22,12 @@ from lstm_apps.data.sequences import (
     make_windows,
     pad_sequences,
 )
+from lstm_apps.deploy.export import export
+from lstm_apps.deploy.streaming import StreamingPredictor
 from lstm_apps.evaluation import classification_metrics, evaluate, regression_metrics
-from lstm_apps.exporting import export
 from lstm_apps.forecasting import Forecaster, rolling_forecasts  # also registers its layers
-from lstm_apps.inspect import inspect_gates
 from lstm_apps.models import ARCHITECTURES, build_model, learnable_parameters
 from lstm_apps.runs import Run, load_model, save_model
-from lstm_apps.streaming import StreamingPredictor
 from lstm_apps.tasks import get_case_study, list_case_studies, run_case_study
 from lstm_apps.training import TrainingOptions, predict, train
 

@@ -219,7 +219,7 @@ def cmd_generate(args):
 
 
 def cmd_compare(args):
-    from lstm_apps.compare import compare
+    from lstm_apps.analysis.comparison import compare
 
     result = compare(
         args.output, fast=args.fast, adding_results=args.adding_results, seed=args.seed
@@ -229,8 +229,8 @@ def cmd_compare(args):
 
 
 def cmd_export(args):
-    from lstm_apps.card import record_export
-    from lstm_apps.exporting import default_path, export
+    from lstm_apps.deploy.card import record_export
+    from lstm_apps.deploy.export import default_path, export
     from lstm_apps.runs import load_model
 
     model = load_model(args.run_dir)
@@ -253,7 +253,7 @@ def cmd_export(args):
 
 
 def cmd_card(args):
-    from lstm_apps.card import write_card
+    from lstm_apps.deploy.card import write_card
 
     print(f"Model card written to {write_card(args.run_dir, args.output)}")
 
@@ -280,7 +280,7 @@ def main(argv=None) -> int:
         print(f"lstm-apps: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as err:
-        from lstm_apps.exporting import ExportError
+        from lstm_apps.deploy.export import ExportError
 
         if not isinstance(err, ExportError):
             raise

@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 
 import lstm_apps
-from lstm_apps.inspect import recurrent_states
-from lstm_apps.tasks import hola_plots
+from lstm_apps.analysis.gates import recurrent_states
+from lstm_apps.tasks.hola import plots as hola_plots
 
 hola = lstm_apps.get_case_study("hola")
 
@@ -180,7 +180,7 @@ plt.show()
 # \end{aligned}
 # $$
 #
-# Keras no expone las puertas, así que `lstm_apps.inspect.recurrent_states`
+# Keras no expone las puertas, así que `lstm_apps.analysis.gates.recurrent_states`
 # repite el cálculo en NumPy con los pesos de la capa (`kernel`,
 # `recurrent_kernel` y `bias`, con los bloques en el orden i, f, c, o).
 # Primero comprobamos que la réplica coincide con la red de Keras y que los

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 import lstm_apps
-import lstm_apps.ngram
+import lstm_apps.tasks.char_lm.ngram
 
 cl = lstm_apps.get_case_study("char_lm")
 
@@ -165,7 +165,7 @@ print("target:", repr(vocabulary.inverse_transform(data.y_train[0])))
 # ## Modelos de referencia: unigramas y n-gramas
 #
 # Antes de entrenar una red conviene saber cuánto se consigue sin ella.
-# `lstm_apps.ngram` cuenta, en el bloque de entrenamiento, qué carácter sigue a
+# `lstm_apps.tasks.char_lm.ngram` cuenta, en el bloque de entrenamiento, qué carácter sigue a
 # cada contexto de $n-1$ caracteres y suaviza esas frecuencias (descuento
 # absoluto interpolado, la base del suavizado de Kneser-Ney) para que ningún
 # carácter tenga probabilidad cero. El orden $n = 1$ es el **modelo de
@@ -180,7 +180,7 @@ print("target:", repr(vocabulary.inverse_transform(data.y_train[0])))
 
 # %%
 valid = val_text[: config.eval_chars] if config.eval_chars else val_text
-best_ngram, val_scores = lstm_apps.ngram.choose_order(train_text, valid, orders=range(1, 8))
+best_ngram, val_scores = lstm_apps.tasks.char_lm.ngram.choose_order(train_text, valid, orders=range(1, 8))
 print(f"order with the lowest validation bpc: {best_ngram.order}")
 pd.Series(val_scores, name="validation bpc").rename_axis("order").to_frame().round(3)
 

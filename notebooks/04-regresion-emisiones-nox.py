@@ -66,10 +66,10 @@ import numpy as np
 import pandas as pd
 
 import lstm_apps
-from lstm_apps import recalibration
+from lstm_apps.tasks.nox import recalibration
 from lstm_apps.data import gas_turbine
 from lstm_apps.evaluation import regression_metrics
-from lstm_apps.tasks import nox_plots
+from lstm_apps.tasks.nox import plots as nox_plots
 
 nox = lstm_apps.get_case_study("nox")
 

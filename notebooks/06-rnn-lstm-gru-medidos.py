@@ -47,7 +47,7 @@
 #   $h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t$.
 #
 # El README (sección *RNN vs LSTM vs GRU, measured*) y la documentación de
-# `lstm_apps.reference` explican cómo se reparten estas matrices dentro de los
+# `lstm_apps.analysis.reference` explican cómo se reparten estas matrices dentro de los
 # pesos de Keras.
 
 # %%
@@ -66,8 +66,8 @@ from IPython.display import Markdown, display
 
 import lstm_apps
 import lstm_apps.plots
-from lstm_apps import compare as cmp
-from lstm_apps import reference
+from lstm_apps.analysis import comparison as cmp
+from lstm_apps.analysis import reference
 from lstm_apps.data.memory_tasks import adding_problem, copy_baseline, copy_memory
 
 # %% [markdown]
@@ -91,7 +91,7 @@ print(memory_config)
 # %% [markdown]
 # ## 1. Las celdas escritas a mano
 #
-# `lstm_apps.reference` implementa las tres celdas en NumPy, ecuación por
+# `lstm_apps.analysis.reference` implementa las tres celdas en NumPy, ecuación por
 # ecuación, con la retropropagación a través del tiempo (*BPTT*) escrita a
 # mano. `reference.from_keras(layer)` lee los pesos de una capa de Keras ya
 # construida y devuelve la celda equivalente, con dos métodos:

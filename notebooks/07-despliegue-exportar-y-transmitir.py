@@ -67,8 +67,8 @@ from IPython.display import Markdown, display
 from matplotlib.ticker import MaxNLocator
 
 import lstm_apps
-from lstm_apps.card import layer_table, record_export, write_card
-from lstm_apps.exporting import ExportError, runtime
+from lstm_apps.deploy.card import layer_table, record_export, write_card
+from lstm_apps.deploy.export import ExportError, runtime
 
 jv = lstm_apps.get_case_study("japanese_vowels")
 tf.get_logger().setLevel("ERROR")  # hide the "Assets written to ..." notes of each export
@@ -253,7 +253,7 @@ print(f"{strict_path.name} exists: {strict_path.exists()}")
 #
 # La comprobación de la exportación usó 64 enunciados. Ahora cargamos cada
 # archivo como lo haría quien lo despliega, con
-# `lstm_apps.exporting.runtime(ruta)`, que devuelve una función
+# `lstm_apps.deploy.export.runtime(ruta)`, que devuelve una función
 # `predict(x)` que lo ejecuta con `tf.saved_model.load`, con una sesión de
 # `onnxruntime` o con el intérprete de LiteRT. Le pasamos **todos** los
 # enunciados de prueba y contamos en cuántos el locutor predicho (la clase

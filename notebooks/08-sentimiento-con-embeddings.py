@@ -68,7 +68,8 @@ from sklearn.metrics import roc_curve
 import lstm_apps.plots
 from lstm_apps.data.reviews import read_labelled_text
 from lstm_apps.models.text import standardize_text, standardize_text_without_accents
-from lstm_apps.tasks import run_case_study, sentiment, sentiment_plots
+from lstm_apps.tasks import run_case_study, sentiment
+from lstm_apps.tasks.sentiment import plots as sentiment_plots
 
 # %% [markdown]
 # ## Parámetros

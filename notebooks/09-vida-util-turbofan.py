@@ -56,7 +56,7 @@ import pandas as pd
 
 import lstm_apps
 from lstm_apps import plots
-from lstm_apps.tasks import turbofan_plots
+from lstm_apps.tasks.turbofan import plots as turbofan_plots
 
 turbofan = lstm_apps.get_case_study("turbofan")
 

@@ -53,7 +53,7 @@ import pandas as pd
 import lstm_apps
 from lstm_apps import plots
 from lstm_apps.forecasting import Forecaster, build_network
-from lstm_apps.tasks import forecasting_plots
+from lstm_apps.tasks.forecasting import plots as forecasting_plots
 
 forecasting = lstm_apps.get_case_study("forecasting")
 

@@ -66,7 +66,8 @@ import pandas as pd
 from IPython.display import Image, display
 
 from lstm_apps.data import hapt
-from lstm_apps.tasks import activity, activity_plots
+from lstm_apps.tasks import activity
+from lstm_apps.tasks.activity import plots as activity_plots
 
 # %% [markdown]
 # ## Parámetros

@@ -88,13 +88,14 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, display
 
-from lstm_apps import captioning as cap
+from lstm_apps.tasks.captioning import fit as cap
 from lstm_apps.data import digit_media
 from lstm_apps.data.flickr8k import load_flickr8k
 from lstm_apps.data.text import caption_words
 from lstm_apps.evaluation import caption_metrics
 from lstm_apps.models.seq2seq import teacher_forcing
-from lstm_apps.tasks import captioning, captioning_plots
+from lstm_apps.tasks import captioning
+from lstm_apps.tasks.captioning import plots as captioning_plots
 
 # %% [markdown]
 # ## Parámetros

@@ -80,7 +80,8 @@ from IPython.display import Image, display
 from lstm_apps.data import digit_media
 from lstm_apps.data.videos import load_video_folder
 from lstm_apps.models.layers import FrameMask
-from lstm_apps.tasks import captioning_plots, video
+from lstm_apps.tasks import video
+from lstm_apps.tasks.captioning import plots as captioning_plots
 
 # %% [markdown]
 # ## Parámetros

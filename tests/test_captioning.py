@@ -8,7 +8,6 @@ import keras
 import numpy as np
 import pytest
 
-from lstm_apps import captioning
 from lstm_apps.data.text import SPECIAL_WORDS, WordVocabulary, caption_words
 from lstm_apps.evaluation import caption_metrics
 from lstm_apps.models.layers import AddToSteps
@@ -18,6 +17,7 @@ from lstm_apps.models.seq2seq import (
     source_encoder,
     teacher_forcing,
 )
+from lstm_apps.tasks.captioning import fit as captioning
 from lstm_apps.training import TrainingOptions
 
 NUMBERS = ["cero", "uno", "dos", "tres", "cuatro"]

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lstm_apps import captioning as cap
 from lstm_apps.cli import main
 from lstm_apps.data import digit_media
 from lstm_apps.data.sources import CACHE_DIR_ENV
 from lstm_apps.models.image_encoders import build_image_encoder
 from lstm_apps.models.seq2seq import source_encoder
 from lstm_apps.tasks import captioning, run_case_study
+from lstm_apps.tasks.captioning import fit as cap
 from lstm_apps.training import TrainingOptions
 
 

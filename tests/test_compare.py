@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from lstm_apps import compare as cmp
+from lstm_apps.analysis import comparison as cmp
 from lstm_apps.cli import main
 from lstm_apps.data import memory_tasks as mt
 from lstm_apps.models.recurrent import recurrent_parameters

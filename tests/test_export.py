@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from lstm_apps import build_model
-from lstm_apps.card import layer_table, reproduce_command
 from lstm_apps.cli import main
-from lstm_apps.exporting import ExportError, _without_cudnn, export, probe_inputs, runtime
+from lstm_apps.deploy.card import layer_table, reproduce_command
+from lstm_apps.deploy.export import ExportError, _without_cudnn, export, probe_inputs, runtime
 from lstm_apps.models.text import build_char_lm
 from lstm_apps.tasks import parse_overrides
 from lstm_apps.tasks.japanese_vowels import Config

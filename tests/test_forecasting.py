@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from lstm_apps.cli import main
+from lstm_apps.data.series import builtin_series
 from lstm_apps.forecasting import (
     TRANSFORMS,
     Forecaster,
@@ -18,10 +19,9 @@ from lstm_apps.forecasting import (
     next_targets,
     rolling_forecasts,
 )
-from lstm_apps.forecasting_network import transform_name, transform_parts
+from lstm_apps.forecasting.network import transform_name, transform_parts
 from lstm_apps.tasks import forecasting as fc
 from lstm_apps.tasks import parse_overrides
-from lstm_apps.tasks.forecasting_data import builtin_series
 
 
 @pytest.fixture(scope="module")

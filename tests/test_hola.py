@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import lstm_apps
+from lstm_apps.analysis.gates import recurrent_states
 from lstm_apps.cli import main
-from lstm_apps.inspect import recurrent_states
 from lstm_apps.tasks import hola
 
 CELLS = ("simple_rnn", "lstm", "gru")

@@ -17,8 +17,13 @@ from sklearn.linear_model import LinearRegression
 from lstm_apps import models
 from lstm_apps.cli import main
 from lstm_apps.data import gas_turbine as gt
-from lstm_apps.recalibration import HOURS_PER_WEEK, LinearThenBoosting, _weeks, predict_rows
 from lstm_apps.tasks import nox, parse_overrides
+from lstm_apps.tasks.nox.recalibration import (
+    HOURS_PER_WEEK,
+    LinearThenBoosting,
+    _weeks,
+    predict_rows,
+)
 
 YEAR_ROWS = {2011: 7411, 2012: 7628, 2013: 7152, 2014: 7158, 2015: 7384}
 

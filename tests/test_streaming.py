@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from lstm_apps import build_model
-from lstm_apps.exporting import probe_inputs
+from lstm_apps.deploy.export import probe_inputs
+from lstm_apps.deploy.streaming import StreamingPredictor
 from lstm_apps.models.text import build_char_lm
-from lstm_apps.streaming import StreamingPredictor
 
 F = 4
 T = 14

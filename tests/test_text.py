@@ -10,7 +10,7 @@ from conftest import real_file
 
 from lstm_apps.data.text import CharVocabulary, char_windows, strip_gutenberg
 from lstm_apps.evaluation import bits_per_char, sample_next
-from lstm_apps.ngram import CharNGramModel, choose_order
+from lstm_apps.tasks.char_lm.ngram import CharNGramModel, choose_order
 
 
 def test_vocabulary_round_trip_and_unknown_index():

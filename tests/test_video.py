@@ -9,13 +9,13 @@ import keras
 import numpy as np
 import pytest
 
-from lstm_apps import captioning
 from lstm_apps.cli import main
 from lstm_apps.data import digit_media
 from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
 from lstm_apps.models.image_encoders import build_image_encoder
 from lstm_apps.models.layers import FrameMask
 from lstm_apps.tasks import run_case_study, video
+from lstm_apps.tasks.captioning import fit as captioning
 from lstm_apps.training import TrainingOptions
 
 

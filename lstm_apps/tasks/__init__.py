@@ -16,17 +16,17 @@ import time
 from pathlib import Path
 
 CASE_STUDIES = {
-    "japanese_vowels": "lstm_apps.tasks.japanese_vowels",
-    "hola": "lstm_apps.tasks.hola",
-    "char_lm": "lstm_apps.tasks.char_lm",
-    "engine_nox": "lstm_apps.tasks.engine_nox",
-    "nox": "lstm_apps.tasks.nox",
-    "sentiment": "lstm_apps.tasks.sentiment",
-    "activity": "lstm_apps.tasks.activity",
-    "turbofan": "lstm_apps.tasks.turbofan",
-    "forecasting": "lstm_apps.tasks.forecasting",
-    "captioning": "lstm_apps.tasks.captioning",
-    "video": "lstm_apps.tasks.video",
+    "japanese_vowels": "lstm_apps.tasks.japanese_vowels.study",
+    "hola": "lstm_apps.tasks.hola.study",
+    "char_lm": "lstm_apps.tasks.char_lm.study",
+    "engine_nox": "lstm_apps.tasks.engine_nox.study",
+    "nox": "lstm_apps.tasks.nox.study",
+    "sentiment": "lstm_apps.tasks.sentiment.study",
+    "activity": "lstm_apps.tasks.activity.study",
+    "turbofan": "lstm_apps.tasks.turbofan.study",
+    "forecasting": "lstm_apps.tasks.forecasting.study",
+    "captioning": "lstm_apps.tasks.captioning.study",
+    "video": "lstm_apps.tasks.video.study",
 }
 
 

@@ -43,7 +43,7 @@ import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from lstm_apps import captioning, training
+from lstm_apps import training
 from lstm_apps.data import digit_media
 from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
@@ -54,6 +54,7 @@ from lstm_apps.models.image_encoders import build_image_encoder
 from lstm_apps.models.seq2seq import build_captioner, check_beam
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.captioning import fit as captioning
 
 NAME = "video"
 DESCRIPTION = "Video clips: per-frame CNN + LSTM, classification or captioning (moving digits)"
@@ -446,7 +447,7 @@ def predict(model, clips, class_names, *, beam_width=3, length_penalty=0.0):
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, frame strips of test clips with predictions, and (classify) confusion."""
     from lstm_apps import plots
-    from lstm_apps.tasks import captioning_plots
+    from lstm_apps.tasks.captioning import plots as captioning_plots
 
     directory = Path(directory)
     data = run.data

@@ -50,6 +50,7 @@ from typing import ClassVar
 import numpy as np
 
 from lstm_apps.data.sequences import check_choice, feature_statistics
+from lstm_apps.data.series import infer_season_length, load_series
 from lstm_apps.data.splits import Splits
 from lstm_apps.forecasting import (
     AUTO_TRANSFORMS,
@@ -64,8 +65,7 @@ from lstm_apps.forecasting import (
 )
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
-from lstm_apps.tasks.forecasting_baselines import baseline_forecasts
-from lstm_apps.tasks.forecasting_data import infer_season_length, load_series
+from lstm_apps.tasks.forecasting.baselines import baseline_forecasts
 
 NAME = "forecasting"
 DESCRIPTION = "Forecasting sunspots, CO2 and airline passengers: stateful LSTM, closed/open loop"
@@ -353,7 +353,7 @@ def predict(model, sequences, class_names=None):
 
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, the forecast from the last test origin, and MASE per horizon step."""
-    from lstm_apps.tasks import forecasting_plots
+    from lstm_apps.tasks.forecasting import plots as forecasting_plots
 
     if "backtest" not in run.data.info:
         evaluate(run.model, run.data)

@@ -552,7 +552,7 @@ def predict(model, texts, class_names):
 
 def figures(run: Run, directory) -> list[Path]:
     """Confusion matrix, model comparison, embedding map; mistakes and neighbours as files."""
-    from lstm_apps.tasks import sentiment_plots
+    from lstm_apps.tasks.sentiment import plots as sentiment_plots
 
     return sentiment_plots.figures(run, Path(directory))
 

@@ -36,7 +36,6 @@ from typing import ClassVar
 import keras
 import numpy as np
 
-from lstm_apps import captioning
 from lstm_apps.data import digit_media, sources
 from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
@@ -45,6 +44,7 @@ from lstm_apps.models.image_encoders import ENCODERS, build_image_encoder, image
 from lstm_apps.models.seq2seq import DECODER_CELLS, build_captioner, check_beam
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.captioning import fit as captioning
 
 NAME = "captioning"
 DESCRIPTION = (
@@ -286,7 +286,7 @@ def predict(model, images, class_names, *, beam_width=3, max_length=20, length_p
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, and test images with their generated and reference captions."""
     from lstm_apps import plots
-    from lstm_apps.tasks import captioning_plots
+    from lstm_apps.tasks.captioning import plots as captioning_plots
 
     directory = Path(directory)
     if "predictions" not in run.data.info:

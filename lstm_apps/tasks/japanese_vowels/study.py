@@ -228,7 +228,7 @@ def figures(run: Run, directory) -> list[Path]:
     single-layer SimpleRNN, LSTM and GRU networks also `gates.png`, the gates
     and states of the first test utterance beside its 12 cepstra."""
     from lstm_apps import plots
-    from lstm_apps.inspect import inspect_gates
+    from lstm_apps.analysis.gates import inspect_gates
 
     directory = Path(directory)
     labels = probabilities_to_labels(training.predict(run.model, run.data.x_test), "softmax")

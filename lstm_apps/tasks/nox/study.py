@@ -16,7 +16,7 @@ learns the residual of a frozen linear model.
 
 The NOx level drifts between 2011-2013 and 2014-2015, as real emission
 monitors do. The remedy is *weekly walk-forward recalibration*
-(`lstm_apps.recalibration`): before each test week, every model is updated on
+(`lstm_apps.tasks.nox.recalibration`): before each test week, every model is updated on
 the labelled hours of the preceding `recalibration_days` days, then predicts
 that week blind; each model chooses that length on the validation year's
 weeks. `evaluate` reports both protocols side by side.
@@ -35,13 +35,14 @@ from typing import ClassVar
 import keras
 import numpy as np
 
-from lstm_apps import models, recalibration, training
+from lstm_apps import models, training
 from lstm_apps.data import gas_turbine as gt
 from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.nox import recalibration
 
 NAME = "nox"
 DESCRIPTION = "NOx regression from gas-turbine sensor windows (UCI, 2011-2015), with drift"
@@ -314,7 +315,7 @@ def predict(model, sequences, class_names=None):
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, predicted vs measured over time, a scatter and errors by year."""
     from lstm_apps import plots
-    from lstm_apps.tasks import nox_plots
+    from lstm_apps.tasks.nox import plots as nox_plots
 
     directory = Path(directory)
     if "predictions" not in run.data.info:

@@ -12,7 +12,7 @@ results. This module turns each claim into a measurement:
   counts, saved to JSON after each run so an interrupted sweep resumes.
 * `gradient_profile`: the norm of dL/dh_t at every step t for a loss at the
   last step, by backpropagation through time in the NumPy reference cells
-  (`lstm_apps.reference`), so nothing depends on how Keras fuses its loop.
+  (`lstm_apps.analysis.reference`), so nothing depends on how Keras fuses its loop.
 * `compare`: the course's comparison table (parameters, time per epoch,
   latency, longest T solved, Japanese Vowels accuracy, gradient ratio) as
   Markdown, JSON and figures; `lstm-apps compare` runs it.
@@ -29,10 +29,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from lstm_apps.analysis.reference import from_keras
 from lstm_apps.data import memory_tasks
 from lstm_apps.data.sequences import check_choice
 from lstm_apps.models.recurrent import CELLS, matched_units, recurrent_parameters
-from lstm_apps.reference import from_keras
 from lstm_apps.runs import atomic_write
 
 KINDS = ("simple_rnn", "lstm", "gru")

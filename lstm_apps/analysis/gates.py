@@ -2,7 +2,7 @@
 
 `inspect_gates(model, sequence)` runs one sequence up to a recurrent layer
 of any Keras model in Keras, then through that layer in the NumPy reference
-cell of `lstm_apps.reference`, and returns every intermediate quantity the
+cell of `lstm_apps.analysis.reference`, and returns every intermediate quantity the
 Keras layer computes but does not expose (the LSTM's gates and cell state,
 the GRU's update and reset gates). `recurrent_states(model, sequence)` does
 the same for a single-layer network from `build_model("simple_rnn" | "lstm"
@@ -26,8 +26,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from lstm_apps.analysis.reference import from_keras
 from lstm_apps.data.sequences import check_sequences
-from lstm_apps.reference import from_keras
 
 CELL_LAYERS = (keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU)
 PASSIVE_LAYERS = (

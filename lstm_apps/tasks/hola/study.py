@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from lstm_apps import models, training
+from lstm_apps.analysis.gates import recurrent_states
 from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
-from lstm_apps.inspect import recurrent_states
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 
@@ -208,7 +208,7 @@ def inspect_steps(model, data: Splits) -> dict:
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, hidden state, gates (LSTM, GRU) and next-letter bars, as PNG files."""
     from lstm_apps import plots
-    from lstm_apps.tasks import hola_plots
+    from lstm_apps.tasks.hola import plots as hola_plots
 
     directory = Path(directory)
     steps = inspect_steps(run.model, run.data)

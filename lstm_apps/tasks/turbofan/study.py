@@ -428,7 +428,7 @@ def predict(model, sequences, class_names=None):
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, RUL over the life of validation engines, and the test engines."""
     from lstm_apps import plots
-    from lstm_apps.tasks import turbofan_plots
+    from lstm_apps.tasks.turbofan import plots as turbofan_plots
 
     directory = Path(directory)
     if "predictions" not in run.data.info:

@@ -369,7 +369,7 @@ def predict(model, sequences, class_names=None):
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, a confusion matrix and (steps) a test recording over time."""
     from lstm_apps import plots
-    from lstm_apps.tasks import activity_plots
+    from lstm_apps.tasks.activity import plots as activity_plots
 
     directory = Path(directory)
     if "predictions" not in run.data.info:

@@ -13,7 +13,7 @@ network's state first reads the observed history, then it steps on:
 
 The state is a `StreamingPredictor` over the network's own cells, for a batch
 of independent series stepped together. The network
-(`lstm_apps.forecasting_network.build_network`) reads raw values: it holds the
+(`lstm_apps.forecasting.network.build_network`) reads raw values: it holds the
 optional log and differencing, the standardization with training statistics
 and its inverse, so a saved `.keras` model needs nothing else. Only networks
 that read the past alone can forecast: a bidirectional layer would read the
@@ -32,7 +32,8 @@ import numpy as np
 
 from lstm_apps import training
 from lstm_apps.data.sequences import check_choice, feature_statistics
-from lstm_apps.forecasting_network import (
+from lstm_apps.deploy.streaming import StreamingPredictor
+from lstm_apps.forecasting.network import (
     AUTO_TRANSFORMS,
     CAUSAL_ARCHITECTURES,
     PADDING_VALUE,
@@ -43,7 +44,6 @@ from lstm_apps.forecasting_network import (
     transform_name,
     transform_parts,
 )
-from lstm_apps.streaming import StreamingPredictor
 
 MODES = ("closed", "open")
 __all__ = [

@@ -216,7 +216,7 @@ class StreamingPredictor:
         import tf2onnx
         from keras.src.export.tf2onnx_lib import patch_tf2onnx
 
-        from lstm_apps.exporting import quiet_tf2onnx
+        from lstm_apps.deploy.export import quiet_tf2onnx
 
         with quiet_tf2onnx():
             patch_tf2onnx()

@@ -41,9 +41,9 @@ from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import CharVocabulary, char_windows, strip_gutenberg
 from lstm_apps.evaluation import sample_next
 from lstm_apps.models.text import STATES, build_char_lm, build_step_model, recurrent_layers
-from lstm_apps.ngram import CharNGramModel, choose_order
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.char_lm.ngram import CharNGramModel, choose_order
 from lstm_apps.training import TimeBudget
 
 NAME = "char_lm"

@@ -1,0 +1,2 @@
+"""Deployment: export to other runtimes (`export`), streaming prediction
+(`streaming`) and model cards (`card`)."""

@@ -1,0 +1,6 @@
+"""Character-level language model on Don Quijote, measured in bits per character.
+
+The pipeline (data, model, training, evaluation) is in `study.py`.
+"""
+
+from lstm_apps.tasks.char_lm.study import *  # noqa: F403
