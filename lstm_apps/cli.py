@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,13 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lstm-apps", description="Recurrent-network case studies on Keras 3.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the case studies")
-    run = sub.add_parser("run", help="train and evaluate a case study, write a run folder")
+    run = sub.add_parser(
+        "run", help="train and evaluate a case study, write a run folder", add_help=False
+    )
     run.add_argument("name", help="case study (see `lstm-apps list`)")
+    run.add_argument(
+        "-h", "--help", action="store_true", help="show this help and every Config field of NAME"
+    )
     run.add_argument("--fast", action="store_true", help="tiny data and few epochs (smoke test)")
     run.add_argument(
         "--set",
@@ -31,7 +37,8 @@ def make_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="change a Config field, e.g. --set units=(125,100); repeatable",
+        help="change a Config field, e.g. --set units=(125,100) or --set "
+        "training.max_epochs=5; repeatable (see `lstm-apps run NAME --help`)",
     )
     run.add_argument("--output", type=Path, help="run folder (default runs/NAME-TIMESTAMP)")
     evaluate = sub.add_parser("evaluate", help="evaluate a run folder's model on its test data")
@@ -101,52 +108,6 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_sequences(path: Path) -> list[np.ndarray]:
-    """Read the sequences of a `predict` input file."""
-    if not path.exists():
-        raise FileNotFoundError(f"No such input file: {path}")
-    if path.suffix == ".npy":
-        array = np.load(path)
-        return [array] if array.ndim == 2 else list(array)
-    if path.suffix in (".csv", ".txt"):
-        import pandas as pd
-
-        frame = pd.read_csv(path, header=None)
-        if (
-            not all(isinstance(v, (int, float, np.number)) for v in frame.iloc[0])
-            or frame.dtypes.eq(object).any()
-        ):
-            frame = pd.read_csv(path)
-        return [frame.to_numpy(dtype="float32")]
-    raise ValueError(
-        f"Unsupported input format {path.suffix!r}: use .csv or .npy. Received: {path}"
-    )
-
-
-def read_texts(argument: str) -> list[str]:
-    """The texts of a text `predict`: a .txt file (one text per line) or the argument itself."""
-    path = Path(argument)
-    if path.suffix == ".txt" and path.is_file():
-        texts = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        if not texts:
-            raise ValueError(f"{path} holds no text")
-        return texts
-    if not argument.strip():
-        raise ValueError("The text to predict is empty.")
-    return [argument]
-
-
-def _config_of(run_dir):
-    from lstm_apps.runs import read_run
-    from lstm_apps.tasks import get_case_study
-
-    info = read_run(run_dir)
-    module = get_case_study(info["case_study"])
-    saved = info["config"]
-    config = module.Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
-    return module, config, info
-
-
 def cmd_list(args):
     from lstm_apps.tasks import list_case_studies
 
@@ -156,12 +117,40 @@ def cmd_list(args):
         print(f"{name:<{width}}  {description}")
 
 
-def cmd_run(args):
-    from lstm_apps.tasks import get_case_study, parse_overrides, run_case_study
+def config_help(name) -> str:
+    """Every Config field of a case study, grouped, with type, default and meaning."""
+    from lstm_apps.tasks import get_case_study
 
+    module = get_case_study(name)
+    lines = [f"{name}: {module.DESCRIPTION}", ""]
+    for group, rows in module.Config.field_help().items():
+        lines.append(f"{group}:")
+        for field, kind, default, meaning in rows:
+            lines.append(f"  {field} ({kind}, default {default!r})")
+            if meaning:
+                lines.append(f"      {meaning}")
+        lines.append("")
+    fast = module.Config.FAST
+    lines.append(f"--fast changes: {fast}")
+    return "\n".join(lines)
+
+
+def cmd_run(args, parser=None):
+    from lstm_apps.tasks import make_config, parse_overrides, run_case_study
+    from lstm_apps.tasks.registry import get_case_study
+
+    if args.help:
+        if parser is not None:
+            print(parser.format_help())
+        print(config_help(args.name))
+        return
     module = get_case_study(args.name)
-    changes = parse_overrides(module.Config, args.changes)
-    config = module.Config.fast(**changes) if args.fast else module.Config(**changes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FutureWarning)
+        changes = parse_overrides(module.Config, args.changes)
+    for warning in caught:
+        print(f"lstm-apps: warning: {warning.message}", file=sys.stderr)
+    config = make_config(args.name, changes, fast=args.fast)
     output = args.output or Path("runs") / f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     run = run_case_study(args.name, config, output)
     print(json.dumps(run.metrics, indent=2))
@@ -169,51 +158,44 @@ def cmd_run(args):
 
 
 def cmd_evaluate(args):
-    from lstm_apps.runs import load_model
+    from lstm_apps.tasks import load_run
 
-    module, config, _ = _config_of(args.run_dir)
-    metrics = module.evaluate(load_model(args.run_dir), module.load_data(config))
-    print(json.dumps(metrics, indent=2))
+    module, run = load_run(args.run_dir, with_data=True)
+    print(json.dumps(module.evaluate(run), indent=2))
 
 
 def cmd_predict(args):
-    from lstm_apps.runs import load_model
+    from lstm_apps.tasks import load_run
 
-    module, config, info = _config_of(args.run_dir)
-    extra = {}
-    if hasattr(module, "read_inputs"):  # images and videos: read as the run was trained
-        inputs = module.read_inputs(args.input, config)
-        width = args.beam_width if args.beam_width is not None else getattr(config, "beam_width", 1)
-        extra = {"beam_width": width, "length_penalty": getattr(config, "length_penalty", 0.0)}
-    elif getattr(module, "TEXT_INPUT", False):
-        inputs = read_texts(args.input)
-    else:
-        inputs = read_sequences(Path(args.input))
-    model = load_model(args.run_dir)
-    for label, probability in module.predict(model, inputs, info["class_names"], **extra):
-        print(f"{label}\t{probability:.4f}")
+    module, run = load_run(args.run_dir)
+    if args.beam_width is not None:
+        if not hasattr(run.config, "beam_width"):
+            raise ValueError(
+                f"--beam-width applies to captioning and video runs; {args.run_dir} holds a "
+                f"{run.name!r} run. Received: --beam-width {args.beam_width}"
+            )
+        run.config = run.config.replace(beam_width=args.beam_width)
+    inputs = module.read_inputs(args.input, run.config)
+    for label, score in module.predict(run, inputs):
+        print(f"{label}\t{score:.4f}")
 
 
 def cmd_generate(args):
-    from lstm_apps.data.text import CharVocabulary
-    from lstm_apps.runs import load_model
+    from lstm_apps.tasks import load_run
 
-    module, _, info = _config_of(args.run_dir)
+    module, run = load_run(args.run_dir)
     if not hasattr(module, "generate"):
         raise ValueError(
-            f"{args.run_dir} holds a {info['case_study']!r} run, which cannot "
+            f"{args.run_dir} holds a {run.name!r} run, which cannot "
             "generate text; use a char_lm run folder."
         )
-    names = info["class_names"]
-    vocab = CharVocabulary.from_characters(names[1:], unknown=names[0])
     text = module.generate(
-        load_model(args.run_dir),
-        vocab,
+        run,
         args.prompt,
-        args.length,
-        args.temperature,
-        args.top_k,
-        args.seed,
+        length=args.length,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        seed=args.seed,
     )
     print(args.prompt + text)
 
@@ -274,7 +256,11 @@ def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
-        COMMANDS[args.command](args)
+        if args.command == "run":
+            run_parser = parser._subparsers._group_actions[0].choices["run"]
+            cmd_run(args, run_parser)
+        else:
+            COMMANDS[args.command](args)
     except (ValueError, TypeError, FileNotFoundError, FileExistsError, KeyError) as err:
         message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
         print(f"lstm-apps: error: {message}", file=sys.stderr)

@@ -27,15 +27,39 @@ import pandas as pd
 
 @dataclass
 class Run:
-    """The outcome of a case study's `train`: config, model, history and data."""
+    """One training run of a case study: what `train` returns and `evaluate`,
+    `predict` and `figures` receive.
+
+    Args:
+        name: the case study's registry name.
+        config: its `Config`.
+        model: the trained (or loaded) Keras model.
+        history: per-epoch logs, `{metric: [values]}`; empty for a loaded run.
+        data: the `Splits` it was trained on (None when only predicting).
+        class_names: class code -> name; taken from `data` when not given.
+        predictions: test-set predictions that `evaluate` keeps for
+            `figures` (None until `evaluate` has run).
+        metrics: the test metrics, filled in by `run_case_study`.
+        timing: seconds and peak memory, filled in by `run_case_study`.
+
+    A study that must hand more from `train` to `evaluate` (the window it
+    chose, member histories) subclasses `Run` with named fields.
+    """
 
     name: str
     config: object
     model: keras.Model
-    history: dict
+    history: dict = field(default_factory=dict)
     data: object = None
+    class_names: list | None = None
+    predictions: object = None
     metrics: dict = field(default_factory=dict)
     timing: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.class_names is None and self.data is not None:
+            names = getattr(self.data, "class_names", None)
+            self.class_names = None if names is None else list(names)
 
 
 def atomic_write(path: Path, write):
@@ -78,13 +102,16 @@ def _jsonable(value):
 def environment() -> dict:
     """Versions and machine behind a run, as recorded in metrics.json."""
     import platform
+    from importlib.metadata import PackageNotFoundError, version
 
     import tensorflow as tf
 
-    from lstm_apps import __version__
-
+    try:
+        package_version = version("lstm-apps")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        package_version = "unknown"
     return {
-        "lstm_apps": __version__,
+        "lstm_apps": package_version,
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
@@ -98,10 +125,9 @@ def save_run(run: Run, directory) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     config = dataclasses.asdict(run.config) if dataclasses.is_dataclass(run.config) else run.config
-    class_names = getattr(run.data, "class_names", None)
     write_json(
         directory / "config.json",
-        {"case_study": run.name, "config": config, "class_names": class_names},
+        {"case_study": run.name, "config": config, "class_names": run.class_names},
     )
     sizes = run.data.sizes() if hasattr(run.data, "sizes") else {}
     write_json(

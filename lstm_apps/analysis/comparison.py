@@ -30,8 +30,8 @@ import keras
 import numpy as np
 
 from lstm_apps.analysis.reference import from_keras
+from lstm_apps.checks import check_choice
 from lstm_apps.data import memory_tasks
-from lstm_apps.data.sequences import check_choice
 from lstm_apps.models.recurrent import CELLS, matched_units, recurrent_parameters
 from lstm_apps.runs import atomic_write
 

@@ -32,7 +32,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from lstm_apps.data.sequences import check_choice
+from lstm_apps.checks import check_choice
 
 SPLITS = ("train", "test")
 POOL_SEED = 0  # seed of the train/test split of the 1,797 images

@@ -12,6 +12,8 @@ from numbers import Integral
 
 import numpy as np
 
+from lstm_apps.checks import check_choice
+
 NORMALIZATIONS = ("zscore", "zerocenter", "rescale-zero-one", "rescale-symmetric", "none")
 PADDING_DIRECTIONS = ("right", "left")
 
@@ -112,13 +114,6 @@ def check_labels(y, num_sequences, name="y") -> list | np.ndarray:
         if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
             raise ValueError(f"`{name}` contains NaN or inf.")
     return labels
-
-
-def check_choice(name, value, choices):
-    """Raise ValueError unless `value` is one of `choices`."""
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {tuple(choices)}. Received: {name}={value!r}")
-    return value
 
 
 def resolve_length(lengths, sequence_length) -> int:

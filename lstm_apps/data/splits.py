@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -14,8 +14,13 @@ class Splits:
 
     Sequences are lists of `(T_i, F)` arrays; targets are arrays (one per
     sequence) or lists of arrays (one per time step). `class_names` maps
-    class codes to names for classification tasks; `info` holds
-    facts worth reporting (source, sizes).
+    class codes to names for classification tasks; `source` says where the
+    data came from. A case study that needs more (scaler statistics, group
+    ids, vocabularies) subclasses `Splits` with named, typed fields:
+
+        @dataclass(kw_only=True)
+        class NoxSplits(Splits):
+            target_mean: float  # training target mean (NOx units)
     """
 
     x_train: list
@@ -25,7 +30,7 @@ class Splits:
     x_test: list
     y_test: object
     class_names: list[str] | None = None
-    info: dict = field(default_factory=dict)
+    source: str = ""
 
     @property
     def num_features(self) -> int:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_apps.data.sequences import check_choice
+from lstm_apps.checks import check_choice
 
 log = logging.getLogger(__name__)
 

@@ -56,13 +56,24 @@ def layer_table(model) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def flatten(config: dict, prefix="") -> dict:
+    """A nested Config dict with dotted keys: `{"training": {"seed": 0}}` -> `{"training.seed": 0}`."""
+    flat = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def reproduce_command(name, config) -> str:
     """The `lstm-apps run` command that rebuilds `config` (fields that differ from the default)."""
     from lstm_apps.tasks import get_case_study
 
-    defaults = dataclasses.asdict(get_case_study(name).Config())
+    defaults = flatten(dataclasses.asdict(get_case_study(name).Config()))
     parts = ["lstm-apps", "run", name]
-    for key, value in config.items():
+    for key, value in flatten(config).items():
         default = defaults.get(key)
         if _normal(value) != _normal(default):
             parts += ["--set", f"{key}={_literal(value)}"]
@@ -168,14 +179,14 @@ def _classes(names) -> list[str]:
 def _config_table(config, name) -> str:
     from lstm_apps.tasks import get_case_study
 
-    defaults = dataclasses.asdict(get_case_study(name).Config())
+    defaults = flatten(dataclasses.asdict(get_case_study(name).Config()))
     rows = [
         {
             "setting": key,
             "value": _literal(value),
             "default": "" if _normal(value) == _normal(defaults.get(key)) else "changed",
         }
-        for key, value in config.items()
+        for key, value in flatten(config).items()
     ]
     return (
         "<details><summary>Configuration</summary>\n\n"

@@ -31,7 +31,8 @@ import keras
 import numpy as np
 
 from lstm_apps import training
-from lstm_apps.data.sequences import check_choice, feature_statistics
+from lstm_apps.checks import check_choice
+from lstm_apps.data.sequences import feature_statistics
 from lstm_apps.deploy.streaming import StreamingPredictor
 from lstm_apps.forecasting.network import (
     AUTO_TRANSFORMS,

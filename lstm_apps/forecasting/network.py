@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 
 from lstm_apps import models
-from lstm_apps.data.sequences import check_choice
+from lstm_apps.checks import check_choice
 
 PADDING_VALUE = float(np.finfo("float32").min)  # marks steps the state skips (left padding)
 TRANSFORMS = ("none", "log", "sqrt", "difference", "log_difference", "sqrt_difference")

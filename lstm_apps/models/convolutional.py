@@ -17,7 +17,7 @@ from numbers import Integral
 
 import keras
 
-from lstm_apps.data.sequences import check_choice
+from lstm_apps.checks import check_choice
 from lstm_apps.models.layers import ConvBlock1D, FrameMask, FrameWise, MaskedGlobalMaxPooling1D
 from lstm_apps.models.recurrent import (
     CELLS,

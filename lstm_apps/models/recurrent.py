@@ -15,7 +15,8 @@ from numbers import Integral
 
 import keras
 
-from lstm_apps.data.sequences import NORMALIZATIONS, check_choice
+from lstm_apps.checks import check_choice
+from lstm_apps.data.sequences import NORMALIZATIONS
 from lstm_apps.models.layers import ProjectedLSTM, SequenceNormalization
 
 TASKS = ("classification", "regression")

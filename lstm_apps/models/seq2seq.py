@@ -29,7 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lstm_apps.data.sequences import check_choice
+from lstm_apps.checks import check_choice
 from lstm_apps.models.layers import AddToSteps
 from lstm_apps.models.recurrent import check_rate
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import keras
 
-from lstm_apps.data.sequences import check_choice
+from lstm_apps.checks import check_choice
 from lstm_apps.models.layers import ConvBlock1D, MaskedGlobalMaxPooling1D
 from lstm_apps.models.recurrent import CELLS, recurrent_parameters
 from lstm_apps.models.recurrent import matched_units as units_matching

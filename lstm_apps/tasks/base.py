@@ -1,25 +1,242 @@
-"""What every case study's `Config` shares."""
+"""The case-study contract: the Config base class and the calls every study exposes.
+
+A case study is a module (`lstm_apps/tasks/<name>/study.py`) that reads top to
+bottom like a keras-io example and provides:
+
+```python
+NAME: str                                   # registry name, e.g. "japanese_vowels"
+DESCRIPTION: str                            # one line for `lstm-apps list`
+@dataclass(frozen=True)
+class Config(CaseStudyConfig): ...          # every field defaulted and commented;
+                                            # `training: TrainingConfig` holds the fit
+def load_data(config) -> Splits             # a typed Splits subclass, scalers fit on train
+def build_model(config, data) -> keras.Model
+def train(config, data=None, *, callbacks=()) -> Run
+def evaluate(run) -> dict[str, float]       # flat, stable metric names
+def predict(run, inputs) -> list[tuple[str, float]]   # (label or value name, score)
+def read_inputs(source, config)             # a CLI `predict` argument -> `predict` inputs
+def sample_input(run, directory) -> str     # writes an example input, returns the argument
+def figures(run, directory) -> list[Path]
+```
+
+`check_case_study(module)` compares a module with this list (names and
+parameters) and is run by the registry on every load, so a study that drifts
+fails at once, in CI and for users alike.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import io
+import re
+import tokenize
+import warnings
 from typing import ClassVar
+
+from lstm_apps.training.options import TrainingConfig
+
+# call -> the parameter names it must take, in order (keyword-only ones after "*")
+CONTRACT = {
+    "load_data": ("config",),
+    "build_model": ("config", "data"),
+    "train": ("config", "data", "*", "callbacks"),
+    "evaluate": ("run",),
+    "predict": ("run", "inputs"),
+    "read_inputs": ("source", "config"),
+    "sample_input": ("run", "directory"),
+    "figures": ("run", "directory"),
+}
+ATTRIBUTES = ("NAME", "DESCRIPTION", "Config")
+GROUPS = ("data", "model", "training", "evaluation")
+
+
+def _parameters(function) -> tuple[str, ...]:
+    names = []
+    for p in inspect.signature(function).parameters.values():
+        if p.kind is p.KEYWORD_ONLY and "*" not in names:
+            names.append("*")
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        names.append(p.name)
+    return tuple(names)
+
+
+def check_case_study(module) -> None:
+    """Raise TypeError naming every way `module` departs from the case-study contract."""
+    problems = [f"has no `{name}`" for name in ATTRIBUTES if not hasattr(module, name)]
+    for name, expected in CONTRACT.items():
+        function = getattr(module, name, None)
+        if not callable(function):
+            problems.append(f"has no function `{name}`")
+        elif _parameters(function) != expected:
+            problems.append(
+                f"`{name}` takes ({', '.join(_parameters(function))}); "
+                f"the contract is ({', '.join(expected)})"
+            )
+    config = getattr(module, "Config", None)
+    if config is not None:
+        if not (dataclasses.is_dataclass(config) and issubclass(config, CaseStudyConfig)):
+            problems.append("`Config` is not a CaseStudyConfig dataclass")
+        elif not isinstance(config().training, TrainingConfig):
+            problems.append("`Config.training` is not a TrainingConfig")
+    if problems:
+        raise TypeError(f"Case study {module.__name__} breaks the contract: " + "; ".join(problems))
 
 
 class CaseStudyConfig:
-    """Mixin for the frozen `Config` dataclasses of the case studies.
+    """Base of the frozen `Config` dataclasses of the case studies.
 
-    A subclass lists the changes of its quick variant in `FAST`; `fast()`
-    applies them (and any further changes), `replace()` copies with changes.
+    A subclass declares its fields under group comments (`# data`, `# model`,
+    `# training`, `# evaluation`), each with a trailing one-line comment that
+    `lstm-apps run NAME --help` prints. Its `training` field is a
+    `TrainingConfig` with the study's own defaults; changes reach it as
+    `replace(training={"max_epochs": 5})` or `--set training.max_epochs=5`.
+
+    `FAST` lists the changes of the quick variant used by tests and by
+    notebooks run in CI; `RENAMED` maps old `--set` names to new ones, kept
+    for one release with a warning (every flat `TrainingConfig` name, such as
+    `max_epochs`, is already mapped to `training.max_epochs`).
     """
 
     FAST: ClassVar[dict] = {}
+    RENAMED: ClassVar[dict] = {}
 
     @classmethod
     def fast(cls, **changes):
         """The tiny, quick variant used by tests and by notebooks run in CI."""
-        return cls(**{**cls.FAST, **changes})
+        return cls().replace(**cls.FAST).replace(**changes)
 
     def replace(self, **changes):
-        """A copy with some fields changed (checked again)."""
+        """A copy with some fields changed (checked again).
+
+        A dict given for a nested section (`training`) changes only the
+        fields it names; dotted names (`**{"training.max_epochs": 5}`) do too.
+        """
+        changes = self.renamed(changes)
+        nested = {}
+        for key, value in list(changes.items()):
+            section, dot, field = key.partition(".")
+            if dot:
+                nested.setdefault(section, {})[field] = changes.pop(key)
+            elif isinstance(value, dict):
+                nested.setdefault(key, {}).update(changes.pop(key))
+        for section, values in nested.items():
+            current = changes.get(section, getattr(self, section, None))
+            if not dataclasses.is_dataclass(current):
+                raise ValueError(f"Unknown Config section {section!r}. Received: {values!r}")
+            changes[section] = dataclasses.replace(current, **values)
         return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def renamed(cls, changes: dict) -> dict:
+        """`changes` with deprecated names replaced by their new ones (warning for each)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        renames = {
+            **{f.name: f"training.{f.name}" for f in dataclasses.fields(TrainingConfig)},
+            **cls.RENAMED,
+        }
+        out = {}
+        for key, value in changes.items():
+            if key not in names and key in renames:
+                new = renames[key]
+                warnings.warn(
+                    f"`{key}` is deprecated and will be removed in the next release; "
+                    f"use `{new}` instead.",
+                    FutureWarning,
+                    stacklevel=3,
+                )
+                key = new
+            out[key] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict):
+        """A Config from its `dataclasses.asdict` form (as in a run folder's config.json)."""
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in values:
+                continue
+            value = values[f.name]
+            default = getattr(cls(), f.name)
+            if dataclasses.is_dataclass(default) and isinstance(value, dict):
+                value = type(default)(**{k: _tuples(v) for k, v in value.items()})
+            kwargs[f.name] = _tuples(value)
+        return cls(**kwargs)
+
+    @classmethod
+    def field_help(cls) -> dict[str, list[tuple[str, str, object, str]]]:
+        """Group -> [(field, type, default, one-line meaning)], read from the class source."""
+        comments, groups = _source_comments(cls)
+        defaults = cls()
+        table = {group: [] for group in GROUPS}
+        for f in dataclasses.fields(cls):
+            value = getattr(defaults, f.name)
+            if isinstance(value, TrainingConfig):
+                for line in training_help(value):
+                    table["training"].append((f"{f.name}.{line[0]}", *line[1:]))
+                continue
+            group = groups.get(f.name, "model")
+            table[group].append((f.name, _type_name(f.type), value, comments.get(f.name, "")))
+        return {group: rows for group, rows in table.items() if rows}
+
+
+def training_help(section: TrainingConfig) -> list[tuple[str, str, object, str]]:
+    """(field, type, default, meaning) of every TrainingConfig field, from its docstring."""
+    doc = inspect.getdoc(TrainingConfig)
+    meanings = {}
+    current = None
+    for line in doc.split("Args:")[1].splitlines():
+        stripped = line.strip()
+        head, colon, rest = stripped.partition(": ")
+        if colon and line.startswith("    ") and not line.startswith("     ") and " " not in head:
+            current = head
+            meanings[current] = rest
+        elif current and stripped:
+            meanings[current] += " " + stripped
+    return [
+        (
+            f.name,
+            _type_name(f.type),
+            getattr(section, f.name),
+            meanings.get(f.name, "").split(". ")[0],
+        )
+        for f in dataclasses.fields(TrainingConfig)
+    ]
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _type_name(annotation) -> str:
+    return str(annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
+
+
+def _source_comments(cls) -> tuple[dict[str, str], dict[str, str]]:
+    """Trailing comment and group of every field, from the class body's source."""
+    comments, groups = {}, {}
+    group = "model"
+    previous_field = None
+    source = inspect.getsource(cls)
+    line_field = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            text = token.string.lstrip("#").strip()
+            row = token.start[0]
+            if row in line_field:
+                comments[line_field[row]] = text
+                previous_field = line_field[row]
+            elif token.line.strip().startswith("#") and text.lower() in GROUPS:
+                group = text.lower()
+                previous_field = None
+            elif token.line.strip().startswith("#") and previous_field:
+                comments[previous_field] += " " + text  # a comment continued on the next line
+        elif token.type == tokenize.NAME and token.start[1] == 4:
+            line = token.line.strip()
+            if ":" in line and not line.startswith(("def ", "@", "FAST", "RENAMED")):
+                name = line.split(":")[0].strip()
+                line_field[token.start[0]] = name
+                groups[name] = group
+                previous_field = None
+    return comments, groups

@@ -45,8 +45,8 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from lstm_apps import models, training
+from lstm_apps.checks import check_choice
 from lstm_apps.data import hapt
-from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import classification_metrics, probabilities_to_labels
 from lstm_apps.models.layers import GravitySplit, RepeatSteps, SequenceNormalization

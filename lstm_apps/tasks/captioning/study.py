@@ -36,8 +36,8 @@ from typing import ClassVar
 import keras
 import numpy as np
 
+from lstm_apps.checks import check_choice
 from lstm_apps.data import digit_media, sources
-from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
 from lstm_apps.models.image_encoders import ENCODERS, build_image_encoder, image_features

@@ -31,7 +31,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from lstm_apps import models, training
-from lstm_apps.data.sequences import check_choice, check_sequences, pad_sequences, unpad
+from lstm_apps.checks import check_choice
+from lstm_apps.data.sequences import check_sequences, pad_sequences, unpad
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.synthetic import FEATURES, EngineSimulatorConfig, cycle_arrays, simulate_cycles
 from lstm_apps.evaluation import regression_metrics

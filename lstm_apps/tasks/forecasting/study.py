@@ -49,7 +49,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from lstm_apps.data.sequences import check_choice, feature_statistics
+from lstm_apps.checks import check_choice
+from lstm_apps.data.sequences import feature_statistics
 from lstm_apps.data.series import infer_season_length, load_series
 from lstm_apps.data.splits import Splits
 from lstm_apps.forecasting import (

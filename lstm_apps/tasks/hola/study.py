@@ -26,7 +26,7 @@ import pandas as pd
 
 from lstm_apps import models, training
 from lstm_apps.analysis.gates import recurrent_states
-from lstm_apps.data.sequences import check_choice
+from lstm_apps.checks import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig

@@ -22,89 +22,59 @@ import keras
 import numpy as np
 
 from lstm_apps import models, training
-from lstm_apps.data.sequences import SequenceLabelEncoder, check_choice
+from lstm_apps.checks import check_choice, check_range
+from lstm_apps.data.inputs import read_sequences
+from lstm_apps.data.japanese_vowels import read_uci
+from lstm_apps.data.sequences import SequenceLabelEncoder
 from lstm_apps.data.splits import Splits, stratified_holdout
 from lstm_apps.data.tables import read_long_format
 from lstm_apps.evaluation import evaluate as evaluate_model
 from lstm_apps.evaluation import probabilities_to_labels
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.training import TrainingConfig
 
 NAME = "japanese_vowels"
 DESCRIPTION = (
     "Sequence-to-label: identify 1 of 9 speakers from a Japanese vowel (12 LPC cepstra/frame)"
 )
-TRAIN_BLOCKS_PER_SPEAKER = [30] * 9
-TEST_BLOCKS_PER_SPEAKER = [31, 35, 88, 44, 29, 24, 40, 50, 29]
 
 
 @dataclass(frozen=True)
 class Config(CaseStudyConfig):
     """Settings of the Japanese Vowels case study (defaults: the full run)."""
 
+    # data
+    validation_fraction: float = 0.0  # share of training utterances held out for validation
+    max_train_sequences: int | None = None  # use only this many training utterances
+    max_test_sequences: int | None = None  # use only this many test utterances
+    data_path: str | None = None  # folder with ae.train/ae.test, or a long-format CSV
+    # model
     architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
     units: int | tuple = 100  # recurrent width, or a tuple such as (125, 100) for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
     normalization: str = "zscore"  # in-model input normalization
     input_noise: float = 0.1  # std of Gaussian noise on normalized inputs while training
-    solver: str = "adam"  # "adam", "sgdm" or "rmsprop"
-    initial_learn_rate: float = 0.003  # starting learning rate
-    learn_rate_drop_period: int | None = 50  # epochs between learning-rate drops
-    learn_rate_drop_factor: float = 0.1  # factor applied at each drop
-    l2_regularization: float = 0.0  # L2 penalty factor on weight matrices
-    max_epochs: int = 80  # training epochs
-    mini_batch_size: int = 16  # sequences per mini-batch
-    gradient_threshold: float | None = 1.0  # clip gradients ("l2norm") above this
-    validation_fraction: float = 0.0  # share of training utterances held out for validation
-    validation_patience: int | None = None  # early-stopping patience (needs a validation share)
-    sequence_padding_direction: str = "right"  # padding side inside mini-batches
-    bucket_by_length: bool = True  # group utterances of similar length in mini-batches
-    max_train_sequences: int | None = None  # use only this many training utterances
-    max_test_sequences: int | None = None  # use only this many test utterances
-    data_path: str | None = None  # folder with ae.train/ae.test, or a long-format CSV
-    seed: int = 0  # seed for splits, initialization and shuffling
-    verbose: int = 2  # Keras verbosity: 0 silent, 1 progress bar, 2 a line per epoch
+    # training
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.003,
+        learn_rate_drop_period=50,
+        max_epochs=80,
+        mini_batch_size=16,
+        gradient_threshold=1.0,
+        shuffle="every-epoch",
+        verbose=2,
+    )  # the fit: see `lstm_apps.training.TrainingConfig`
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
+        check_range("validation_fraction", self.validation_fraction, 0, 1)
 
     FAST: ClassVar[dict] = dict(
         units=16,
-        max_epochs=2,
         max_train_sequences=90,
         max_test_sequences=60,
-        mini_batch_size=30,
-    )
-
-
-def read_uci(path) -> tuple[list[np.ndarray], np.ndarray]:
-    """Read a UCI `ae.train` or `ae.test` file.
-
-    Blocks (utterances) are separated by a line of twelve 1.0 values or by a
-    blank line; speakers come in order, with the block counts of the UCI
-    description.
-
-    Returns:
-        `(sequences, speakers)`: a list of `(T, 12)` arrays and speaker
-        labels "1".."9".
-    """
-    blocks, current = [], []
-    for line in Path(path).read_text().splitlines():
-        values = line.split()
-        if not values or all(float(v) == 1.0 for v in values):
-            if current:
-                blocks.append(np.array(current, dtype="float32"))
-                current = []
-            continue
-        current.append([float(v) for v in values])
-    if current:
-        blocks.append(np.array(current, dtype="float32"))
-    for counts in (TRAIN_BLOCKS_PER_SPEAKER, TEST_BLOCKS_PER_SPEAKER):
-        if len(blocks) == sum(counts):
-            speakers = np.repeat([str(s) for s in range(1, 10)], counts)
-            return blocks, speakers
-    raise ValueError(
-        f"{path} holds {len(blocks)} utterances; expected 270 (ae.train) or 370 (ae.test)."
+        training=dict(max_epochs=2, mini_batch_size=30),
     )
 
 
@@ -133,7 +103,8 @@ def _read_raw(config):
 def load_data(config: Config = Config()) -> Splits:
     """Load, encode and split the data (labels encoded on the training split)."""
     (x_train, y_train), (x_test, y_test), source = _read_raw(config)
-    rng = np.random.default_rng(config.seed)
+    seed = config.training.seed or 0
+    rng = np.random.default_rng(seed)
     if config.max_train_sequences and config.max_train_sequences < len(x_train):
         keep = np.sort(rng.choice(len(x_train), config.max_train_sequences, replace=False))
         x_train, y_train = [x_train[i] for i in keep], np.asarray(y_train)[keep]
@@ -143,7 +114,7 @@ def load_data(config: Config = Config()) -> Splits:
     encoder = SequenceLabelEncoder().fit(y_train)
     y_train, y_test = encoder.transform(y_train), encoder.transform(y_test)
     x_train, y_train, x_val, y_val = stratified_holdout(
-        x_train, y_train, config.validation_fraction, config.seed
+        x_train, y_train, config.validation_fraction, seed
     )
     return Splits(
         x_train,
@@ -153,7 +124,7 @@ def load_data(config: Config = Config()) -> Splits:
         list(x_test),
         y_test,
         class_names=[str(c) for c in encoder.classes_],
-        info={"source": source},
+        source=source,
     )
 
 
@@ -170,57 +141,44 @@ def build_model(config: Config, data: Splits):
     )
 
 
-def training_options(config: Config, data: Splits, **extra) -> training.TrainingOptions:
-    validation = (data.x_val, data.y_val) if data.x_val else None
-    return training.TrainingOptions(
-        solver=config.solver,
-        initial_learn_rate=config.initial_learn_rate,
-        learn_rate_drop_period=config.learn_rate_drop_period,
-        learn_rate_drop_factor=config.learn_rate_drop_factor,
-        l2_regularization=config.l2_regularization,
-        max_epochs=config.max_epochs,
-        mini_batch_size=config.mini_batch_size,
-        gradient_threshold=config.gradient_threshold,
-        shuffle="every-epoch",
-        validation_data=validation,
-        validation_patience=config.validation_patience if validation else None,
-        sequence_padding_direction=config.sequence_padding_direction,
-        bucket_by_length=config.bucket_by_length,
-        seed=config.seed,
-        verbose=config.verbose,
-        **extra,
-    )
-
-
-def train(config: Config = Config(), data: Splits | None = None, *, callbacks=(), **options) -> Run:
+def train(config: Config = Config(), data: Splits | None = None, *, callbacks=()) -> Run:
     """Load (unless given), build and train; returns a `Run` with the model and history.
 
-    `callbacks` are extra Keras callbacks; other keyword arguments go to
-    `TrainingOptions` (e.g. `checkpoint_dir`).
+    `callbacks` are extra Keras callbacks. Validation (when
+    `validation_fraction` > 0) drives `training.validation_patience`.
     """
     data = data or load_data(config)
-    keras.utils.set_random_seed(config.seed)
+    keras.utils.set_random_seed(config.training.seed or 0)
     model = build_model(config, data)
-    history = training.train(
-        model,
-        data.x_train,
-        data.y_train,
-        training_options(config, data, **options),
-        callbacks=callbacks,
-    )
+    validation = (data.x_val, data.y_val) if data.x_val else None
+    options = config.training.options(validation_data=validation)
+    history = training.train(model, data.x_train, data.y_train, options, callbacks=callbacks)
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
 
-def evaluate(model, data: Splits) -> dict[str, float]:
+def evaluate(run: Run) -> dict[str, float]:
     """Test-set accuracy, macro-F1 and per-speaker precision and recall."""
-    return evaluate_model(model, data.x_test, data.y_test, class_names=data.class_names)
+    data = run.data
+    return evaluate_model(run.model, data.x_test, data.y_test, class_names=data.class_names)
 
 
-def predict(model, sequences, class_names) -> list[tuple[str, float]]:
-    """The speaker and its probability for each `(T, 12)` sequence."""
-    probabilities = training.predict(model, sequences)
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
+    """The speaker and its probability for each `(T, 12)` sequence in `inputs`."""
+    probabilities = training.predict(run.model, inputs)
     codes = probabilities_to_labels(probabilities, "softmax")
-    return [(str(class_names[c]), float(p[c])) for c, p in zip(codes, probabilities)]
+    return [(str(run.class_names[c]), float(p[c])) for c, p in zip(codes, probabilities)]
+
+
+def read_inputs(source, config: Config) -> list[np.ndarray]:
+    """Sequences from a .csv (a row per frame, a column per cepstrum) or .npy file."""
+    return read_sequences(Path(source))
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write the first test utterance as a CSV in `directory`; returns its path."""
+    path = Path(directory) / "utterance.csv"
+    np.savetxt(path, run.data.x_test[0], delimiter=",")
+    return str(path)
 
 
 def figures(run: Run, directory) -> list[Path]:

@@ -36,8 +36,8 @@ import keras
 import numpy as np
 
 from lstm_apps import models, training
+from lstm_apps.checks import check_choice
 from lstm_apps.data import gas_turbine as gt
-from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run

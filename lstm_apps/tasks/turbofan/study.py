@@ -43,8 +43,9 @@ import keras
 import numpy as np
 
 from lstm_apps import models, training
+from lstm_apps.checks import check_choice
 from lstm_apps.data import cmapss
-from lstm_apps.data.sequences import check_choice, check_sequences
+from lstm_apps.data.sequences import check_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run, save_model, write_json

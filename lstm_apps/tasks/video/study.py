@@ -44,8 +44,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from lstm_apps import training
+from lstm_apps.checks import check_choice
 from lstm_apps.data import digit_media
-from lstm_apps.data.sequences import check_choice
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
 from lstm_apps.evaluation import classification_metrics
