@@ -38,8 +38,8 @@ WINDOWS_BEST = dict(
     units=64,
     dropout=0.3,
     input_noise=0.1,
-    validation_patience=6,
     gravity_split=True,
+    training=dict(validation_patience=6),
 )
 VARIANTS = {
     "steps_lstm": dict(task="steps", architecture="lstm", units=100, dropout=0.0),
@@ -51,6 +51,18 @@ VARIANTS = {
     "windows_cnn_lstm_raw": dict(WINDOWS_BEST, task="windows", gravity_split=False),
 }
 KEYS = ("accuracy", "macro_f1", "basic_accuracy", "basic_macro_f1")
+
+
+def settings(config, changes) -> dict:
+    """The Config values a variant and `--set` chose, by (dotted) field name."""
+    out = {}
+    for key in changes:
+        section, dot, name = key.partition(".")
+        if isinstance(changes[key], dict):
+            out.update({f"{key}.{k}": getattr(getattr(config, key), k) for k in changes[key]})
+        else:
+            out[key] = getattr(getattr(config, section), name) if dot else getattr(config, key)
+    return out
 
 
 def summary(runs) -> dict:
@@ -90,22 +102,27 @@ def main():
             entry = results["variants"].setdefault(name, {"settings": {}, "runs": []})
             if any(r["seed"] == seed for r in entry["runs"]):
                 continue
-            config = activity.Config(verbose=0, seed=seed, **{**VARIANTS[name], **changes})
+            config = (
+                activity.Config()
+                .replace(training=dict(verbose=0, seed=seed))
+                .replace(**VARIANTS[name])
+                .replace(**changes)
+            )
             key = (config.task, seed)  # the validation subjects depend on the seed
             if key not in data:
                 data = {key: activity.load_data(config)}
             start = time.perf_counter()
             run = activity.train(config, data[key])
             seconds = time.perf_counter() - start
-            metrics = activity.evaluate(run.model, run.data)
+            metrics = activity.evaluate(run)
             row = {k: metrics[k] for k in KEYS if k in metrics}
             row.update(
                 seed=seed,
                 train_seconds=round(seconds, 1),
                 epochs=len(run.history["loss"]),
-                validation_subjects=run.data.info["validation_subjects"],
+                validation_subjects=run.data.validation_subjects,
             )
-            entry["settings"] = {k: getattr(config, k) for k in VARIANTS[name]} | changes
+            entry["settings"] = settings(config, {**VARIANTS[name], **changes})
             entry["runs"].append(row)
             entry["summary"] = summary(entry["runs"])
             results["peak_memory_mib"] = round(

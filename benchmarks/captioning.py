@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/captioning.py [--seeds 0] [--variants digits flickr8k ...]
-                                    [--set FIELD=VALUE ...]
+                                    [--set FIELD=VALUE ...]   (e.g. training.max_epochs=5)
 
 Variants (each is `lstm-apps run NAME` with the settings below):
     digits           captioning: digit scenes, small CNN + LSTM 256, beam 3 (the defaults)
@@ -60,13 +60,17 @@ def main():
         for seed in args.seeds:
             if seed in done:
                 continue
-            changes = {**settings, **parse_overrides(module.Config, args.changes), "seed": seed}
-            run = run_case_study(name, module.Config(**changes))
+            overrides = parse_overrides(module.Config, args.changes)
+            changes = {**settings, **overrides, "training.seed": seed}
+            run = run_case_study(name, module.Config().replace(**changes))
             row = {"seed": seed, **run.metrics, **run.timing, "epochs": len(run.history["loss"])}
             row.update(run.data.sizes())
-            for phase in ("pretrain", "warmup"):
-                if f"{phase}_history" in run.data.info:
-                    row[f"{phase}_epochs"] = len(run.data.info[f"{phase}_history"]["loss"])
+            for key, history in (
+                ("pretrain_epochs", getattr(run, "pretraining_history", {})),
+                ("warmup_epochs", getattr(run, "warmup_history", {})),
+            ):
+                if history:  # the warm-up fits that ran
+                    row[key] = len(history["loss"])
             runs["runs"].append(row)
             runs["summary"] = mean_std(runs["runs"])
             args.output.parent.mkdir(parents=True, exist_ok=True)

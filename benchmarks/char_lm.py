@@ -3,6 +3,7 @@ training time and peak memory, against unigram and n-gram baselines on the same 
 
 Usage:
     python benchmarks/char_lm.py [--cells lstm gru simple_rnn] [--epochs 5]
+        [--set training.initial_learn_rate=0.003 ...]
 
 The GRU and SimpleRNN widths are chosen to match the LSTM's learnable
 parameter count. Prints a table and writes benchmarks/results/char_lm.json.
@@ -11,6 +12,7 @@ parameter count. Prints a table and writes benchmarks/results/char_lm.json.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import resource
@@ -27,7 +29,7 @@ RESULTS = Path(__file__).parent / "results" / "char_lm.json"
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "simple_rnn"])
-    parser.add_argument("--epochs", type=int, default=cl.Config().max_epochs)
+    parser.add_argument("--epochs", type=int, default=cl.Config().training.max_epochs)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument(
         "--time-budget",
@@ -41,12 +43,14 @@ def main():
         action="append",
         default=[],
         metavar="FIELD=VALUE",
-        help="change a Config field, as in `lstm-apps run`",
+        help="change a Config field, as in `lstm-apps run` (e.g. training.mini_batch_size=128)",
     )
     args = parser.parse_args()
     changes = parse_overrides(cl.Config, args.changes)
-    base = cl.Config(
-        **{"max_epochs": args.epochs, "time_budget": args.time_budget, "verbose": 2, **changes}
+    base = (
+        cl.Config()
+        .replace(training=dict(max_epochs=args.epochs, time_budget=args.time_budget, verbose=2))
+        .replace(**changes)
     )
     data = cl.load_data(base)
     vocab = len(data.class_names)
@@ -58,7 +62,7 @@ def main():
         start = time.perf_counter()
         run = cl.train(config, data)
         seconds = time.perf_counter() - start
-        metrics = cl.evaluate(run.model, data)
+        metrics = cl.evaluate(run)
         rows[cell] = {
             "units": units,
             "learnables": run.model.count_params(),
@@ -91,10 +95,10 @@ def save(path, rows, data, config):
     """Write the results so far (after each cell, so a long run keeps what it measured)."""
     record = {
         "runs": rows,
-        "characters": data.info["characters"],
-        "config": {k: str(v) for k, v in vars(config).items()},
+        "characters": data.characters,
+        "config": dataclasses.asdict(config),
     }
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
 
 
 if __name__ == "__main__":

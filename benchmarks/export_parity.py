@@ -28,10 +28,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from lstm_apps import TrainingOptions, build_model, train  # noqa: E402
-from lstm_apps.deploy.export import FORMATS, export, probe_inputs, runtime  # noqa: E402
+from lstm_apps import build_model  # noqa: E402
+from lstm_apps.deploy.export import export  # noqa: E402
+from lstm_apps.deploy.probes import probe_inputs  # noqa: E402
+from lstm_apps.deploy.runtimes import FORMATS, runtime  # noqa: E402
 from lstm_apps.models.text import build_char_lm  # noqa: E402
 from lstm_apps.runs import write_json  # noqa: E402
+from lstm_apps.training import TrainingConfig, train  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 F, UNITS = 12, 64
@@ -53,12 +56,12 @@ FAMILIES = {
 
 def trained_model(name, options, rng):
     """A model of the family with trained (not initial) weights."""
+    fit = TrainingConfig(max_epochs=3, mini_batch_size=32, verbose=0).options()
     if options is None:
         model = build_char_lm(vocabulary_size=40, units=UNITS, embedding_dim=16)
         x = rng.integers(1, 40, size=(128, 24)).astype("int32")
         y = np.roll(x, -1, axis=1)
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-        model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+        train(model, list(x), list(y), fit)
         return model
     options = {"architecture": name, "units": UNITS, "num_outputs": 4, **options}
     model = build_model(options.pop("architecture"), num_features=F, **options)
@@ -67,7 +70,7 @@ def trained_model(name, options, rng):
         y = [rng.normal(size=(len(s), 2)).astype("float32") for s in x]
     else:
         y = rng.integers(0, 4, size=len(x))
-    train(model, x, y, TrainingOptions(max_epochs=3, mini_batch_size=32, verbose=0))
+    train(model, x, y, fit)
     return model
 
 

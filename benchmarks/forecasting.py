@@ -3,7 +3,7 @@ rolling-origin test MASE against naive, seasonal naive and ETS, over several see
 
 Usage:
     python benchmarks/forecasting.py [--seeds 0 1 2 3 4] [--series sunspots co2 airline]
-        [--variants lstm stacked] [--set FIELD=VALUE ...]
+        [--variants lstm stacked] [--set FIELD=VALUE ...]   (e.g. --set training.max_epochs=50)
 
 Each run chooses its transform on the validation part (where the series'
 default is a choice: "auto" for airline, sqrt or sqrt_difference for
@@ -86,32 +86,32 @@ def main():
     for seed in args.seeds:
         for name in args.series:
             for variant in args.variants:
-                config = forecasting.Config(
-                    series=name, seed=seed, **{**forecasting.VARIANTS[variant], **changes}
+                config = forecasting.Config(series=name).replace(
+                    **{**forecasting.VARIANTS[variant], **changes, "training.seed": seed}
                 )
                 start = time.perf_counter()
                 run = forecasting.train(config)
                 train_seconds = time.perf_counter() - start
                 start = time.perf_counter()
-                metrics = forecasting.evaluate(run.model, run.data)
-                info = run.data.info
+                metrics = forecasting.evaluate(run)
+                transform = run.config.transform
                 runs.append(
                     {
                         "series": name,
                         "variant": variant,
                         "seed": seed,
                         "changes": {k: str(v) for k, v in changes.items()},
-                        "transform": info["transform"],
-                        "validation_mase": info["validation_mase"],
-                        "epochs": info["epochs"],
+                        "transform": transform,
+                        "validation_mase": run.validation_mase,
+                        "epochs": run.epochs,
                         "train_seconds": train_seconds,
                         "evaluate_seconds": time.perf_counter() - start,
                         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                         **metrics,
                     }
                 )
-                print(f"\n== {name} / {variant} / seed {seed}: transform {info['transform']} "
-                      f"(validation MASE {info['validation_mase']}), {info['epochs']} epochs, "
+                print(f"\n== {name} / {variant} / seed {seed}: transform {transform} "
+                      f"(validation MASE {run.validation_mase}), {run.epochs} epochs, "
                       f"train {train_seconds:.0f} s ==\n{table(metrics)}", flush=True)  # fmt: skip
                 args.output.parent.mkdir(parents=True, exist_ok=True)
                 record = {

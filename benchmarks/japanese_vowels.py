@@ -51,11 +51,11 @@ def run(networks, seeds, first_seed):
     for name in networks:
         for seed in range(first_seed, first_seed + seeds):
             keras.utils.set_random_seed(seed)
-            config = jv.Config(seed=seed, verbose=0, **NETWORKS[name])
+            config = jv.Config(**NETWORKS[name]).replace(training=dict(seed=seed, verbose=0))
             start = time.perf_counter()
             result = jv.train(config, data)
             seconds = time.perf_counter() - start
-            metrics = jv.evaluate(result.model, data)
+            metrics = jv.evaluate(result)
             rows.append(
                 {
                     "network": name,
@@ -120,7 +120,8 @@ def main():
                 "summary": summary,
                 "runs": rows,
                 "peak_rss_mib": peak_rss_mib(),
-                "config": {k: str(v) for k, v in vars(jv.Config()).items()},
+                "config": {k: str(v) for k, v in vars(jv.Config()).items() if k != "training"}
+                | {f"training.{k}": str(v) for k, v in vars(jv.Config().training).items()},
                 "machine": {
                     "python": platform.python_version(),
                     "processor": platform.processor(),

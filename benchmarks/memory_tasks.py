@@ -4,7 +4,7 @@ Each cell, at a parameter count matched to an LSTM of 32 units, trains on
 fresh batches for the same budget of Adam steps at every T in
 {10, 50, 100, 200, 500}, for several seeds, and is scored on held-out
 sequences against the memoryless baseline (MSE 1/6 for adding,
-10 log 8 / (T + 20) nats for copy). See `lstm_apps.analysis.comparison.MemoryConfig`
+10 log 8 / (T + 20) nats for copy). See `lstm_apps.analysis.memory.MemoryConfig`
 for the protocol.
 
 The sweep saves its JSON after every run and resumes from it, so an
@@ -32,13 +32,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from lstm_apps.analysis.comparison import (  # noqa: E402
-    LABELS,
-    MemoryConfig,
-    memory_sweep,
+from lstm_apps.analysis.comparison import memory_sweep  # noqa: E402
+from lstm_apps.analysis.comparison_plots import (  # noqa: E402
     plot_gradient_profiles,
     plot_memory_errors,
 )
+from lstm_apps.analysis.memory import LABELS, MemoryConfig  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 SEEDS = {"adding": (0, 1, 2), "copy": (0, 1)}

@@ -15,6 +15,7 @@ keeps what it has measured).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import time
@@ -49,25 +50,30 @@ def main():
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--set", dest="changes", action="append", default=[])
     args = parser.parse_args()
-    base = nox.Config(verbose=0, **parse_overrides(nox.Config, args.changes))
+    base = nox.Config().replace(training=dict(verbose=0))
+    base = base.replace(**parse_overrides(nox.Config, args.changes))
     data = nox.load_data(base)
     runs = []
     for mode in args.modes:
         for seed in args.seeds:
-            config = base.replace(output_mode=mode, seed=seed)
+            # the weekly updates follow training.seed (recalibration.seed is None)
+            config = base.replace(output_mode=mode, training=dict(seed=seed))
             start = time.perf_counter()
             run = nox.train(config, data)
             train_seconds = time.perf_counter() - start
             start = time.perf_counter()
-            metrics = nox.evaluate(run.model, run.data)
+            metrics = nox.evaluate(run)
             runs.append(
                 {
                     "output_mode": mode,
                     "seed": seed,
                     "train_seconds": train_seconds,
                     "evaluate_seconds": time.perf_counter() - start,
-                    "window_validation_mae": run.data.info["window_validation_mae"],
-                    "recalibration_choices": run.data.info["recalibration_choices"],
+                    "window_validation_mae": run.window_validation_mae,
+                    "recalibration_choices": {
+                        key: dataclasses.asdict(choice)
+                        for key, choice in run.predictions.choices.items()
+                    },
                     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                     **metrics,
                 }
@@ -76,8 +82,8 @@ def main():
                   f"train {train_seconds:.0f} s ==\n{table(metrics)}", flush=True)  # fmt: skip
             args.output.parent.mkdir(parents=True, exist_ok=True)
             summary = {m: mean_std([r for r in runs if r["output_mode"] == m]) for m in args.modes}
-            record = {"runs": runs, "mean_std": summary, "config": {
-                k: str(v) for k, v in vars(base).items()}}  # fmt: skip
+            config_json = json.loads(json.dumps(dataclasses.asdict(base), default=str))
+            record = {"runs": runs, "mean_std": summary, "config": config_json}
             args.output.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {args.output}")
 

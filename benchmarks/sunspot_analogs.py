@@ -34,15 +34,14 @@ def main():
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     data = forecasting.load_data(forecasting.Config(series="sunspots"))
-    info = data.info
-    values, horizon, scale = info["values"], info["horizon"], info["mase_scale"]
+    values, horizon, scale = data.values, data.horizon, data.mase_scale
     if args.lags[0] < horizon:
         parser.error(f"a lag below the horizon ({horizon}) would read the future")
     rows = []
     for lag in range(args.lags[0], args.lags[1] + 1):
         row = {"lag": lag}
         for part in ("validation", "test"):
-            origins = info["validation_origins" if part == "validation" else "origins"]
+            origins = data.validation_origins if part == "validation" else data.origins
             truth = np.stack([values[o : o + horizon] for o in origins])
             predicted = seasonal_naive_forecasts(values, origins, horizon, lag)
             mase = horizon_metrics(truth, predicted, scale)["mase"]

@@ -16,6 +16,7 @@ a long benchmark keeps what it has measured.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import resource
 import time
@@ -35,10 +36,9 @@ VARIANTS = {
         units=100,
         output_mode="last",
         window=30,
-        mini_batch_size=128,
-        learn_rate_drop_period=10,
-        validation_patience=10,
-        max_epochs=40,
+        training=dict(
+            mini_batch_size=128, learn_rate_drop_period=10, validation_patience=10, max_epochs=40
+        ),
     ),
     "single_cap150": dict(units=100, rul_cap=150),  # MATLAB's cap
 }
@@ -58,19 +58,20 @@ def table(summary) -> str:
 
 def main():
     args = seed_parser(__doc__, RESULTS, variants=VARIANTS).parse_args()
-    base = turbofan.Config(verbose=0, **parse_overrides(turbofan.Config, args.changes))
+    changes = parse_overrides(turbofan.Config, args.changes)
+    base = turbofan.Config().replace(training=dict(verbose=0)).replace(**changes)
     data = turbofan.load_data(base)
     runs = []
     for seed in args.seeds:
         for name in args.variants:
-            config = base.replace(seed=seed, **VARIANTS[name])
+            config = base.replace(training=dict(seed=seed)).replace(**VARIANTS[name])
             start = time.perf_counter()
             run = turbofan.train(config, data)
             train_seconds = time.perf_counter() - start
             start = time.perf_counter()
-            metrics = turbofan.evaluate(run.model, data)
+            metrics = turbofan.evaluate(run)
             val_loss = run.history["val_loss"]  # the first (or only) member's
-            members = [h["val_loss"] for h in data.info["member_histories"]]
+            members = [h["val_loss"] for h in run.member_histories]
             runs.append(
                 {
                     "variant": name,
@@ -97,7 +98,7 @@ def main():
                 "runs": runs,
                 "mean_std": summary,
                 "variants": {v: {k: str(x) for k, x in VARIANTS[v].items()} for v in args.variants},
-                "config": {k: str(v) for k, v in vars(base).items()},
+                "config": {k: str(v) for k, v in dataclasses.asdict(base).items()},
                 "note": "CPU only, 2 cores shared with other training jobs: times are indicative",
             }
             args.output.parent.mkdir(parents=True, exist_ok=True)

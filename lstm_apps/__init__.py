@@ -2,16 +2,17 @@
 
 Public API:
     build_model, ARCHITECTURES        model builders (lstm_apps.models)
-    TrainingOptions, train, predict   training (lstm_apps.training)
+    TrainingConfig, TrainingOptions, train, predict   training (lstm_apps.training)
     evaluate, classification_metrics, regression_metrics
     SequenceScaler, SequenceLabelEncoder, pad_sequences, make_windows
     list_case_studies, get_case_study, run_case_study
     export, StreamingPredictor         deployment (lstm_apps.deploy.export, lstm_apps.deploy.streaming)
     Forecaster, rolling_forecasts     open- and closed-loop forecasting (lstm_apps.forecasting)
 
-Also: lstm_apps.plots (figures), lstm_apps.analysis.gates (NumPy replay of recurrent
-states and gates), lstm_apps.tasks.char_lm.ngram (character n-gram baselines),
-lstm_apps.models.text (character language models).
+Also: lstm_apps.plots (figures), lstm_apps.analysis (reference cells, gate
+replay, the RNN / LSTM / GRU comparison), lstm_apps.deploy (export, streaming,
+model cards), lstm_apps.checks (argument checks), lstm_apps.tasks (the case
+studies, their contract and registry).
 """
 
 from lstm_apps.analysis.gates import inspect_gates
@@ -29,9 +30,9 @@ from lstm_apps.forecasting import Forecaster, rolling_forecasts  # also register
 from lstm_apps.models import ARCHITECTURES, build_model, learnable_parameters
 from lstm_apps.runs import Run, load_model, save_model
 from lstm_apps.tasks import get_case_study, list_case_studies, run_case_study
-from lstm_apps.training import TrainingOptions, predict, train
+from lstm_apps.training import TrainingConfig, TrainingOptions, predict, train
+from lstm_apps.version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = [
     "inspect_gates",
@@ -43,7 +44,9 @@ __all__ = [
     "rolling_forecasts",
     "SequenceLabelEncoder",
     "SequenceScaler",
+    "TrainingConfig",
     "TrainingOptions",
+    "__version__",
     "build_model",
     "classification_metrics",
     "evaluate",

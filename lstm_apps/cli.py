@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 import warnings
 from pathlib import Path
@@ -126,9 +127,14 @@ def config_help(name) -> str:
     for group, rows in module.Config.field_help().items():
         lines.append(f"{group}:")
         for field, kind, default, meaning in rows:
+            if kind == "TrainingConfig section":
+                lines.append(f"  {field}.*: {meaning}")
+                continue
             lines.append(f"  {field} ({kind}, default {default!r})")
             if meaning:
-                lines.append(f"      {meaning}")
+                lines.append(
+                    textwrap.fill(meaning, 88, initial_indent=" " * 6, subsequent_indent=" " * 6)
+                )
         lines.append("")
     fast = module.Config.FAST
     lines.append(f"--fast changes: {fast}")

@@ -24,6 +24,8 @@ from pathlib import Path
 import keras
 import pandas as pd
 
+from lstm_apps.version import __version__
+
 
 @dataclass
 class Run:
@@ -102,16 +104,11 @@ def _jsonable(value):
 def environment() -> dict:
     """Versions and machine behind a run, as recorded in metrics.json."""
     import platform
-    from importlib.metadata import PackageNotFoundError, version
 
     import tensorflow as tf
 
-    try:
-        package_version = version("lstm-apps")
-    except PackageNotFoundError:  # run from a source tree that is not installed
-        package_version = "unknown"
     return {
-        "lstm_apps": package_version,
+        "lstm_apps": __version__,
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,

@@ -55,7 +55,10 @@ jv = lstm_apps.get_case_study("japanese_vowels")
 # %% [markdown]
 # ## Parámetros
 #
-# Toda la configuración del caso vive en `jv.Config`. La variable de entorno
+# Toda la configuración del caso vive en `jv.Config`: los datos y la red en sus
+# campos, y el entrenamiento en su sección `training` (un `TrainingConfig`, con
+# los nombres de `trainingOptions` de MATLAB: `max_epochs`, `mini_batch_size`,
+# `initial_learn_rate`...), la misma en todos los casos de estudio. La variable de entorno
 # `LSTM_APPS_FAST=1` activa una variante diminuta (pocas secuencias, una red
 # pequeña y muy pocas épocas) que sirve para comprobar que el cuaderno funciona de
 # principio a fin en pocos segundos; sus resultados no dicen nada sobre la
@@ -201,7 +204,10 @@ assert lstm_apps.learnable_parameters(model) == lstm_count + head_count == 46_10
 # %%
 run = jv.train(config, data)
 learnable = lstm_apps.learnable_parameters(run.model)
-print(f"units: {config.units} | epochs: {config.max_epochs} | learnable parameters: {learnable}")
+print(
+    f"units: {config.units} | epochs: {config.training.max_epochs} | "
+    f"learnable parameters: {learnable}"
+)
 
 # %% [markdown]
 # La figura de progreso muestra la pérdida y la exactitud de entrenamiento en
@@ -220,7 +226,7 @@ plt.show()
 # y la exhaustividad de cada hablante.
 
 # %%
-metrics = jv.evaluate(run.model, data)
+metrics = jv.evaluate(run)
 print(f"test accuracy: {metrics['accuracy']:.3f}")
 print(f"test macro-F1: {metrics['macro_f1']:.3f}")
 pd.DataFrame(
@@ -251,20 +257,21 @@ plt.show()
 # exactitud en prueba.
 
 # %%
-trained = {"lstm": run.model}
+trained = {"lstm": run}
 for architecture in ("bilstm", "gru"):
-    variant = config.replace(architecture=architecture, verbose=0)
-    trained[architecture] = jv.train(variant, data).model
-scores = {name: jv.evaluate(m, data) for name, m in trained.items()}
+    variant = config.replace(architecture=architecture, training=dict(verbose=0))
+    trained[architecture] = jv.train(variant, data)
+scores = {name: jv.evaluate(r) for name, r in trained.items()}
 comparison = pd.DataFrame.from_dict(scores, orient="index")[["accuracy", "macro_f1"]]
-comparison.insert(0, "learnable", [lstm_apps.learnable_parameters(m) for m in trained.values()])
+learnable = [lstm_apps.learnable_parameters(r.model) for r in trained.values()]
+comparison.insert(0, "learnable", learnable)
 comparison.rename_axis("architecture").round(3)
 
 # %% [markdown]
 # El conjunto de prueba es pequeño: acertar o fallar un par de emisiones más
 # mueve la exactitud de forma apreciable, y otra semilla de inicialización
 # puede reordenar la tabla. Antes de sacar conclusiones conviene repetir la
-# comparación con varias semillas (`config.replace(seed=...)`).
+# comparación con varias semillas (`config.replace(training=dict(seed=...))`).
 
 # %% [markdown]
 # ## Predicción
@@ -274,7 +281,7 @@ comparison.rename_axis("architecture").round(3)
 
 # %%
 pair = [data.x_test[0], data.x_test[-1]]
-predictions = jv.predict(run.model, pair, data.class_names)
+predictions = jv.predict(run, pair)
 pd.DataFrame(
     {
         "frames": [len(s) for s in pair],
@@ -306,7 +313,7 @@ print("largest difference between right and left padding:", float(np.abs(right -
 #   y `"none"`. Las estadísticas siempre se aprenden solo con la partición de
 #   entrenamiento.
 # - **Validación y parada temprana**: `validation_fraction=0.1` y
-#   `validation_patience=5` apartan una parte estratificada del entrenamiento y
+#   `training.validation_patience=5` apartan una parte estratificada del entrenamiento y
 #   detienen el ajuste cuando la pérdida de validación deja de bajar.
 # - **Más o menos unidades, otra tasa de aprendizaje u otro tamaño de
 #   mini-lote**, siempre comparando con varias semillas.
@@ -314,10 +321,12 @@ print("largest difference between right and left padding:", float(np.abs(right -
 # El mismo experimento se lanza desde la terminal; cada ejecución deja una
 # carpeta con la configuración, las métricas, el historial, el modelo `.keras`
 # y las figuras. `--fast` corresponde a `LSTM_APPS_FAST=1` y `--set` cambia
-# cualquier campo de `Config`:
+# cualquier campo de `Config` (los de entrenamiento con su prefijo, como
+# `training.max_epochs`); `lstm-apps run japanese_vowels --help` los lista todos:
 #
 # ```bash
 # lstm-apps run japanese_vowels
 # lstm-apps run japanese_vowels --fast
 # lstm-apps run japanese_vowels --set "units=(125, 100)" --set dropout=0.2
+# lstm-apps run japanese_vowels --set training.max_epochs=40 --set training.seed=3
 # ```

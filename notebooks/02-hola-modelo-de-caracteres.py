@@ -51,9 +51,11 @@ hola = lstm_apps.get_case_study("hola")
 # %% [markdown]
 # ## Parámetros
 #
-# La configuración vive en `hola.Config`. `LSTM_APPS_FAST=1` elige
-# `Config.fast()`, que entrena menos épocas; aun así la red suele acertar las
-# tres letras.
+# La configuración vive en `hola.Config`: la palabra, la celda y su tamaño, y
+# en `config.training` los ajustes del entrenamiento (tasa de aprendizaje
+# `initial_learn_rate`, épocas `max_epochs`, ...), con los mismos nombres que
+# `trainingOptions` de MATLAB. `LSTM_APPS_FAST=1` elige `Config.fast()`, que
+# entrena menos épocas; aun así la red suele acertar las tres letras.
 
 # %%
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
@@ -108,7 +110,8 @@ assert lstm_apps.learnable_parameters(model) == H * (V + H) + H + H * V + V
 # %% [markdown]
 # ## Entrenamiento de las tres celdas
 #
-# `hola.train` fija la semilla, construye la red y la entrena con Adam. Cada
+# `hola.train` fija la semilla (`config.training.seed`), construye la red y la
+# entrena con Adam. Cada
 # época es un único paso de gradiente, porque el conjunto de entrenamiento es
 # una sola secuencia. `hola.evaluate` devuelve la proporción de letras
 # acertadas (`accuracy`), la probabilidad media que la red asigna a la letra
@@ -121,7 +124,7 @@ for cell in hola.CELLS:
     start = time.perf_counter()
     runs[cell] = hola.train(config.replace(cell=cell))
     seconds[cell] = time.perf_counter() - start
-summary = pd.DataFrame({cell: hola.evaluate(run.model, data) for cell, run in runs.items()}).T
+summary = pd.DataFrame({cell: hola.evaluate(run) for cell, run in runs.items()}).T
 summary["parameters"] = [lstm_apps.learnable_parameters(r.model) for r in runs.values()]
 summary["seconds"] = pd.Series(seconds)
 summary.round(3)
@@ -133,7 +136,7 @@ summary.round(3)
 # y con qué probabilidad.
 
 # %%
-pd.concat({cell: hola.step_table(run.model, data) for cell, run in runs.items()}).round(3)
+pd.concat({cell: hola.step_table(run) for cell, run in runs.items()}).round(3)
 
 # %% [markdown]
 # Con el modelo entrenado podemos **generar**: empezamos por «h», tomamos la
@@ -143,7 +146,7 @@ pd.concat({cell: hola.step_table(run.model, data) for cell, run in runs.items()}
 # %%
 text = "h"
 for _ in range(len(config.word) - 1):
-    letter, _ = hola.predict(runs["lstm"].model, text, names)[-1]
+    letter, _ = hola.predict(runs["lstm"], text)[-1]
     text += letter
 print(text)
 
@@ -157,7 +160,7 @@ print(text)
 # la correcta va en naranja.
 
 # %%
-steps = {cell: hola.inspect_steps(run.model, data) for cell, run in runs.items()}
+steps = {cell: hola.inspect_steps(run) for cell, run in runs.items()}
 hola_plots.plot_hidden_state(steps["simple_rnn"])
 hola_plots.plot_next_letter(steps["simple_rnn"])
 plt.show()

@@ -50,14 +50,17 @@ import numpy as np
 import pandas as pd
 
 import lstm_apps
-import lstm_apps.tasks.char_lm.ngram
+from lstm_apps.tasks.char_lm.ngram import choose_order
 
 cl = lstm_apps.get_case_study("char_lm")
 
 # %% [markdown]
 # ## Parámetros
 #
-# La configuración del caso está en `cl.Config`. Con la variable de entorno
+# La configuración del caso está en `cl.Config`; los ajustes del
+# entrenamiento (tasa de aprendizaje `initial_learn_rate`, épocas `max_epochs`,
+# tamaño de mini-lote `mini_batch_size`, ...) están agrupados en
+# `config.training`. Con la variable de entorno
 # `LSTM_APPS_FAST=1` se usa una variante diminuta: solo el principio del libro,
 # una red estrecha, una única época y una evaluación sobre unos pocos miles de
 # caracteres. Sirve para comprobar que el cuaderno funciona de principio a fin
@@ -82,9 +85,9 @@ print(config)
 
 # %%
 data = cl.load_data(config)
-train_text, val_text, test_text = data.info["text"]
-vocabulary = data.info["vocabulary"]
-print(f"characters read: {data.info['characters']:,}")
+train_text, val_text, test_text = data.train_text, data.validation_text, data.test_text
+vocabulary = data.vocabulary
+print(f"characters read: {data.characters:,}")
 pd.DataFrame(
     {"characters": [len(train_text), len(val_text), len(test_text)]},
     index=pd.Index(["train", "validation", "test"], name="block"),
@@ -180,7 +183,7 @@ print("target:", repr(vocabulary.inverse_transform(data.y_train[0])))
 
 # %%
 valid = val_text[: config.eval_chars] if config.eval_chars else val_text
-best_ngram, val_scores = lstm_apps.tasks.char_lm.ngram.choose_order(train_text, valid, orders=range(1, 8))
+best_ngram, val_scores = choose_order(train_text, valid, orders=range(1, 8))
 print(f"order with the lowest validation bpc: {best_ngram.order}")
 pd.Series(val_scores, name="validation bpc").rename_axis("order").to_frame().round(3)
 
@@ -206,9 +209,12 @@ cl.build_model(config, data).summary()
 # presupuesto de cómputo de estas máquinas (unos 20 minutos en 2 núcleos) la
 # red no llega a sobreajustar, así que por defecto no usa *dropout*
 # (`dropout=0.2` lo activa tras la capa recurrente, útil con textos pequeños
-# o con entrenamientos más largos). `time_budget` detiene el entrenamiento
-# antes de una época que acabaría pasado ese número de segundos. Devuelve un
-# `Run` con el modelo y el historial.
+# o con entrenamientos más largos). La tasa de aprendizaje empieza en
+# `training.initial_learn_rate` y decae suavemente
+# (`training.learn_rate_schedule="exponential"`) hasta
+# `training.learn_rate_drop_factor` veces ese valor. `training.time_budget` detiene el
+# entrenamiento antes de una época que acabaría pasado ese número de segundos.
+# Devuelve un `Run` con el modelo, el historial y los datos.
 
 # %%
 run = cl.train(config, data)
@@ -244,7 +250,7 @@ plt.show()
 # bloque al entrenar ni al elegir sus hiperparámetros.
 
 # %%
-metrics = cl.evaluate(run.model, data)
+metrics = cl.evaluate(run)
 pd.DataFrame(
     {
         "test bpc": [
@@ -275,7 +281,7 @@ pd.DataFrame(
 # %% [markdown]
 # ## Generación de texto
 #
-# Para escribir, `cl.generate` le da a la red un comienzo (el *prompt*), lee
+# Para escribir, `cl.generate(run, prompt)` le da a la red un comienzo (el *prompt*), lee
 # sus caracteres uno a uno llevando el estado de cada paso al siguiente, y
 # después repite: toma la distribución del carácter siguiente, elige uno al
 # azar según esa distribución, se lo da como entrada y continúa.
@@ -297,9 +303,7 @@ pd.DataFrame(
 prompt = "En un lugar de la Mancha"
 length = 80 if FAST else 300
 for temperature in (0.2, 0.8, 1.2):
-    text = cl.generate(
-        run.model, vocabulary, prompt, length=length, temperature=temperature, seed=0
-    )
+    text = cl.generate(run, prompt, length=length, temperature=temperature, seed=0)
     print(f"--- temperature {temperature} ---")
     print(prompt + text)
     print()
@@ -310,9 +314,9 @@ for temperature in (0.2, 0.8, 1.2):
 # semilla, otro distinto:
 
 # %%
-first = cl.generate(run.model, vocabulary, prompt, length=length, temperature=0.8, seed=0)
-again = cl.generate(run.model, vocabulary, prompt, length=length, temperature=0.8, seed=0)
-other = cl.generate(run.model, vocabulary, prompt, length=length, temperature=0.8, seed=1)
+first = cl.generate(run, prompt, length=length, temperature=0.8, seed=0)
+again = cl.generate(run, prompt, length=length, temperature=0.8, seed=0)
+other = cl.generate(run, prompt, length=length, temperature=0.8, seed=1)
 print("same seed, same text:", first == again)
 print("seed 1 gives different text:", first != other)
 assert first == again
@@ -334,4 +338,7 @@ assert first == again
 #
 # `RUN_DIR` es la carpeta que `lstm-apps run` indica al terminar. Con
 # `--fast` se ejecuta la variante rápida, y `--set` cambia cualquier campo de
-# `Config`, por ejemplo `--set cell=gru` o `--set "units=(256, 256)"`.
+# `Config`, por ejemplo `--set cell=gru`, `--set "units=(256, 256)"` o
+# `--set training.max_epochs=10`; `lstm-apps run char_lm --help` los lista
+# todos. `lstm-apps predict RUN_DIR "En un lugar de la Manch"` da el carácter
+# siguiente más probable y su probabilidad.

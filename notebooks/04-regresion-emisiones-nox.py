@@ -66,10 +66,10 @@ import numpy as np
 import pandas as pd
 
 import lstm_apps
-from lstm_apps.tasks.nox import recalibration
 from lstm_apps.data import gas_turbine
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.tasks.nox import plots as nox_plots
+from lstm_apps.tasks.nox import recalibration
 
 nox = lstm_apps.get_case_study("nox")
 
@@ -103,9 +103,9 @@ print(config)
 
 # %%
 data = nox.load_data(config)
-print(data.info["source"])
-print(f"missing values handled: {data.info['missing_values']}")
-print(f"training NOx: mean {data.info['target_mean']:.2f}, std {data.info['target_std']:.2f} mg/m³")
+print(data.source)
+print(f"missing values handled: {data.missing_values}")
+print(f"training NOx: mean {data.target_mean:.2f}, std {data.target_std:.2f} mg/m³")
 pd.DataFrame(data.x_train[0][:5], columns=config.features).assign(
     **{config.target: data.y_train[0][:5]}
 )
@@ -118,7 +118,7 @@ pd.DataFrame(data.x_train[0][:5], columns=config.features).assign(
 yearly = [
     *(("train", year, y) for year, y in zip(config.train_years, data.y_train)),
     *(("validation", year, y) for year, y in zip(config.validation_years, data.y_val)),
-    *(("test", year, y) for year, y in zip(data.info["test_years"], data.y_test)),
+    *(("test", year, y) for year, y in zip(data.test_years, data.y_test)),
 ]
 pd.DataFrame(
     [
@@ -154,7 +154,7 @@ for block, year, y in yearly:
                  ha="center", va="bottom", fontsize=8)  # fmt: skip
     labelled.add(block)
     start += len(y)
-ax_time.axhline(data.info["target_mean"], color="gray", ls="--", lw=1, label="training mean")
+ax_time.axhline(data.target_mean, color="gray", ls="--", lw=1, label="training mean")
 ax_time.set_xlabel("hour (rows in time order)")
 ax_time.set_ylabel("NOx (mg/m³), 168-hour rolling mean")
 ax_time.legend(fontsize=8)
@@ -235,11 +235,18 @@ pd.DataFrame(x_windows[100], columns=config.features).assign(
 # El NOx registrado tiene rachas raras (picos, tramos rellenados a mano) y el
 # error cuadrático les da mucho peso; el absoluto las tolera mejor y además
 # es la métrica con la que se compara todo el caso. En 2013 rinde algo mejor
-# que el cuadrático. `--set loss=mse` vuelve al error cuadrático.
+# que el cuadrático. `--set training.loss=mse` vuelve al error cuadrático.
+#
+# Todos los ajustes del entrenamiento (tasa de aprendizaje, épocas, tamaño de
+# lote, paciencia, pérdida...) están en la sección `config.training`, con los
+# nombres de `trainingOptions` de MATLAB (`initial_learn_rate`,
+# `max_epochs`, `mini_batch_size`...). El `Run` que devuelve `nox.train` lleva
+# la configuración con la ventana elegida (`run.config.window`).
 
 # %%
+print(config.training)
 run = nox.train(config, data)
-print(f"chosen window: {data.info['window']} hours, epochs: {len(run.history['loss'])}")
+print(f"chosen window: {run.config.window} hours, epochs: {len(run.history['loss'])}")
 run.model.summary()
 
 # %% [markdown]
@@ -247,7 +254,7 @@ run.model.summary()
 # menor error. El bloque de prueba no interviene en la elección.
 
 # %%
-pd.Series(data.info["window_validation_mae"], name="validation MAE (mg/m³)").rename_axis(
+pd.Series(run.window_validation_mae, name="validation MAE (mg/m³)").rename_axis(
     "window (hours)"
 ).to_frame().round(3)
 
@@ -260,7 +267,7 @@ pd.Series(data.info["window_validation_mae"], name="validation MAE (mg/m³)").re
 
 # %%
 y_val = np.concatenate(data.y_val)
-constant_rmse = np.sqrt(np.mean((y_val - data.info["target_mean"]) ** 2))
+constant_rmse = np.sqrt(np.mean((y_val - data.target_mean) ** 2))
 epochs = np.arange(1, len(run.history["loss"]) + 1)
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(epochs, run.history["rmse"], marker="o", label="training")
@@ -297,7 +304,7 @@ plt.show()
 # para los demás, y `*_mae_<año>` el MAE de cada año de prueba.
 
 # %%
-metrics = nox.evaluate(run.model, data)
+metrics = nox.evaluate(run)
 MODELS = ("lstm", "linear", "linear_lagged", "hgb", "hgb_lagged", "linear_hgb")
 COLUMNS = {"mae": "MAE", "rmse": "RMSE", "r2": "R²", "within_10pct": "within ±10 %"}
 rows = []
@@ -343,9 +350,10 @@ pd.DataFrame(rows).set_index(["model", "recalibration"]).round(3)
 #    etiquetas**, y se pasa a la siguiente.
 #
 # La red no se reentrena desde cero: se ajusta, a partir de sus pesos
-# entrenados, durante `recalibration_epochs` épocas (5) con Adam a
-# `recalibration_learn_rate` (0,001), sobre una copia que deja intacto el
-# modelo original. Los modelos de scikit-learn, en cambio, se vuelven a
+# entrenados, con los ajustes de una segunda sección de entrenamiento,
+# `config.recalibration`: `recalibration.max_epochs` épocas (5) con Adam a
+# `recalibration.initial_learn_rate` (0,001), sobre una copia que deja
+# intacto el modelo original. Los modelos de scikit-learn, en cambio, se vuelven a
 # ajustar desde cero solo con esos días recientes. Es un supuesto optimista,
 # porque da por hecho que se conoce el NOx de todas las horas pasadas; en una
 # planta real las etiquetas vendrían de un analizador o de campañas de
@@ -362,17 +370,20 @@ pd.DataFrame(rows).set_index(["model", "recalibration"]).round(3)
 # recorren una sola vez, con esa longitud. La variante rápida fija 14 días y
 # no compara.
 #
-# La tabla da, para cada modelo recalibrado, los días elegidos y el MAE de
-# validación de cada candidato (vacío en la variante rápida).
+# `nox.evaluate` deja las predicciones de todos los modelos y estas
+# elecciones en `run.predictions`. La tabla da, para cada modelo
+# recalibrado, los días elegidos y el MAE de validación de cada candidato
+# (vacío en la variante rápida).
 
 # %%
+choices = run.predictions.choices
 pd.DataFrame(
     {
-        "days chosen": choice["days"],
-        **{f"validation MAE, {d} days": v for d, v in choice["validation_mae"].items()},
+        "days chosen": choice.days,
+        **{f"validation MAE, {d} days": v for d, v in choice.validation_mae.items()},
     }
-    for choice in data.info["recalibration_choices"].values()
-).set_axis(list(data.info["recalibration_choices"])).round(3)
+    for choice in choices.values()
+).set_axis(list(choices)).round(3)
 
 # %% [markdown]
 # ### Por qué los árboles no extrapolan
@@ -389,7 +400,7 @@ pd.DataFrame(
 # `tanh` se saturan.
 #
 # Las tres figuras usan las predicciones que `nox.evaluate` deja en
-# `data.info["predictions"]`. La primera compara, hora a hora, el NOx medido
+# `run.predictions`. La primera compara, hora a hora, el NOx medido
 # con la red sin recalibrar, la red recalibrada y una de las referencias,
 # los árboles con ventana recalibrados (`hgb_lagged_recalibrated`), en las
 # primeras semanas de prueba. Conviene fijarse en si la red sin recalibrar va
@@ -399,8 +410,7 @@ pd.DataFrame(
 # interpolación en los datos publicados, y ningún modelo puede seguirlo.
 
 # %%
-predictions = data.info["predictions"]
-fig = nox_plots.plot_over_time(predictions)
+fig = nox_plots.plot_over_time(run.predictions)
 plt.show()
 
 # %% [markdown]
@@ -410,7 +420,7 @@ plt.show()
 # nube desplazada por encima de la diagonal es la huella de la deriva.
 
 # %%
-fig = nox_plots.plot_scatter(predictions)
+fig = nox_plots.plot_scatter(run.predictions)
 plt.show()
 
 # %% [markdown]
@@ -421,7 +431,7 @@ plt.show()
 # sigue avanzando.
 
 # %%
-fig = nox_plots.plot_errors_by_year(predictions)
+fig = nox_plots.plot_errors_by_year(run.predictions)
 plt.show()
 
 # %% [markdown]
@@ -460,12 +470,11 @@ plt.show()
 # la deriva en cada modelo.
 
 # %%
-hybrid_config = config.replace(linear_path=True, window=data.info["window"])
-hybrid_data = nox.load_data(hybrid_config)  # datos propios: `train` anota su config en ellos
-hybrid = nox.train(hybrid_config, hybrid_data)
+hybrid_config = run.config.replace(linear_path=True)  # con la ventana elegida
+hybrid = nox.train(hybrid_config, data)
 print(hybrid.model.get_layer("linear_path").trainable)  # la parte lineal queda fija
 
-k = data.info["window"]
+k = run.config.window
 x_test, y_test = nox.make_windows(data.x_test, data.y_test, k)
 x_rows, y_rows = nox.make_windows(data.x_train, data.y_train, k)
 linear = recalibration.BASELINES["linear"][0]().fit(x_rows[:, -1], y_rows)
@@ -521,8 +530,10 @@ plt.show()
 #
 # La segunda orden entrena la variante secuencia a secuencia. Con `--fast`
 # se ejecuta la variante rápida, y `--set` cambia cualquier otro campo de
-# `Config`, por ejemplo `--set window=12` o `--set recalibration_days=60`
-# (una sola longitud, sin comparar).
+# `Config`, por ejemplo `--set window=12`, `--set recalibration_days=60`
+# (una sola longitud, sin comparar), `--set training.max_epochs=10` o
+# `--set recalibration.initial_learn_rate=0.0005`. `lstm-apps run nox --help`
+# lista todos los campos, agrupados, con su valor por defecto.
 #
 # También se pueden usar datos propios: un CSV con una fila por hora, una
 # columna que dé el orden temporal, las columnas de entrada y la del
@@ -545,4 +556,11 @@ plt.show()
 # lstm-apps evaluate RUN_DIR
 # ```
 #
-# `RUN_DIR` es la carpeta que `lstm-apps run` indica al terminar.
+# `RUN_DIR` es la carpeta que `lstm-apps run` indica al terminar. `predict`
+# estima el NOx de una ventana de lecturas: un CSV con una fila por hora, de
+# la más antigua a la más reciente, y una columna por sensor (en el orden de
+# `features`). Escribe el NOx de la última hora:
+#
+# ```bash
+# lstm-apps predict RUN_DIR ventana.csv
+# ```

@@ -117,9 +117,9 @@ plt.show()
 # %%
 data = en.load_data(config)
 print("sizes:", data.sizes())
-print("features:", data.info["features"])
-print("source:", data.info["source"])
-print(f"training NOx: mean {data.info['nox_mean']:.2f} mg/s, std {data.info['nox_std']:.2f} mg/s")
+print("features:", en.FEATURES)
+print("source:", data.source)
+print(f"training NOx: mean {data.nox_mean:.2f} mg/s, std {data.nox_std:.2f} mg/s")
 
 # %% [markdown]
 # ## La red
@@ -138,9 +138,13 @@ model.summary()
 #
 # `en.train` compila y ajusta con Adam, mini-lotes barajados en cada época,
 # una caída escalonada de la tasa de aprendizaje y parada temprana sobre los
-# ciclos de validación.
+# ciclos de validación. Todos esos ajustes están en la sección
+# `config.training`, con los nombres de `trainingOptions` de MATLAB
+# (`initial_learn_rate`, `learn_rate_drop_period`, `max_epochs`...); su
+# semilla (`training.seed`) fija también los ciclos simulados.
 
 # %%
+print(config.training)
 run = en.train(config, data)
 lstm_apps.plots.plot_training_progress(run.history)
 plt.show()
@@ -156,7 +160,7 @@ plt.show()
 # todos los segundos como solo en los transitorios.
 
 # %%
-metrics = en.evaluate(run.model, data)
+metrics = en.evaluate(run)
 names = ["mae", "rmse", "r2", "within_10pct"]
 table = pd.DataFrame(
     {
@@ -197,7 +201,7 @@ plt.show()
 baseline = en.fit_static_baseline(data)
 x, y = data.x_test[0], data.y_test[0][:, 0]
 predictions = {
-    "LSTM": en.predict(run.model, [x])[0],
+    "LSTM": en.predict_cycles(run.model, [x])[0],
     "static": en.static_predict(baseline, [x])[0],
 }
 en.plot_cycle(x, y, predictions, threshold)
@@ -229,4 +233,9 @@ plt.show()
 # ```bash
 # lstm-apps run engine_nox --fast
 # lstm-apps run engine_nox --set architecture=gru --set units=32
+# lstm-apps run engine_nox --set training.max_epochs=40 --set training.initial_learn_rate=0.002
+# lstm-apps predict RUN_DIR senales.csv
 # ```
+#
+# `predict` lee un CSV con una fila por segundo y las cinco señales en el
+# orden de `en.FEATURES`, y escribe el NOx estimado de cada segundo.

@@ -66,8 +66,20 @@ from IPython.display import Markdown, display
 
 import lstm_apps
 import lstm_apps.plots
-from lstm_apps.analysis import comparison as cmp
 from lstm_apps.analysis import reference
+from lstm_apps.analysis.comparison import SweepResults, compare, memory_sweep
+from lstm_apps.analysis.comparison_plots import plot_gradient_profiles, plot_memory_errors
+from lstm_apps.analysis.gradients import gradient_profile
+from lstm_apps.analysis.memory import (
+    ADDING_SOLVED_MSE,
+    KINDS,
+    LABELS,
+    TASKS,
+    MemoryConfig,
+    memory_model,
+    task_units,
+    train_memory_task,
+)
 from lstm_apps.data.memory_tasks import adding_problem, copy_baseline, copy_memory
 
 # %% [markdown]
@@ -83,7 +95,7 @@ from lstm_apps.data.memory_tasks import adding_problem, copy_baseline, copy_memo
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
 GRADIENT_LENGTH = 100 if FAST else 500  # T de las secuencias en las que medimos el gradiente
 TRAIN_LENGTH = 50 if FAST else 100  # T del entrenamiento corto de la sección 4
-memory_config = cmp.MemoryConfig.fast() if FAST else cmp.MemoryConfig(lengths=(100,), seeds=(0,))
+memory_config = MemoryConfig.fast() if FAST else MemoryConfig(lengths=(100,), seeds=(0,))
 keras.utils.set_random_seed(0)
 print("FAST:", FAST)
 print(memory_config)
@@ -185,9 +197,10 @@ for k, block in enumerate(["z (actualización)", "r (reinicio)", "h~ (candidato)
 
 # %%
 jv = lstm_apps.get_case_study("japanese_vowels")
-jv_config = jv.Config.fast(verbose=0) if FAST else jv.Config(verbose=0)
+quiet = dict(training=dict(verbose=0))  # no progress bar while it trains
+jv_config = jv.Config.fast(**quiet) if FAST else jv.Config().replace(**quiet)
 run = jv.train(jv_config)
-print(f"test accuracy: {jv.evaluate(run.model, run.data)['accuracy']:.3f}")
+print(f"test accuracy: {jv.evaluate(run)['accuracy']:.3f}")
 
 # %% [markdown]
 # `lstm_apps.inspect_gates(model, secuencia)` pasa una secuencia por la red y,
@@ -250,8 +263,9 @@ print("mean forget gate per unit:", np.round(np.sort(keep)[::-1], 2))
 # la celda cuyo factor es simplemente $f_k$ (elemento a elemento): si la
 # puerta de olvido está cerca de 1, el gradiente pasa casi intacto.
 #
-# Lo medimos con `cmp.gradient_profile(model, x, y)`: para un modelo de una
-# capa recurrente y una cabeza densa, calcula con la BPTT de la celda de
+# Lo medimos con `gradient_profile(model, x, y)` (de
+# `lstm_apps.analysis.gradients`): para un modelo de una capa recurrente y
+# una cabeza densa, calcula con la BPTT de la celda de
 # referencia la norma $\lVert \partial L / \partial h_t \rVert$ en cada paso,
 # dividida por la del último paso, con $L$ el error cuadrático de la
 # predicción final, y promedia (media geométrica) sobre las secuencias. Un
@@ -261,7 +275,7 @@ print("mean forget gate per unit:", np.round(np.sort(keep)[::-1], 2))
 # Usamos la tarea de la suma (*adding problem*, sección 4): cada paso lleva un
 # número al azar y una marca; la red debe sumar los dos números marcados. Las
 # tres celdas tienen aproximadamente el **mismo número de parámetros** que
-# una LSTM de 32 unidades (`cmp.task_units`), y las miramos primero **recién
+# una LSTM de 32 unidades (`task_units`), y las miramos primero **recién
 # inicializadas**, sin entrenar.
 
 # %%
@@ -269,13 +283,13 @@ x_grad, y_grad = adding_problem(32, GRADIENT_LENGTH, seed=20_000)
 print("gradient sequences:", x_grad.shape, y_grad.shape)
 
 gradients = {}
-for kind in cmp.KINDS:
-    width = cmp.task_units(kind, "adding", lstm_units=memory_config.lstm_units)
-    model = cmp.memory_model(kind, "adding", width, GRADIENT_LENGTH, seed=0)
-    gradients[f"{kind}/init"] = cmp.gradient_profile(model, x_grad, y_grad).tolist()
-    print(f"{cmp.LABELS[kind]:<9} {width:>3} units, {model.count_params():,} parameters")
+for kind in KINDS:
+    width = task_units(kind, "adding", lstm_units=memory_config.lstm_units)
+    model = memory_model(kind, "adding", width, GRADIENT_LENGTH, seed=0)
+    gradients[f"{kind}/init"] = gradient_profile(model, x_grad, y_grad).tolist()
+    print(f"{LABELS[kind]:<9} {width:>3} units, {model.count_params():,} parameters")
 
-cmp.plot_gradient_profiles(gradients, trained_at=None)
+plot_gradient_profiles(gradients, trained_at=None)
 plt.show()
 
 # %% [markdown]
@@ -300,25 +314,25 @@ plt.show()
 # Para ver si el entrenamiento cambia el panorama, entrenamos cada celda un
 # rato en la tarea de la suma con $T$ = `TRAIN_LENGTH` (50 en modo rápido,
 # 100 en el completo) y volvemos a medir en las mismas secuencias.
-# `cmp.train_memory_task` da a cada celda el mismo presupuesto: un número fijo
-# de pasos de Adam sobre lotes nuevos en cada paso, y mide el error en
-# secuencias apartadas.
+# `train_memory_task` (de `lstm_apps.analysis.memory`) da a cada celda el
+# mismo presupuesto: un número fijo de pasos de Adam sobre lotes nuevos en
+# cada paso, y mide el error en secuencias apartadas.
 
 # %%
 trained = {}
-for kind in cmp.KINDS:
-    model, result = cmp.train_memory_task(
+for kind in KINDS:
+    model, result = train_memory_task(
         kind, "adding", TRAIN_LENGTH, seed=0, config=memory_config, progress=False
     )
     trained[kind] = result
     key = f"{kind}/trained_T{TRAIN_LENGTH}"
-    gradients[key] = cmp.gradient_profile(model, x_grad, y_grad).tolist()
+    gradients[key] = gradient_profile(model, x_grad, y_grad).tolist()
     print(
-        f"{cmp.LABELS[kind]:<9} MSE {result['error']:.4f} (baseline {result['baseline']:.4f}), "
+        f"{LABELS[kind]:<9} MSE {result['error']:.4f} (baseline {result['baseline']:.4f}), "
         f"solved: {result['solved']}, {result['steps_run']} steps in {result['seconds']:.0f} s"
     )
 
-cmp.plot_gradient_profiles(gradients, trained_at=TRAIN_LENGTH)
+plot_gradient_profiles(gradients, trained_at=TRAIN_LENGTH)
 plt.show()
 
 # %% [markdown]
@@ -382,9 +396,9 @@ for delay in (10, 100, 500):
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for kind, result in trained.items():
     steps, errors = zip(*result["curve"])
-    ax.plot(steps, errors, marker="o", label=cmp.LABELS[kind])
+    ax.plot(steps, errors, marker="o", label=LABELS[kind])
 ax.axhline(trained["lstm"]["baseline"], color="k", ls="--", label="memoryless baseline")
-ax.axhline(cmp.ADDING_SOLVED_MSE, color="grey", ls=":", label="solved (MSE 0.01)")
+ax.axhline(ADDING_SOLVED_MSE, color="grey", ls=":", label="solved (MSE 0.01)")
 ax.set_yscale("log")
 ax.set_xlabel("optimizer step")
 ax.set_ylabel("held-out MSE")
@@ -397,25 +411,26 @@ plt.show()
 # %% [markdown]
 # ### Un barrido pequeño, sin entrenar dos veces
 #
-# `cmp.memory_sweep` entrena cada celda en cada longitud $T$ y cada semilla
-# de una configuración y guarda los resultados en un JSON después de cada
-# entrenamiento; si el archivo ya existe, **retoma** el barrido y solo
-# entrena lo que falta. Aprovechamos eso: guardamos en ese formato lo que ya
-# hemos medido en la sección 3 (los tres entrenamientos y los perfiles de
-# gradiente), de modo que el barrido solo añade lo que falte. En modo rápido
-# la configuración pide $T$ = 10 y 50, así que entrena solo $T$ = 10; en el
-# modo completo pide solo $T$ = 100, que ya está hecho.
+# `memory_sweep` (de `lstm_apps.analysis.comparison`) entrena cada celda en
+# cada longitud $T$ y cada semilla de una configuración y guarda los
+# resultados en un JSON después de cada entrenamiento; si el archivo ya
+# existe, **retoma** el barrido y solo entrena lo que falta. Aprovechamos
+# eso: guardamos en ese formato lo que ya hemos medido en la sección 3 (los
+# tres entrenamientos y los perfiles de gradiente), de modo que el barrido
+# solo añade lo que falte. En modo rápido la configuración pide $T$ = 10 y
+# 50, así que entrena solo $T$ = 10; en el modo completo pide solo $T$ =
+# 100, que ya está hecho.
 
 # %%
 work_dir = Path(tempfile.mkdtemp(prefix="lstm_apps_06_"))
 sweep_path = work_dir / "adding.json"
-done = cmp.SweepResults(
+done = SweepResults(
     config=json.loads(json.dumps(asdict(memory_config))),  # como lo guarda memory_sweep
     runs=[json.loads(json.dumps(result)) for result in trained.values()],
     gradients=gradients,
 )
 done.save(sweep_path)
-sweep = cmp.memory_sweep(
+sweep = memory_sweep(
     ("adding",), memory_config, sweep_path, gradient_length=GRADIENT_LENGTH, progress=False
 )
 print(f"{len(sweep.runs)} runs in {sweep_path}")
@@ -441,10 +456,10 @@ RESULTS_DIR = next(
     Path("../benchmarks/results"),
 )
 benchmark = {}
-for task in cmp.TASKS:
+for task in TASKS:
     path = RESULTS_DIR / f"memory_{task}.json"
     if path.exists():
-        benchmark[task] = cmp.SweepResults.load(path)
+        benchmark[task] = SweepResults.load(path)
         print(f"{task}: {len(benchmark[task].runs)} runs read from {path}")
     else:
         print(
@@ -455,13 +470,13 @@ for task in cmp.TASKS:
 # %%
 if "adding" in benchmark:
     display(pd.DataFrame(benchmark["adding"].summary("adding")).round(4))
-    cmp.plot_memory_errors(benchmark["adding"], "adding")
+    plot_memory_errors(benchmark["adding"], "adding")
     plt.show()
 
 # %%
 if "copy" in benchmark:
     display(pd.DataFrame(benchmark["copy"].summary("copy")).round(4))
-    cmp.plot_memory_errors(benchmark["copy"], "copy")
+    plot_memory_errors(benchmark["copy"], "copy")
     plt.show()
 
 # %% [markdown]
@@ -494,8 +509,8 @@ if "copy" in benchmark:
 # y las épocas) y mide el tiempo por época, la latencia de inferencia de una
 # secuencia y la precisión en el conjunto de prueba.
 #
-# Desde Python es `cmp.compare`. Aquí le pasamos el barrido completo del
-# proyecto si existe (y no estamos en modo rápido) o, si no, el pequeño
+# Desde Python es `lstm_apps.analysis.comparison.compare`. Aquí le pasamos
+# el barrido completo del proyecto si existe (y no estamos en modo rápido) o, si no, el pequeño
 # barrido de la sección 4; en ese caso la columna del $T$ resuelto solo puede
 # valer alguna de las longitudes de ese barrido (o *none*).
 
@@ -503,12 +518,12 @@ if "copy" in benchmark:
 use_benchmark = "adding" in benchmark and not FAST
 adding_results = RESULTS_DIR / "memory_adding.json" if use_benchmark else sweep_path
 print("adding results:", adding_results)
-table = cmp.compare(work_dir / "compare", fast=FAST, adding_results=adding_results, progress=False)
+table = compare(work_dir / "compare", fast=FAST, adding_results=adding_results, progress=False)
 display(Markdown(table["markdown"]))
 
 # %% [markdown]
 # Las mismas filas como tabla de pandas, con todas las columnas que mide
-# `cmp.compare` (también se guardan en `comparison.json`):
+# `compare` (también se guardan en `comparison.json`):
 
 # %%
 pd.DataFrame(table["rows"]).set_index("cell")
@@ -516,7 +531,7 @@ pd.DataFrame(table["rows"]).set_index("cell")
 # %% [markdown]
 # ## 6. Conclusiones: cómo leer la tabla
 #
-# Debajo de la tabla, `cmp.compare` escribe unas frases que el código decide
+# Debajo de la tabla, `compare` escribe unas frases que el código decide
 # a partir de las propias medidas (si cada afirmación del curso se cumple o
 # no en ellas), no escritas de antemano, y una nota con el método. Para
 # leerla con criterio:
@@ -547,15 +562,15 @@ pd.DataFrame(table["rows"]).set_index("cell")
 # ## Qué probar después
 #
 # - **Otra inicialización**: en el modelo de
-#   `cmp.memory_model("lstm", "adding", 32, GRADIENT_LENGTH)`, sube el sesgo
+#   `memory_model("lstm", "adding", 32, GRADIENT_LENGTH)`, sube el sesgo
 #   de la puerta de olvido (las columnas `32:64` del `bias` de la capa `lstm`,
 #   con `get_weights` y `set_weights`) a 3 o a 5 y vuelve a medir el perfil
-#   del gradiente al inicializar con `cmp.gradient_profile`.
+#   del gradiente al inicializar con `gradient_profile`.
 # - **La GRU con la convención del curso**: con
 #   `h, g = reference.from_keras(layer).forward(x, return_gates=True)` sobre
 #   la GRU de la sección 1, calcula `z = 1 - g["update_gate"]` y comprueba
 #   que $(1 - z) \odot h_{t-1} + z \odot \tilde h_t$, con
 #   $\tilde h_t$ = `g["candidate"]`, da el mismo $h_t$.
-# - **Más longitud**: `cmp.train_memory_task("gru", "adding", 200, config=...)`.
-# - **La tarea de copiar**: `cmp.train_memory_task(kind, "copy", T, ...)`
+# - **Más longitud**: `train_memory_task("gru", "adding", 200, config=...)`.
+# - **La tarea de copiar**: `train_memory_task(kind, "copy", T, ...)`
 #   devuelve además `recall_accuracy`, la fracción de símbolos bien copiados.

@@ -68,7 +68,8 @@ from matplotlib.ticker import MaxNLocator
 
 import lstm_apps
 from lstm_apps.deploy.card import layer_table, record_export, write_card
-from lstm_apps.deploy.export import ExportError, runtime
+from lstm_apps.deploy.export import ExportError
+from lstm_apps.deploy.runtimes import runtime
 
 jv = lstm_apps.get_case_study("japanese_vowels")
 tf.get_logger().setLevel("ERROR")  # hide the "Assets written to ..." notes of each export
@@ -88,7 +89,8 @@ tf.get_logger().setLevel("ERROR")  # hide the "Assets written to ..." notes of e
 
 # %%
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
-config = jv.Config.fast(verbose=0) if FAST else jv.Config(verbose=0)
+quiet = dict(training=dict(verbose=0))  # no progress bar while it trains
+config = jv.Config.fast(**quiet) if FAST else jv.Config().replace(**quiet)
 LATENCY_STEPS = 300 if FAST else 2000  # steps timed for each streaming engine
 PREDICT_CALLS = 20  # model.predict is slow: a few calls are enough
 keras.utils.set_random_seed(0)
@@ -253,7 +255,7 @@ print(f"{strict_path.name} exists: {strict_path.exists()}")
 #
 # La comprobación de la exportación usó 64 enunciados. Ahora cargamos cada
 # archivo como lo haría quien lo despliega, con
-# `lstm_apps.deploy.export.runtime(ruta)`, que devuelve una función
+# `lstm_apps.deploy.runtimes.runtime(ruta)`, que devuelve una función
 # `predict(x)` que lo ejecuta con `tf.saved_model.load`, con una sesión de
 # `onnxruntime` o con el intérprete de LiteRT. Le pasamos **todos** los
 # enunciados de prueba y contamos en cuántos el locutor predicho (la clase

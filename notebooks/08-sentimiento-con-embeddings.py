@@ -70,6 +70,15 @@ from lstm_apps.data.reviews import read_labelled_text
 from lstm_apps.models.text import standardize_text, standardize_text_without_accents
 from lstm_apps.tasks import run_case_study, sentiment
 from lstm_apps.tasks.sentiment import plots as sentiment_plots
+from lstm_apps.tasks.sentiment.comparison import LABELS
+from lstm_apps.tasks.sentiment.data import encode, length_batches
+from lstm_apps.tasks.sentiment.explain import (
+    PROBE_WORDS,
+    confident_mistakes,
+    embedding_matrix,
+    nearest_words,
+)
+from lstm_apps.tasks.sentiment.networks import text_probabilities
 
 # %% [markdown]
 # ## Parámetros
@@ -88,22 +97,27 @@ from lstm_apps.tasks.sentiment import plots as sentiment_plots
 # se compara solo con TF-IDF. Tarda unos 15 minutos en una CPU de dos
 # núcleos.
 #
+# Los ajustes del entrenamiento (épocas, tamaño de lote, tasa de aprendizaje,
+# paciencia, semilla...) viven en su propia sección, `config.training`, con los
+# nombres de `trainingOptions` de MATLAB: `max_epochs`, `mini_batch_size`,
+# `initial_learn_rate`, `validation_patience`, `seed`, `verbose`. Se cambian con
+# `config.replace(training=dict(max_epochs=6))`.
+#
 # Todo lo que escribe el cuaderno va a una carpeta temporal (`work_dir`).
 
 # %%
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
 if FAST:
-    config = sentiment.Config.fast(verbose=0)
+    config = sentiment.Config.fast(training=dict(verbose=0))
 else:
     config = sentiment.Config(
-        verbose=2,
         models=("bilstm", "tfidf"),
         vocabulary_size=30000,
         max_length=500,
         keep="end",
         pooling="max_mean",
         embedding_dropout=0.3,
-    )
+    ).replace(training=dict(verbose=2))
 keras.utils.set_random_seed(0)
 
 work_dir = Path(tempfile.mkdtemp(prefix="lstm_apps_08_"))
@@ -134,7 +148,7 @@ data = sentiment.load_data(config)
 print("source:", data.source)
 print("sizes:", data.sizes())
 print("classes:", data.class_names)
-print("training texts per class:", np.bincount(data.labels["train"]))
+print("training texts per class:", np.bincount(data.y_train))
 
 # %% [markdown]
 # Dos reseñas de entrenamiento, una de cada clase. Fíjate en las etiquetas
@@ -145,10 +159,10 @@ print("training texts per class:", np.bincount(data.labels["train"]))
 # %%
 def first_review(label, least=40, most=120):
     """The first training review of a class with between `least` and `most` words."""
-    for text, code in zip(data.texts["train"], data.labels["train"]):
+    for text, code in zip(data.text_train, data.y_train):
         if code == label and least <= len(text.split()) <= most:
             return text
-    return data.texts["train"][int(np.flatnonzero(data.labels["train"] == label)[0])]
+    return data.text_train[int(np.flatnonzero(data.y_train == label)[0])]
 
 
 for code, name in enumerate(data.class_names):
@@ -164,7 +178,7 @@ for code, name in enumerate(data.class_names):
 # suele llegar en las últimas frases ("en resumen, no la recomiendo").
 
 # %%
-lengths = np.array([len(text.split()) for text in data.texts["train"]])
+lengths = np.array([len(text.split()) for text in data.text_train])
 fig, ax = plt.subplots(figsize=(7, 3))
 ax.hist(lengths, bins=np.arange(0, 1200, 25), color="tab:blue")
 ax.axvline(config.max_length, color="tab:red", label=f"max_length = {config.max_length}")
@@ -234,10 +248,10 @@ print("first 20 entries:", [str(w) for w in vocabulary[:20]])
 
 # %%
 sentence = "The acting was wooden, but the soundtrack was absolutely gorgeous"
-ids = sentiment.encode(data.vectorizer, [sentence], config.max_length)[0]
+ids = encode(data.vectorizer, [sentence], config.max_length)[0]
 print("ids:  ", ids.tolist())
 print("words:", [str(vocabulary[i]) for i in ids])
-test_ids = np.concatenate(data.ids["test"])
+test_ids = np.concatenate(data.x_test)
 print(f"share of [UNK] in the test reviews: {np.mean(test_ids == 1):.1%}")
 
 # %% [markdown]
@@ -252,12 +266,13 @@ print(f"share of [UNK] in the test reviews: {np.mean(test_ids == 1):.1%}")
 # *embeddings* no los cuenta.
 #
 # Veámoslo con un lote de tres frases cortas, formado con
-# `sentiment.length_batches`, el mismo generador que usa el entrenamiento:
+# `length_batches` (de `lstm_apps.tasks.sentiment.data`), que forma los lotes
+# igual que el entrenamiento:
 
 # %%
 short = ["great movie", "not good at all", "the worst film I have ever seen"]
-short_ids = sentiment.encode(data.vectorizer, short, config.max_length)
-x, _ = next(sentiment.length_batches(short_ids, np.zeros(len(short), "int64"), 3))
+short_ids = encode(data.vectorizer, short, config.max_length)
+x, _ = next(length_batches(short_ids, np.zeros(len(short), "int64"), 3))
 print("batch of word ids (0 = padding):")
 print(x)
 print("mask (True = a real word):")
@@ -279,8 +294,8 @@ print(x != 0)
 
 # %%
 CUT = 500  # the full configuration's max_length
-batch_size = config.mini_batch_size
-long_ids = sentiment.encode(data.vectorizer, data.texts["train"], CUT)
+batch_size = config.training.mini_batch_size
+long_ids = encode(data.vectorizer, data.text_train, CUT)
 train_lengths = np.array([max(1, len(ids)) for ids in long_ids])
 rng = np.random.default_rng(0)
 shuffled = rng.permutation(len(train_lengths))
@@ -288,9 +303,7 @@ random_cells = sum(
     len(batch) * train_lengths[batch].max()
     for batch in np.array_split(shuffled, -(-len(shuffled) // batch_size))
 )
-sorted_cells = sum(
-    x.size for x, _ in sentiment.length_batches(long_ids, data.labels["train"], batch_size, rng)
-)
+sorted_cells = sum(x.size for x, _ in length_batches(long_ids, data.y_train, batch_size, rng))
 words = train_lengths.sum()
 print(f"real words:               {words:>12,}")
 print(f"cells, random batches:    {random_cells:>12,} ({words / random_cells:.0%} are words)")
@@ -326,8 +339,8 @@ print(f"cells, batches by length: {sorted_cells:>12,} ({words / sorted_cells:.0%
 # word2vec:
 
 # %%
-print(f"word2vec: {data.embedding_seconds:.0f} s, {data.coverage['share']:.1%} of the vocabulary")
-start_neighbours = sentiment.nearest_words(
+print(f"word2vec: {data.embedding_seconds:.0f} s, {data.coverage:.1%} of the vocabulary")
+start_neighbours = nearest_words(
     data.embeddings, data.vocabulary, ["awful", "great", "boring"], k=6
 )
 for word, found in start_neighbours.items():
@@ -365,8 +378,7 @@ for word, found in start_neighbours.items():
 
 # %%
 run = run_case_study("sentiment", config, run_dir)
-results = run.data.results
-best = results["best"]
+results, best = run.results, run.best
 print("kept model:", best)
 print(
     f"test accuracy {run.metrics['accuracy']:.3f}, F1 {run.metrics['f1']:.3f}, "
@@ -375,6 +387,10 @@ print(
 print("run folder:", sorted(p.name for p in run_dir.iterdir()))
 
 # %% [markdown]
+# `run.results` guarda, para cada modelo, sus probabilidades y sus cifras sobre
+# las reseñas de prueba (`accuracy`, `f1`, `roc_auc`, `validation_accuracy`,
+# `train_seconds`), y `run.best` el nombre del modelo que se quedó.
+#
 # La red que se quedó, sobre números de palabra (en `run.networks`). Casi
 # todos sus parámetros están en el *embedding*: `vocabulary_size` filas por
 # `embedding_dim` columnas.
@@ -392,7 +408,7 @@ plt.show()
 # entrenamiento de cada modelo.
 
 # %%
-display(Markdown(sentiment_plots.comparison_table(results)))
+display(Markdown(sentiment_plots.comparison_table(results, best)))
 sentiment_plots.plot_comparison(results)
 plt.show()
 
@@ -423,9 +439,9 @@ plt.show()
 # reseñas de prueba, con el modelo recurrente que se quedó.
 
 # %%
-probabilities = results[best]["probabilities"]
+probabilities = results[best].probabilities
 predicted = probabilities.argmax(axis=1)
-labels = run.data.labels["test"]
+labels = run.data.y_test
 lstm_apps.plots.plot_confusion_matrix(labels, predicted, run.data.class_names)
 plt.show()
 
@@ -443,9 +459,8 @@ plt.show()
 # %%
 fig, ax = plt.subplots(figsize=(4.5, 4.5))
 for kind, result in results.items():
-    if isinstance(result, dict):
-        fpr, tpr, _ = roc_curve(labels, result["probabilities"][:, 1])
-        ax.plot(fpr, tpr, label=f"{sentiment_plots.LABELS[kind]} (AUC {result['roc_auc']:.3f})")
+    fpr, tpr, _ = roc_curve(labels, result.probabilities[:, 1])
+    ax.plot(fpr, tpr, label=f"{LABELS[kind]} (AUC {result.roc_auc:.3f})")
 ax.plot([0, 1], [0, 1], color="gray", linestyle=":", label="chance")
 ax.set_xlabel("false positive rate")
 ax.set_ylabel("true positive rate")
@@ -458,12 +473,12 @@ plt.show()
 # ### Los errores más seguros
 #
 # Los errores más instructivos son aquellos en los que el modelo estaba
-# **muy seguro** y se equivocó. `sentiment.confident_mistakes` los ordena
+# **muy seguro** y se equivocó. `confident_mistakes` los ordena
 # por la probabilidad que el modelo dio a la clase equivocada (la carpeta
 # de ejecución los guarda en `confident_mistakes.csv`).
 
 # %%
-mistakes = sentiment.confident_mistakes(run.data, probabilities, count=6)
+mistakes = confident_mistakes(run.data, probabilities, count=6)
 with pd.option_context("display.max_colwidth", 400):
     display(mistakes)
 
@@ -487,7 +502,7 @@ with pd.option_context("display.max_colwidth", 400):
 # ## 5. Qué aprendió el *embedding*
 #
 # Si el *embedding* ha aprendido algo, las palabras que la red usa de la
-# misma manera deberían tener vectores parecidos. `sentiment.nearest_words`
+# misma manera deberían tener vectores parecidos. `nearest_words`
 # busca, para cada palabra, las del vocabulario con el vector más parecido
 # (por el coseno del ángulo entre los vectores). El *embedding* empezó con
 # los vectores de word2vec, que juntan palabras que se usan igual, y después
@@ -497,8 +512,8 @@ with pd.option_context("display.max_colwidth", 400):
 # solo quedaría la segunda, y los vecinos ya no serían sinónimos.
 
 # %%
-matrix = sentiment.embedding_matrix(run.model)
-neighbours = sentiment.nearest_words(matrix, run.data.vocabulary, sentiment.PROBE_WORDS, k=8)
+matrix = embedding_matrix(run.model)
+neighbours = nearest_words(matrix, run.data.vocabulary, PROBE_WORDS, k=8)
 print("embedding matrix (words, dimensions):", matrix.shape)
 table = pd.DataFrame(
     {word: [w for w, _ in found] for word, found in neighbours.items()},
@@ -523,7 +538,7 @@ plt.show()
 # ## 6. Predecir reseñas nuevas
 #
 # `run.model` lee texto tal cual: dentro lleva el mismo vectorizador y el
-# recorte a `max_length` palabras. `sentiment.predict` devuelve la clase más
+# recorte a `max_length` palabras. `sentiment.predict(run, textos)` devuelve la clase más
 # probable y su probabilidad. Probamos frases cortas, algunas con negación.
 # (Con el modelo del modo rápido muchas saldrán mal: ha visto muy pocas
 # reseñas.)
@@ -538,21 +553,19 @@ reviews = [
 ]
 rows = [
     {"review": text, "predicted": label, "probability": round(probability, 3)}
-    for text, (label, probability) in zip(
-        reviews, sentiment.predict(run.model, reviews, run.data.class_names)
-    )
+    for text, (label, probability) in zip(reviews, sentiment.predict(run, reviews))
 ]
 with pd.option_context("display.max_colwidth", 100):
     display(pd.DataFrame(rows))
 
 # %% [markdown]
-# `sentiment.text_probabilities` da las dos probabilidades de cada texto.
+# `text_probabilities` da las dos probabilidades de cada texto.
 # Un buen ejercicio es ver cómo cambia la de "positiva" al añadir palabras
 # a la misma frase:
 
 # %%
 steps = ["bad", "not bad", "not bad at all", "not bad at all, I loved it"]
-p_positive = sentiment.text_probabilities(run.model, steps)[:, 1]
+p_positive = text_probabilities(run.model, steps)[:, 1]
 for text, p in zip(steps, p_positive):
     print(f"P(positive) = {p:.3f}  {text!r}")
 
@@ -640,16 +653,13 @@ custom_config = sentiment.Config(
     text_column="opinion",
     label_column="clase",
     models=("gru", "tfidf"),
-    max_epochs=2,
     units=8,
     embedding_dim=8,
-    mini_batch_size=16,
-    verbose=0,
-)
+).replace(training=dict(max_epochs=2, mini_batch_size=16, verbose=0))
 custom_run = run_case_study("sentiment", custom_config, work_dir / "opiniones_run")
 print("classes:", custom_run.data.class_names)
 print("sizes:", custom_run.data.sizes())
-display(Markdown(sentiment_plots.comparison_table(custom_run.data.results)))
+display(Markdown(sentiment_plots.comparison_table(custom_run.results, custom_run.best)))
 
 # %% [markdown]
 # Con unas 80 frases de entrenamiento y dos épocas, la GRU casi no ha
@@ -670,9 +680,7 @@ nuevas = [
     "Un desastre: llegó tarde y frío.",
     "Es normal, cumple sin más.",
 ]
-for text, (label, probability) in zip(
-    nuevas, sentiment.predict(custom_run.model, nuevas, custom_run.data.class_names)
-):
+for text, (label, probability) in zip(nuevas, sentiment.predict(custom_run, nuevas)):
     print(f"{label:>9} ({probability:.2f})  {text}")
 
 # %% [markdown]
@@ -700,6 +708,7 @@ for text, (label, probability) in zip(
 # lstm-apps run sentiment                # IMDB, writes runs/sentiment-...
 # lstm-apps run sentiment --set data=opiniones.csv \
 #     --set text_column=opinion --set label_column=clase
+# lstm-apps run sentiment --set training.max_epochs=6 --set training.seed=1
 # lstm-apps predict RUN_DIR "texto"      # prediction for one text
 # ```
 #

@@ -47,6 +47,7 @@
 #   los últimos `window` ciclos (30) y da la RUL del último.
 
 # %%
+import dataclasses
 import os
 
 import keras
@@ -108,13 +109,12 @@ print(config)
 
 # %%
 data = turbofan.load_data(config)
-print(data.info["source"])
+print(data.source)
 print("engines:", data.sizes())
-print("dropped (constant on the training engines):", data.info["dropped_constant"])
-print("dropped (|correlation with the RUL| below the threshold):",
-      data.info["dropped_uncorrelated"])  # fmt: skip
-print(pd.Series(data.info["rul_correlation"], name="|r| with the capped RUL").round(3).to_dict())
-print(f"kept {len(data.info['features'])} columns:", data.info["features"])
+print("dropped (constant on the training engines):", data.dropped_constant)
+print("dropped (|correlation with the RUL| below the threshold):", data.dropped_uncorrelated)
+print(pd.Series(data.rul_correlation, name="|r| with the capped RUL").round(3).to_dict())
+print(f"kept {len(data.features)} columns:", data.features)
 lengths = pd.Series([len(x) for x in data.x_train], name="cycles per training engine")
 lengths.describe().round(1).to_frame().transpose()
 
@@ -125,11 +125,12 @@ lengths.describe().round(1).to_frame().transpose()
 # ciclos, más o menos, la degradación los desplaza de forma clara.
 
 # %%
-shown = [name for name in ("sensor_2", "sensor_4", "sensor_11", "sensor_15")
-         if name in data.info["features"]]  # fmt: skip
+shown = [
+    name for name in ("sensor_2", "sensor_4", "sensor_11", "sensor_15") if name in data.features
+]
 fig, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 3.2), sharex=True)
 for ax, name in zip(np.atleast_1d(axes), shown):
-    column = data.info["features"].index(name)
+    column = data.features.index(name)
     for x, y in list(zip(data.x_train, data.y_train))[:8]:
         ax.plot(y, x[:, column], lw=0.8, alpha=0.8)
     ax.invert_xaxis()
@@ -200,7 +201,9 @@ except ValueError as error:
 # `turbofan.train` construye la red (normalización, LSTM, una capa densa y una
 # última capa, `rul`, que devuelve la salida en ciclos), agrupa en cada
 # minilote motores de longitud parecida para rellenar poco, y entrena con
-# Adam. La pérdida es el error cuadrático en todos los ciclos de cada motor
+# Adam, con los ajustes de la sección `config.training` (tasa de aprendizaje
+# inicial 0,003 multiplicada por 0,3 cada 30 épocas, minilotes de 8 motores,
+# hasta 120 épocas). La pérdida es el error cuadrático en todos los ciclos de cada motor
 # frente a la RUL con tope. Se detiene cuando la pérdida de los motores de
 # validación deja de mejorar y recupera los pesos de su mejor época.
 
@@ -216,7 +219,8 @@ plt.show()
 # %% [markdown]
 # ## Evaluación y la puntuación PHM08
 #
-# `turbofan.evaluate` predice la RUL en cada ciclo de cada motor y devuelve:
+# `turbofan.evaluate(run)` predice la RUL en cada ciclo de cada motor (y la
+# guarda en `run.predictions`) y devuelve:
 #
 # - `rmse`, `mae`: el error de la RUL predicha tras el último ciclo de cada
 #   motor de prueba frente a `RUL_FD001.txt`. Es la cifra de referencia.
@@ -256,7 +260,7 @@ fig.tight_layout()
 plt.show()
 
 # %%
-metrics = turbofan.evaluate(run.model, data)
+metrics = turbofan.evaluate(run)
 pd.Series(metrics, name="sequence-to-sequence").round(3).to_frame()
 
 # %% [markdown]
@@ -267,9 +271,9 @@ pd.Series(metrics, name="sequence-to-sequence").round(3).to_frame()
 # motor está sano y baja con la diagonal al final.
 
 # %%
-predictions = data.info["predictions"]
+predictions = run.predictions  # the RUL at every cycle, from `turbofan.evaluate`
 fig = turbofan_plots.plot_engine_lives(
-    data.y_val, predictions["validation"], config.rul_cap, data.info["validation_units"]
+    data.y_val, predictions.validation, config.rul_cap, data.validation_units
 )
 plt.show()
 
@@ -282,8 +286,7 @@ plt.show()
 # la diagonal: la red nunca aprendió a predecir más de 125 ciclos.
 
 # %%
-last = [p[-1] for p in predictions["test"]]
-fig = turbofan_plots.plot_test_engines(data.info["test_rul"], last, config.rul_cap)
+fig = turbofan_plots.plot_test_engines(data.test_rul, predictions.last, config.rul_cap)
 plt.show()
 
 # %% [markdown]
@@ -295,14 +298,22 @@ plt.show()
 # muestras, pero cada una ve menos historia: la red no sabe cómo era el
 # motor cuando estaba nuevo. El motor de prueba más corto tiene 31 ciclos,
 # así que una ventana de 30 siempre cabe. Con más ventanas que motores se
-# usan minilotes más grandes.
+# usan minilotes más grandes (los ajustes del entrenamiento cambian dentro de
+# `training`).
 
 # %%
-windowed_config = config.replace(output_mode="last", window=30, mini_batch_size=128,
-                                 learn_rate_drop_period=10, validation_patience=10,
-                                 max_epochs=config.max_epochs if FAST else 40)  # fmt: skip
+windowed_config = config.replace(
+    output_mode="last",
+    window=30,
+    training=dict(
+        mini_batch_size=128,
+        learn_rate_drop_period=10,
+        validation_patience=10,
+        max_epochs=config.training.max_epochs if FAST else 40,
+    ),
+)
 windowed = turbofan.train(windowed_config, data)
-windowed_metrics = turbofan.evaluate(windowed.model, data)
+windowed_metrics = turbofan.evaluate(windowed)
 columns = ["validation_rmse", "rmse", "phm08_score", "rmse_capped_truth"]
 both = {"sequence-to-sequence": metrics, "windowed sequence-to-one": windowed_metrics}
 pd.DataFrame(both).loc[columns].round(2)
@@ -334,15 +345,17 @@ pd.DataFrame(both).loc[columns].round(2)
 #   `.keras` (cada red queda dentro como `member_0`, `member_1`...).
 #
 # Aquí se entrena un conjunto pequeño (dos redes en la variante rápida,
-# cinco en el caso completo) y se compara con cada una de sus redes.
+# cinco en el caso completo) y se compara con cada una de sus redes. Para
+# evaluar una red suelta basta una copia del `run` con ese modelo.
 
 # %%
 ensemble_config = config.replace(ensemble=2 if FAST else 5)
 ensemble = turbofan.train(ensemble_config, data)
-ensemble_metrics = turbofan.evaluate(ensemble.model, data)
+ensemble_metrics = turbofan.evaluate(ensemble)
 rows = {"ensemble (mean)": ensemble_metrics}
 for i in range(ensemble_config.ensemble):
-    rows[f"member {i}"] = turbofan.evaluate(ensemble.model.get_layer(f"member_{i}"), data)
+    member = dataclasses.replace(ensemble, model=ensemble.model.get_layer(f"member_{i}"))
+    rows[f"member {i}"] = turbofan.evaluate(member)
 pd.DataFrame(rows).loc[["validation_rmse", "rmse", "phm08_score"]].round(2)
 
 # %% [markdown]
@@ -358,7 +371,7 @@ pd.DataFrame(rows).loc[["validation_rmse", "rmse", "phm08_score"]].round(2)
 # ```bash
 # lstm-apps run turbofan
 # lstm-apps run turbofan --set "units=(125, 100)" --set dropout=0.2
-# lstm-apps run turbofan --set output_mode=last --set mini_batch_size=128
+# lstm-apps run turbofan --set output_mode=last --set training.mini_batch_size=128
 # lstm-apps run turbofan --set architecture=gru
 # lstm-apps run turbofan --set ensemble=5
 # ```
@@ -366,7 +379,7 @@ pd.DataFrame(rows).loc[["validation_rmse", "rmse", "phm08_score"]].round(2)
 # `run` guarda la configuración, las métricas, el modelo `.keras` y las
 # figuras en una carpeta. Para predecir la RUL de un motor nuevo basta un
 # fichero `.npy` con su historia `(ciclos, columnas)`, con las columnas de
-# `data.info["features"]` en ese orden:
+# `data.features` en ese orden:
 #
 # ```bash
 # lstm-apps predict RUN_DIR motor.npy

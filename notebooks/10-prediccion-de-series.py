@@ -77,20 +77,22 @@ print(config)
 #
 # `forecasting.load_data` parte cada serie en orden temporal: el 65 % inicial
 # para entrenar, el 15 % siguiente para validar y el 20 % final para la
-# prueba. La figura marca las tres partes.
+# prueba. Devuelve un `ForecastSplits`: además de las tres partes, guarda la
+# serie entera (`values`, `times`), la longitud de la estación, el horizonte
+# y los orígenes de la prueba como campos con nombre. La figura marca las
+# tres partes.
 
 # %%
 fig, axes = plt.subplots(3, 1, figsize=(11, 8))
 for ax, name in zip(axes, forecasting.SERIES):
     data_i = forecasting.load_data(config.replace(series=name, transform=None))
-    info_i = data_i.info
-    n_train, n_val = info_i["parts"]["train"], info_i["parts"]["validation"]
-    ax.plot(info_i["times"], info_i["values"][:, 0], "k-", lw=0.8)
-    ax.axvspan(info_i["times"][n_train], info_i["times"][n_train + n_val], color="C1", alpha=0.2)
-    ax.axvspan(info_i["times"][n_train + n_val], info_i["times"][-1], color="C2", alpha=0.2)
+    times_i, n_train, test_start_i = data_i.times, data_i.num_train, data_i.fit_end
+    ax.plot(times_i, data_i.values[:, 0], "k-", lw=0.8)
+    ax.axvspan(times_i[n_train], times_i[test_start_i], color="C1", alpha=0.2)
+    ax.axvspan(times_i[test_start_i], times_i[-1], color="C2", alpha=0.2)
     ax.set_title(
-        f"{name}: {len(info_i['values'])} steps, season {info_i['season_length']}, "
-        f"missing values filled: {info_i['missing_values']}",
+        f"{name}: {len(data_i.values)} steps, season {data_i.season_length}, "
+        f"missing values filled: {data_i.missing_values}",
         fontsize=9,
     )
 axes[0].legend(["series", "validation", "test"], fontsize=8, loc="upper left")
@@ -107,9 +109,8 @@ plt.show()
 
 # %%
 data = forecasting.load_data(config)
-info = data.info
-head = info["values"][:6, 0]
-pd.DataFrame({"input x_t": head[:-1], "target x_(t+1)": head[1:]}, index=info["times"][:5])
+head = data.values[:6, 0]
+pd.DataFrame({"input x_t": head[:-1], "target x_(t+1)": head[1:]}, index=data.times[:5])
 
 # %% [markdown]
 # ### Transformaciones
@@ -146,11 +147,19 @@ pd.DataFrame({"input x_t": head[:-1], "target x_(t+1)": head[1:]}, index=info["t
 # validación, elige la mejor y, con `refit=True` (el caso completo), la
 # vuelve a entrenar con entrenamiento y validación juntos durante el número
 # de épocas que eligió la validación. Así la red ve los mismos datos que la
-# referencia ETS.
+# referencia ETS. Los ajustes del entrenamiento (épocas, tamaño del lote,
+# tasa de aprendizaje, paciencia de la parada temprana, semilla) están en
+# `config.training`, un `TrainingConfig` con los nombres de MATLAB
+# (`max_epochs`, `mini_batch_size`, `initial_learn_rate`,
+# `validation_patience`...); se cambian con
+# `config.replace(training=dict(max_epochs=50))`. `train` devuelve un
+# `ForecastRun`: la transformación elegida queda en `run.config.transform` y
+# el MASE de validación de cada candidata en `run.validation_mase`.
 
 # %%
+print(config.training)
 run = forecasting.train(config, data)
-print(f"transform: {info['transform']}, validation MASE per candidate: {info['validation_mase']}")
+print(f"transform: {run.config.transform}, validation MASE per candidate: {run.validation_mase}")
 run.model.summary()
 
 # %%
@@ -169,12 +178,12 @@ plt.show()
 
 # %%
 forecaster = Forecaster.from_model(run.model)
-test_start = info["parts"]["train"] + info["parts"]["validation"]
-history = info["values"][:test_start]
+test_start = data.fit_end  # first step of the test part
+history = data.values[:test_start]
 next_value = forecaster.predict_and_update_state(history)
 print("state tensors (num_series, size):", [s.shape for s in forecaster.states])
-print(f"prediction for {str(info['times'][test_start])[:7]}: {next_value[0, 0]:.1f}, "
-      f"observed: {info['values'][test_start, 0]:.1f}")  # fmt: skip
+print(f"prediction for {str(data.times[test_start])[:7]}: {next_value[0, 0]:.1f}, "
+      f"observed: {data.values[test_start, 0]:.1f}")  # fmt: skip
 
 # %% [markdown]
 # ## Lazo abierto y lazo cerrado
@@ -194,11 +203,11 @@ print(f"prediction for {str(info['times'][test_start])[:7]}: {next_value[0, 0]:.
 # lo restaura. Comparamos los dos modos sobre toda la parte de prueba.
 
 # %%
-steps = len(info["values"]) - test_start
+steps = len(data.values) - test_start
 closed = forecaster.forecast(steps, mode="closed")[0, :, 0]
-observed = info["values"][test_start:]
+observed = data.values[test_start:]
 open_loop = forecaster.forecast(steps, mode="open", observed=observed)[0, :, 0]
-times = info["times"]
+times = data.times
 fig, ax = plt.subplots(figsize=(10, 3.8))
 ax.plot(times[test_start - 36 : test_start], history[-36:, 0], "k-", lw=1, label="history")
 ax.plot(times[test_start:], observed[:, 0], "k.-", lw=0.8, label="observed")
@@ -227,10 +236,9 @@ stacked_config = config.replace(**changes)
 stacked = forecasting.train(stacked_config, forecasting.load_data(stacked_config))
 sampler = Forecaster.from_model(stacked.model, seed=0)
 sampler.predict_and_update_state(history)
-median, lower, upper = sampler.forecast_interval(info["horizon"], num_samples=config.num_samples)
-future = slice(test_start, test_start + info["horizon"])
+median, lower, upper = sampler.forecast_interval(data.horizon, num_samples=config.num_samples)
 fig = forecasting_plots.plot_forecast(
-    times, info["values"][:, 0], test_start, {"lstm": median[0, :, 0]},
+    times, data.values[:, 0], test_start, {"lstm": median[0, :, 0]},
     (lower[0, :, 0], upper[0, :, 0]), history=36,
     title="Stacked LSTM with dropout: median and 90 % interval of 200 samples",
 )  # fmt: skip
@@ -261,7 +269,7 @@ plt.show()
 # paso vista (`h1`), a una estación vista (`season`) y en media.
 
 # %%
-metrics = forecasting.evaluate(run.model, data)
+metrics = forecasting.evaluate(run)
 rows = {}
 for label, prefix in (("LSTM", ""), ("naive", "naive_"), ("seasonal naive", "seasonal_naive_"),
                       ("ETS", "ets_")):  # fmt: skip
@@ -273,7 +281,8 @@ for label, prefix in (("LSTM", ""), ("naive", "naive_"), ("seasonal naive", "sea
 pd.DataFrame(rows).T.round(3)
 
 # %%
-fig = forecasting_plots.plot_mase_by_horizon(info["backtest"]["per_step"], info["season_length"])
+# evaluate leaves the forecasts and the scores per step in run.predictions (a Backtest)
+fig = forecasting_plots.plot_mase_by_horizon(run.predictions.per_step, data.season_length)
 plt.show()
 
 # %% [markdown]
@@ -318,6 +327,8 @@ except ValueError as error:
 # lstm-apps run forecasting
 # lstm-apps run forecasting --set series=co2
 # lstm-apps run forecasting --set series=sunspots --set "units=(64, 64)" --set dropout=0.2
+# lstm-apps run forecasting --set training.max_epochs=50 --set training.seed=1
+# lstm-apps run forecasting --help   # every Config field, grouped, with its meaning
 # ```
 #
 # Con datos propios basta un CSV con una columna de tiempo y una o varias
@@ -333,5 +344,7 @@ except ValueError as error:
 #     --set fill=interpolate
 # ```
 #
-# `lstm-apps predict RUN_DIR historia.npy` da la predicción del paso
-# siguiente a una historia guardada como matriz `(T, F)`.
+# `lstm-apps predict RUN_DIR historia.npy` (o `historia.csv`, una fila por
+# paso y una columna por variable) lee la historia desde un estado vacío y
+# da la predicción en lazo cerrado de los `horizon` pasos siguientes, con
+# las etiquetas `t+1`, `t+2`, ...

@@ -66,13 +66,16 @@ import pandas as pd
 from IPython.display import Image, display
 
 from lstm_apps.data import hapt
+from lstm_apps.evaluation import probabilities_to_labels
 from lstm_apps.tasks import activity
 from lstm_apps.tasks.activity import plots as activity_plots
 
 # %% [markdown]
 # ## Parámetros
 #
-# La configuración está en `activity.Config`. Con la variable de entorno
+# La configuración está en `activity.Config`; los ajustes del entrenamiento
+# (épocas, minilotes, tasa de aprendizaje, paciencia, semilla...) van juntos
+# en su sección `training`. Con la variable de entorno
 # `LSTM_APPS_FAST=1` se usa `Config.fast()`: una BiLSTM de 16 unidades, dos
 # épocas y como mucho las 4 primeras grabaciones de cada parte
 # (entrenamiento, validación y prueba). Entrena en unos segundos y sirve para comprobar que el
@@ -85,7 +88,7 @@ from lstm_apps.tasks.activity import plots as activity_plots
 
 # %%
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
-config = activity.Config.fast(verbose=0) if FAST else activity.Config()
+config = activity.Config.fast(training=dict(verbose=0)) if FAST else activity.Config()
 keras.utils.set_random_seed(0)
 
 work_dir = Path(tempfile.mkdtemp(prefix="lstm_apps_11_"))
@@ -173,13 +176,14 @@ plt.show()
 # Por eso el reparto es **por persona**, el mismo que el de UCI HAR: las
 # personas **2, 4, 9, 10, 12, 13, 18, 20 y 24** forman la prueba
 # (`Config.test_subjects`). De las demás, unas pocas elegidas con la semilla
-# (`validation_subjects`, 3 en el caso completo) se apartan para la
+# (`validation_subjects`, 3 en el caso completo; la semilla es
+# `training.seed`) se apartan para la
 # validación, que decide cuándo parar de entrenar. Ninguna persona está en
 # dos partes.
 
 # %%
-print("test subjects:      ", data.info["test_subjects"])
-print("validation subjects:", data.info["validation_subjects"])
+print("test subjects:      ", data.test_subjects)
+print("validation subjects:", data.validation_subjects)
 print("recordings per split:", data.sizes())
 
 # %% [markdown]
@@ -280,19 +284,19 @@ print("input (1, 1000, 6) -> output", tuple(probabilities.shape))
 # %% [markdown]
 # ## 5. Entrenamiento y evaluación
 #
-# `activity.train` construye una red nueva con la semilla de `config`, corta
-# los trozos, la entrena con Adam y la detiene cuando la pérdida en las
+# `activity.train` construye una red nueva con la semilla de `config.training`,
+# corta los trozos, la entrena con Adam y la detiene cuando la pérdida en las
 # personas de validación deja de mejorar, con los pesos de su mejor época.
 
 # %%
 run = activity.train(config, data)
-print("training chunks:", data.info["training_chunks"])
+print("training chunks:", run.training_chunks)
 history = pd.DataFrame(run.history)
 history.index = history.index + 1
 history.rename_axis("epoch").round(3)
 
 # %% [markdown]
-# `activity.evaluate` pasa las grabaciones de prueba enteras por la red y
+# `activity.evaluate(run)` pasa las grabaciones de prueba enteras por la red y
 # compara la clase más probable de cada muestra con la etiquetada, dejando
 # fuera las muestras sin etiqueta. Da dos familias de cifras:
 #
@@ -307,7 +311,7 @@ history.rename_axis("epoch").round(3)
 # actividad se reconoce.
 
 # %%
-metrics = activity.evaluate(run.model, data)
+metrics = activity.evaluate(run)
 headline = ("accuracy", "macro_f1", "basic_accuracy", "basic_macro_f1")
 display(pd.Series({k: metrics[k] for k in headline}, name="test").round(3).to_frame())
 pd.DataFrame(
@@ -365,8 +369,8 @@ display(Image(filename=figure_paths["timeline"]))
 #
 # Si hiciera falta dibujar otra grabación, `activity_plots.timeline` recibe
 # las señales, las etiquetas y las probabilidades que `activity.evaluate`
-# deja en `data.info["predictions"]`, y `activity_plots.confusion` hace lo
-# propio con la matriz.
+# deja en `run.predictions`, y `activity_plots.confusion` hace lo propio con
+# la matriz.
 
 # %% [markdown]
 # ## 7. La tarea clásica: ventanas de 2,56 s
@@ -406,15 +410,17 @@ pd.DataFrame(
 
 # %%
 if FAST:
-    window_config = activity.Config.fast(task="windows", gravity_split=True, verbose=0)
+    window_config = activity.Config.fast(
+        task="windows", gravity_split=True, training=dict(verbose=0)
+    )
 else:
-    window_config = activity.Config(
+    window_config = activity.Config().replace(
         task="windows",
         architecture="cnn_lstm",
         dropout=0.3,
         input_noise=0.1,
-        validation_patience=6,
         gravity_split=True,
+        training=dict(validation_patience=6),
     )
 window_data = activity.load_data(window_config)
 print("windows per split:", window_data.sizes())
@@ -422,7 +428,7 @@ print("classes:", window_data.class_names)
 
 # %%
 window_run = activity.train(window_config, window_data)
-window_metrics = activity.evaluate(window_run.model, window_data)
+window_metrics = activity.evaluate(window_run)
 pd.DataFrame(
     {
         "windows (6 classes)": {k: window_metrics[k] for k in ("accuracy", "macro_f1")},
@@ -448,7 +454,7 @@ pd.DataFrame(
 # %%
 window_confusion = activity_plots.confusion(
     window_data.y_test,
-    window_data.info["predictions"]["predicted"],
+    probabilities_to_labels(window_run.predictions, "softmax"),
     window_data.class_names,
     work_dir / "figures" / "windows_confusion_matrix.png",
 )
@@ -463,7 +469,7 @@ display(Image(filename=window_confusion[0]))
 # - `activity.predict_steps(model, [recording])` devuelve, para cada
 #   grabación, las probabilidades `(T, 12)` de cada muestra, en una sola
 #   pasada.
-# - `activity.predict(model, [recording], class_names)` devuelve la
+# - `activity.predict(run, [recording])` devuelve la
 #   actividad (y su probabilidad) en la **última** muestra de cada
 #   grabación: lo que respondería un monitor que la ha leído hasta ahora.
 #
@@ -477,7 +483,7 @@ print("recording", recording.shape, "-> probabilities", step_probabilities.shape
 
 every = 30 * hapt.SAMPLE_RATE  # one row every 30 s
 ends = np.arange(every, len(recording) + 1, every)[:8]
-latest = activity.predict(run.model, [recording[:end] for end in ends], names)
+latest = activity.predict(run, [recording[:end] for end in ends])
 pd.DataFrame(
     {
         "true": [names[c] if c >= 0 else "(unlabelled)" for c in data.y_test[0][ends - 1]],

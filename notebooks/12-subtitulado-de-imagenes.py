@@ -88,25 +88,30 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, display
 
-from lstm_apps.tasks.captioning import fit as cap
 from lstm_apps.data import digit_media
 from lstm_apps.data.flickr8k import load_flickr8k
 from lstm_apps.data.text import caption_words
 from lstm_apps.evaluation import caption_metrics
 from lstm_apps.models.seq2seq import teacher_forcing
 from lstm_apps.tasks import captioning
+from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import plots as captioning_plots
 
 # %% [markdown]
 # ## Parámetros
 #
-# La configuración está en `captioning.Config`. Con la variable de entorno
+# La configuración está en `captioning.Config`; lo que toca al
+# entrenamiento está en dos secciones `TrainingConfig`: `config.training`
+# (el ajuste por forzado del profesor: épocas, lote, tasa de aprendizaje,
+# semilla, verbosidad) y `config.pretraining` (el preentrenamiento del
+# codificador, sección 3). Se cambian con
+# `config.replace(training=dict(max_epochs=5))`. Con la variable de entorno
 # `LSTM_APPS_FAST=1` se usa `Config.fast()`: 300 escenas de entrenamiento,
 # 60 de validación y 60 de prueba, un decodificador de 32 unidades y dos
 # épocas. Sirve para comprobar que el cuaderno funciona de principio a fin
 # en unos segundos; **sus cifras no dicen nada del método** (con dos épocas
 # la red apenas empieza a escribir). Sin esa variable se entrena el caso
-# completo: 6000 escenas, una LSTM de 256 unidades y hasta 30 épocas con
+# completo: 6000 escenas, una LSTM de 256 unidades y hasta 15 épocas con
 # parada temprana; en una CPU de dos núcleos cada época tarda del orden de
 # medio minuto, así que el entrenamiento entero puede llevar un cuarto de
 # hora.
@@ -115,7 +120,8 @@ from lstm_apps.tasks.captioning import plots as captioning_plots
 
 # %%
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
-config = captioning.Config.fast(verbose=0) if FAST else captioning.Config(verbose=0)
+quiet = dict(training=dict(verbose=0))
+config = captioning.Config.fast(**quiet) if FAST else captioning.Config().replace(**quiet)
 keras.utils.set_random_seed(0)
 
 work_dir = Path(tempfile.mkdtemp(prefix="lstm_apps_12_"))
@@ -273,9 +279,10 @@ model.summary()
 # mismos dígitos para cualquier imagen.
 #
 # Por eso `captioning.train` primero **preentrena el codificador**
-# (`pretrain_epochs` épocas) en una tarea más directa: decir qué palabras
-# aparecen en las frases de cada imagen, con una sigmoide por palabra del
-# vocabulario (clasificación multietiqueta, entropía cruzada binaria). Esa
+# (`config.pretraining.max_epochs` épocas) en una tarea más directa: decir
+# qué palabras aparecen en las frases de cada imagen, con una sigmoide por
+# palabra del vocabulario (clasificación multietiqueta, entropía cruzada
+# binaria). Esa
 # cabeza se tira después; la CNN empieza el subtitulado sabiendo ya
 # distinguir un tres de un siete y dónde está cada uno.
 
@@ -289,7 +296,7 @@ model.summary()
 
 # %%
 run = captioning.train(config, data)
-pretrain = pd.DataFrame(data.info["pretrain_history"])
+pretrain = pd.DataFrame(run.pretraining_history)
 pretrain.index = pretrain.index + 1
 display(pretrain.rename_axis("word-spotting epoch").round(4))
 history = pd.DataFrame(run.history)
@@ -309,7 +316,7 @@ history.rename_axis("epoch").round(3)
 # PNG.
 
 # %%
-metrics = captioning.evaluate(run.model, data)
+metrics = captioning.evaluate(run)
 figure_paths = {p.stem: p for p in captioning.figures(run, work_dir / "figures")}
 display(Image(filename=figure_paths["training_progress"]))
 
@@ -331,7 +338,7 @@ display(Image(filename=figure_paths["training_progress"]))
 #   probabilidad), prolonga cada una con todas las palabras posibles y vuelve
 #   a quedarse con las *k* mejores. Con *k = 1* es la voraz.
 #
-# `cap.decoder_for` prepara el decodificador de un modelo entrenado: un
+# `decoding.decoder_for` prepara el decodificador de un modelo entrenado: un
 # paso de la LSTM cada vez, con su estado. Primero, **paso a paso**, las tres
 # palabras más probables en cada posición de la frase voraz de la primera
 # imagen de prueba. Para ello basta con darle al modelo la imagen y la frase
@@ -339,7 +346,7 @@ display(Image(filename=figure_paths["training_progress"]))
 # de cada paso.
 
 # %%
-decoder = cap.decoder_for(run.model, vocabulary)
+decoder = decoding.decoder_for(run.model, vocabulary)
 image = data.x_test[:1]
 greedy_codes = decoder.greedy(image)[0]
 print("reference:", data.y_test[0][0])
@@ -392,7 +399,7 @@ pd.DataFrame(
 # necesariamente más correcta: si el modelo confunde un cuatro con un nueve,
 # la búsqueda en haz lo escribirá con más convicción.
 #
-# Para toda una lista de imágenes, `cap.generate(model, vocabulary, images,
+# Para toda una lista de imágenes, `decoding.generate(model, vocabulary, images,
 # beam_width=k)` devuelve directamente las frases como texto.
 
 # %% [markdown]
@@ -507,7 +514,7 @@ pd.DataFrame(
 # compara la evaluación.
 
 # %%
-written = data.info["predictions"]["captions"]
+written = run.predictions.captions
 references = [[" ".join(caption_words(r)) for r in refs] for refs in data.y_test]
 captioning_plots.captions_grid(data.x_test, written, references)
 plt.show()
@@ -518,7 +525,8 @@ plt.show()
 # Como las frases de las escenas tienen una gramática fija, podemos separar
 # los dos tipos de error: **la disposición** (lado a lado, uno encima de
 # otro, tres en fila) y **los dígitos** (cuáles y en qué orden). Las frases
-# escritas por `evaluate` están en `data.info["predictions"]`.
+# escritas por `evaluate` están en `run.predictions` (`captions`, con la
+# búsqueda en haz, y `greedy`).
 
 # %%
 numbers = {word: digit for digit, word in enumerate(digit_media.NUMBER_WORDS)}
@@ -603,13 +611,15 @@ for k, caption in enumerate(flickr.captions[name], start=1):
 #   **modesta**, no la completa: imágenes de 96x96 y como mucho 10 épocas,
 #   que en una CPU de dos núcleos tarda del orden de diez minutos. El caso
 #   completo (`lstm-apps run captioning --set data=flickr8k`: 128x128 y
-#   hasta 30 épocas) tarda bastante más.
+#   hasta 15 épocas) tarda bastante más.
 
 # %%
 if FAST:
-    flickr_config = captioning.Config.fast(data="flickr8k", verbose=0)
+    flickr_config = captioning.Config.fast(data="flickr8k", **quiet)
 else:
-    flickr_config = captioning.Config(data="flickr8k", image_size=96, max_epochs=10, verbose=0)
+    flickr_config = captioning.Config(data="flickr8k", image_size=96).replace(
+        training=dict(max_epochs=10, verbose=0)
+    )
 flickr_data = captioning.load_data(flickr_config)
 print("images per split:", flickr_data.sizes())
 print("captions per split:", {
@@ -620,7 +630,7 @@ print("captions per split:", {
 print("vocabulary:", len(flickr_data.class_names), "tokens")
 
 flickr_run = captioning.train(flickr_config, flickr_data)
-flickr_metrics = captioning.evaluate(flickr_run.model, flickr_data)
+flickr_metrics = captioning.evaluate(flickr_run)
 pd.DataFrame(
     {
         f"beam search (k={flickr_config.beam_width})": [flickr_metrics[k] for k in score_names],
@@ -679,16 +689,20 @@ display(Image(filename=flickr_figures["captions"]))
 # %% [markdown]
 # ## 9. Subtitular imágenes nuevas
 #
-# `captioning.predict(model, images, class_names, beam_width=k)` devuelve,
-# para cada imagen, la frase de la búsqueda en haz y su probabilidad según
-# el modelo. Las imágenes tienen que venir como las de entrenamiento: aquí,
-# lienzos de 40x64 en gris con valores 0-255. Dibujamos escenas nuevas con
-# otra semilla y trazos de prueba:
+# `captioning.predict(run, images)` devuelve, para cada imagen, la frase de
+# la búsqueda en haz y su probabilidad según el modelo. La anchura del haz
+# y la penalización por longitud son las de `run.config` (`beam_width`,
+# `length_penalty`); para probar otra anchura basta con cambiarla ahí,
+# `run.config = run.config.replace(beam_width=5)`, que es lo que hace la
+# opción `--beam-width` de `lstm-apps predict`. Las imágenes tienen que
+# venir como las de entrenamiento: aquí, lienzos de 40x64 en gris con
+# valores 0-255. Dibujamos escenas nuevas con otra semilla y trazos de
+# prueba:
 
 # %%
 new_images, new_captions, _ = digit_media.digit_scenes(4, split="test", seed=2024)
 new_images = np.round(new_images * 255).astype("uint8")
-predicted = captioning.predict(run.model, new_images, data.class_names, beam_width=3)
+predicted = captioning.predict(run, new_images)
 pd.DataFrame(
     {
         "true": new_captions,

@@ -86,7 +86,11 @@ from lstm_apps.tasks.captioning import plots as captioning_plots
 # %% [markdown]
 # ## Parámetros
 #
-# La configuración está en `video.Config`. Con la variable de entorno
+# La configuración está en `video.Config`. Lo que toca al entrenamiento está
+# en secciones `TrainingConfig`: `config.training` (el clip entero: épocas,
+# lote, tasa de aprendizaje, semilla, verbosidad), `config.warmup` (el
+# calentamiento de la CNN, sección 3) y `config.pretraining` (el
+# preentrenamiento de las frases, sección 4). Con la variable de entorno
 # `LSTM_APPS_FAST=1` se usa `Config.fast()`: 64 clips de entrenamiento y
 # 16 de validación y de prueba, redes de 16 unidades y dos épocas. Sirve
 # para comprobar que el cuaderno funciona de principio a fin en unos
@@ -97,14 +101,16 @@ from lstm_apps.tasks.captioning import plots as captioning_plots
 # calentamiento de la CNN y hasta 20 épocas con parada temprana. En una CPU
 # de dos núcleos, una época de la clasificación tarda unos 20 segundos (la
 # clasificación completa, unos 8 minutos) y el subtitulado (sección 4),
-# entre 7 y 11 minutos. Para una prueba intermedia basta con bajar `max_epochs` o
-# `num_clips` con `config.replace(...)`.
+# entre 7 y 11 minutos. Para una prueba intermedia basta con bajar las épocas
+# o `num_clips` con `config.replace(...)`, por ejemplo
+# `config.replace(num_clips=(2000, 200, 400), training=dict(max_epochs=5))`.
 #
 # Todo lo que escribe el cuaderno va a una carpeta temporal (`work_dir`).
 
 # %%
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
-config = video.Config.fast(verbose=0) if FAST else video.Config(verbose=0)
+quiet = dict(training=dict(verbose=0))
+config = video.Config.fast(**quiet) if FAST else video.Config().replace(**quiet)
 keras.utils.set_random_seed(0)
 
 work_dir = Path(tempfile.mkdtemp(prefix="lstm_apps_13_"))
@@ -170,7 +176,7 @@ print("classes:", len(data.class_names), data.class_names[:8], "...")
 # que el vector del clip es el del último fotograma real.
 
 # %%
-lengths = data.info["test_lengths"]
+lengths = data.test_lengths
 mask = keras.ops.convert_to_numpy(FrameMask()(data.x_test[:12]))
 print("real frames of the first test clips:", lengths[:12].tolist())
 print("mask agrees with the lengths:", bool((mask.sum(axis=1) == lengths[:12]).all()))
@@ -234,7 +240,7 @@ model.get_layer("video_encoder").summary()
 # `video.train` construye un modelo nuevo con la semilla de `config` y lo
 # entrena en dos fases.
 #
-# 1. **Calentamiento de la CNN** (`warmup_epochs`). Entrenada desde cero a
+# 1. **Calentamiento de la CNN** (`config.warmup`). Entrenada desde cero a
 #    través de la LSTM, la CNN recibe una señal débil y tardía: aprende a la
 #    vez a ver el dígito y a seguirlo. Antes se le enseña lo que **un solo
 #    fotograma** ya muestra: se toman `warmup_frames` fotogramas reales de
@@ -250,14 +256,14 @@ model.get_layer("video_encoder").summary()
 
 # %%
 run = video.train(config, data)
-warmup = pd.DataFrame(data.info["warmup_history"])
+warmup = pd.DataFrame(run.warmup_history)
 warmup.index = warmup.index + 1
 display(warmup.rename_axis("warm-up epoch").round(3))
 history = pd.DataFrame(run.history)
 history.index = history.index + 1
 display(history.rename_axis("epoch").round(3))
 
-metrics = video.evaluate(run.model, data)
+metrics = video.evaluate(run)
 pd.Series(metrics, name="test").round(3).to_frame()
 
 # %% [markdown]
@@ -280,7 +286,7 @@ display(Image(filename=figure_paths["confusion_matrix"]))
 # **la dirección** (lo que solo se ve comparando fotogramas):
 
 # %%
-predicted = data.info["predictions"]["predicted"]
+predicted = np.argmax(run.predictions, axis=-1)  # `evaluate` kept the probabilities
 true = np.asarray(data.y_test)
 pd.Series(
     {
@@ -317,11 +323,11 @@ for name, clip in (("real length", exact), ("padded to 24", padded_24)):
 print(f"as evaluated, padded to {data.x_test.shape[1]} frames:", data.class_names[predicted[0]])
 
 # %% [markdown]
-# `video.predict(model, clips, class_names)` devuelve la clase más probable
-# de cada clip y su probabilidad:
+# `video.predict(run, clips)` devuelve la clase más probable de cada clip y
+# su probabilidad:
 
 # %%
-video.predict(run.model, data.x_test[:5], data.class_names)
+video.predict(run, data.x_test[:5])
 
 # %% [markdown]
 # ## 4. Describir clips con una frase
@@ -338,7 +344,7 @@ video.predict(run.model, data.x_test[:5], data.class_names)
 #   palabras de la frase de su clip (una sigmoide por palabra) en lugar de
 #   una clase;
 # - después, el codificador entero se **preentrena** unas épocas
-#   (`pretrain_epochs`) para decir qué palabras salen en la frase de cada
+#   (`config.pretraining`) para decir qué palabras salen en la frase de cada
 #   clip, de modo que no se quede en un vector constante mientras el
 #   decodificador aprende la gramática;
 # - las frases se escriben con **búsqueda en haz** (`beam_width`) o de forma
@@ -350,9 +356,9 @@ video.predict(run.model, data.x_test[:5], data.class_names)
 
 # %%
 if FAST:
-    caption_config = video.Config.fast(head="caption", verbose=0)
+    caption_config = video.Config.fast(head="caption", **quiet)
 else:
-    caption_config = video.Config(head="caption", verbose=0)
+    caption_config = video.Config(head="caption").replace(**quiet)
 caption_data = video.load_data(caption_config)
 print("vocabulary:", caption_data.class_names)
 print("a reference:", caption_data.y_train[0])
@@ -368,7 +374,7 @@ print([layer.name for layer in caption_model.layers])
 
 # %%
 caption_run = video.train(caption_config, caption_data)
-caption_metrics = video.evaluate(caption_run.model, caption_data)
+caption_metrics = video.evaluate(caption_run)
 score_names = ["bleu_1", "bleu_2", "bleu_3", "bleu_4", "exact_match"]
 print("test clips:", int(caption_metrics["test_clips"]))
 pd.DataFrame(
@@ -397,11 +403,12 @@ display(Image(filename=caption_figures["frames"]))
 
 # %% [markdown]
 # Con el modelo de frases, `video.predict` devuelve la frase de la búsqueda
-# en haz y su probabilidad según el modelo:
+# en haz (con el `beam_width` de `caption_run.config`) y su probabilidad
+# según el modelo:
 
 # %%
 pd.DataFrame(
-    video.predict(caption_run.model, caption_data.x_test[:5], caption_data.class_names),
+    video.predict(caption_run, caption_data.x_test[:5]),
     columns=["caption", "probability"],
 ).assign(true=[refs[0] for refs in caption_data.y_test[:5]]).round(3)
 
@@ -490,13 +497,13 @@ plt.show()
 
 # %%
 if FAST:
-    folder_config = video.Config.fast(data_path=str(folder), verbose=0)
+    folder_config = video.Config.fast(data_path=str(folder), **quiet)
 else:
-    folder_config = video.Config(data_path=str(folder), verbose=0)
+    folder_config = video.Config(data_path=str(folder)).replace(**quiet)
 folder_data = video.load_data(folder_config)
 print("clips per split:", folder_data.sizes(), "; x_train:", folder_data.x_train.shape)
 folder_run = video.train(folder_config, folder_data)
-pd.Series(video.evaluate(folder_run.model, folder_data), name="test").round(3).to_frame()
+pd.Series(video.evaluate(folder_run), name="test").round(3).to_frame()
 
 # %% [markdown]
 # Para un vídeo nuevo, `video.read_inputs(ruta, config)` lo lee como se
@@ -508,7 +515,7 @@ new_video = work_dir / "nuevo.mp4"
 iio.imwrite(new_video, disk_clip(True, np.random.default_rng(99)), fps=10, codec="libx264")
 new_clip = video.read_inputs(new_video, folder_config)
 print("clip:", new_clip.shape, "(a growing disk)")
-video.predict(folder_run.model, new_clip, folder_data.class_names)
+video.predict(folder_run, new_clip)
 
 # %% [markdown]
 # ### Desde la terminal

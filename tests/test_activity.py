@@ -131,12 +131,17 @@ def test_loader_errors(tmp_path, case, message):
 
 @pytest.mark.parametrize("task", activity.TASKS)
 def test_split_is_by_person(task):
-    config = activity.Config(task=task, seed=3)
+    config = activity.Config(task=task).replace(training=dict(seed=3))
     data = activity.load_data(config)
-    held = data.info["validation_subjects"]
+    held = data.validation_subjects
     assert len(held) == config.validation_subjects
     assert not set(held) & set(hapt.TEST_SUBJECTS)
-    assert held == activity.load_data(config).info["validation_subjects"]
+    assert held == activity.load_data(config).validation_subjects
+    assert held != activity.load_data(activity.Config(task=task)).validation_subjects
+    assert data.test_subjects == list(hapt.TEST_SUBJECTS)
+    assert set(data.test_users) <= set(hapt.TEST_SUBJECTS) and len(data.test_users) == len(
+        data.x_test
+    )
     if task == "steps":
         assert data.sizes()["test"] == 19  # the 9 UCI HAR test subjects recorded 19 times
         assert data.y_train[0].dtype == np.int32 and data.y_train[0].min() == -1
@@ -275,21 +280,39 @@ def test_fast_steps_run_learns_and_writes_its_figures(fast_steps_run):
         assert (folder / "figures" / f"{name}.png").stat().st_size > 10_000
 
 
-def test_saved_steps_model_predicts_the_same(fast_steps_run):
-    from lstm_apps.runs import load_model
+def test_saved_steps_model_predicts_the_same(fast_steps_run, tmp_path):
+    from lstm_apps.tasks import load_run
 
     run, folder = fast_steps_run
+    assert run.training_chunks > len(run.data.x_train)  # several chunks per recording
     recording = run.data.x_test[0][:700]
-    again = load_model(folder)
+    _, again = load_run(folder)
     np.testing.assert_allclose(
-        activity.predict_steps(again, [recording])[0],
+        activity.predict_steps(again.model, [recording])[0],
         activity.predict_steps(run.model, [recording])[0],
         atol=1e-5,
     )
-    (label, probability), *_ = activity.predict(again, [recording], run.data.class_names)
+    (label, probability), *_ = activity.predict(again, [recording])
     assert label in hapt.ACTIVITIES and 0 < probability <= 1
     with pytest.raises(ValueError, match=r"recording 0 with shape \(700, 5\)"):
-        activity.predict_steps(again, [recording[:, :5]])
+        activity.predict_steps(again.model, [recording[:, :5]])
+    # the CLI's example input: the first 30 s of the first test recording
+    sample = activity.sample_input(run, tmp_path)
+    inputs = activity.read_inputs(sample, again.config)
+    np.testing.assert_array_equal(inputs[0], run.data.x_test[0][: 30 * hapt.SAMPLE_RATE])
+    [(label, probability)] = activity.predict(again, inputs)
+    assert [(label, pytest.approx(probability, abs=1e-5))] == activity.predict(run, inputs)
+
+
+def test_figures_of_a_run_without_predictions(fast_steps_run, tmp_path):
+    import dataclasses
+
+    run, _ = fast_steps_run
+    fresh = dataclasses.replace(run, predictions=None)
+    paths = activity.figures(fresh, tmp_path)
+    assert [p.stem for p in paths] == ["training_progress", "confusion_matrix", "timeline"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    assert [p.shape for p in fresh.predictions] == [(len(x), 12) for x in run.data.x_test]
 
 
 def test_cli_windows_run_and_predict(tmp_path, shared_data, capsys):
@@ -357,17 +380,15 @@ def test_own_recordings_in_the_npz_layout(tmp_path):
         test_subjects=(5,),
         validation_subjects=1,
         units=8,
-        max_epochs=3,
         chunk_seconds=4.0,
-        verbose=0,
-    )
+    ).replace(training=dict(max_epochs=3, verbose=0))
     data = activity.load_data(config)
     assert data.class_names == ["still", "moving"] and data.num_features == 3
     windows = activity.load_data(config.replace(task="windows"))
     assert windows.num_features == 3  # cut from these recordings, not from the shared HAPT copy
     assert len(windows.x_train) + len(windows.x_val) + len(windows.x_test) == 5 * 2 * 2
     run = activity.train(config, data)
-    metrics = activity.evaluate(run.model, run.data)
+    metrics = activity.evaluate(run)
     assert "basic_accuracy" not in metrics and metrics["scored_samples"] == 400
     assert metrics["accuracy"] > 0.75  # the classes differ by an offset of 2 standard deviations
     bad = tmp_path / "bad.npz"

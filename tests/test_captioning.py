@@ -17,8 +17,9 @@ from lstm_apps.models.seq2seq import (
     source_encoder,
     teacher_forcing,
 )
+from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
-from lstm_apps.training import TrainingOptions
+from lstm_apps.training import TrainingConfig, TrainingOptions
 
 NUMBERS = ["cero", "uno", "dos", "tres", "cuatro"]
 TOY = [f"un {NUMBERS[i]} y un {NUMBERS[(i + 1) % 5]}" for i in range(5)]
@@ -93,14 +94,20 @@ def toy():
     captioning.train_captioner(
         model,
         *captioning.caption_pairs(features, [r * 20 for r in references], vocab),
-        TrainingOptions(max_epochs=25, mini_batch_size=16, initial_learn_rate=0.01, verbose=0),
+        TrainingOptions(
+            max_epochs=25,
+            mini_batch_size=16,
+            initial_learn_rate=0.01,
+            shuffle="every-epoch",
+            verbose=0,
+        ),
     )
     return model, vocab, features, references
 
 
 def test_captioner_learns_the_toy_captions(toy):
     model, vocab, features, references = toy
-    metrics, captions = captioning.score(model, vocab, features, references, beam_width=3)
+    metrics, captions = decoding.score(model, vocab, features, references, beam_width=3)
     assert captions == TOY
     assert metrics["exact_match"] == 1.0 and metrics["bleu_4"] == pytest.approx(1.0)
 
@@ -109,9 +116,7 @@ def test_saved_captioner_decodes_the_same(toy, tmp_path):
     model, vocab, features, _ = toy
     model.save(tmp_path / "captioner.keras")
     loaded = keras.models.load_model(tmp_path / "captioner.keras")
-    assert captioning.generate(loaded, vocab, features) == captioning.generate(
-        model, vocab, features
-    )
+    assert decoding.generate(loaded, vocab, features) == decoding.generate(model, vocab, features)
 
 
 def _brute_force_best(decoder, source, vocabulary_size, max_length):
@@ -139,7 +144,7 @@ def test_wide_beam_search_finds_the_most_probable_caption():
     keras.utils.set_random_seed(3)
     vocab = WordVocabulary().fit(["a b"])  # 6 codes: 4 specials, "a", "b"
     model = build_captioner(vocabulary_size=len(vocab), feature_dim=3, units=4, dropout=0.0)
-    decoder = captioning.decoder_for(model, vocab, max_length=3)
+    decoder = decoding.decoder_for(model, vocab, max_length=3)
     source = np.random.default_rng(0).normal(size=3).astype("float32")
     expected, expected_score = _brute_force_best(decoder, source, len(vocab), 3)
     codes, scores = decoder.beam_search(source[None], beam_width=30, return_scores=True)
@@ -154,7 +159,7 @@ def test_wide_beam_search_finds_the_most_probable_caption():
 
 def test_greedy_takes_the_argmax_at_every_step(toy):
     model, vocab, features, _ = toy
-    decoder = captioning.decoder_for(model, vocab)
+    decoder = decoding.decoder_for(model, vocab)
     states = decoder.initial_states(features[:1])
     token, written = np.array([vocab.start], "int32"), []
     for _ in range(20):
@@ -169,7 +174,7 @@ def test_greedy_takes_the_argmax_at_every_step(toy):
 
 def test_decoder_and_builder_refuse_bad_arguments(toy):
     model, vocab, features, _ = toy
-    decoder = captioning.decoder_for(model, vocab)
+    decoder = decoding.decoder_for(model, vocab)
     with pytest.raises(ValueError, match="beam_width=0"):
         decoder.beam_search(features, beam_width=0)
     with pytest.raises(ValueError, match="length_penalty"):
@@ -212,7 +217,11 @@ def test_interrupted_caption_training_resumes(toy, tmp_path):
     _, vocab, features, references = toy
     pairs = captioning.caption_pairs(features, [r * 4 for r in references], vocab)
     options = TrainingOptions(
-        max_epochs=3, mini_batch_size=8, verbose=0, checkpoint_dir=tmp_path / "backup"
+        max_epochs=3,
+        mini_batch_size=8,
+        shuffle="every-epoch",
+        verbose=0,
+        checkpoint_dir=tmp_path / "backup",
     )
 
     class Crash(keras.callbacks.Callback):
@@ -244,3 +253,43 @@ def test_word_spotting_targets_and_pretraining_teach_the_encoder():
         TrainingOptions(max_epochs=30, mini_batch_size=5, initial_learn_rate=0.05, verbose=0),
     )
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+
+
+@pytest.mark.parametrize("shuffle", ["never", "once", "every-epoch"])
+def test_caption_batches_follow_the_shuffle_setting(shuffle):
+    """`training.shuffle` reaches the teacher-forcing dataset: the order of the source indices."""
+    vocab = WordVocabulary().fit(TOY)
+    index = np.arange(40) % 5
+    codes = [vocab.encode(TOY[i]) for i in index]
+    dataset = captioning._pairs_dataset(
+        np.eye(5, dtype="float32"), index, codes, None, 40, shuffle, 0
+    )
+    orders = [
+        np.argmax(keras.ops.convert_to_numpy(next(iter(dataset))[0][0]), axis=-1).tolist()
+        for _ in range(2)
+    ]
+    if shuffle == "never":
+        assert orders[0] == orders[1] == index.tolist()
+    elif shuffle == "once":
+        assert orders[0] == orders[1] != index.tolist()
+    else:
+        assert orders[0] != orders[1]
+        assert sorted(orders[0]) == sorted(orders[1]) == sorted(index.tolist())
+
+
+def test_fit_settings_the_caption_fits_cannot_follow_are_refused():
+    captioning.check_fit_settings("training", TrainingConfig())  # every default is followed
+    captioning.check_fit_settings("warmup", None, optional=True)
+    with pytest.raises(ValueError, match="training.l2_regularization"):
+        captioning.check_fit_settings("training", TrainingConfig(l2_regularization=0.1))
+    with pytest.raises(ValueError, match="sequence_padding_direction"):
+        captioning.check_fit_settings("training", TrainingConfig(sequence_padding_direction="left"))
+    with pytest.raises(TypeError, match="TrainingConfig or None"):
+        captioning.check_fit_settings("warmup", 3, optional=True)
+    with pytest.raises(TypeError, match="must be a TrainingConfig"):
+        captioning.check_fit_settings("training", None)
+    stage = captioning.stage_options(
+        TrainingConfig(max_epochs=2), TrainingConfig(seed=7, verbose=0)
+    )
+    assert (stage.max_epochs, stage.seed, stage.verbose) == (2, 7, 0)
+    assert captioning.stage_options(None, TrainingConfig()) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,15 +14,16 @@ from lstm_apps.data import digit_media
 from lstm_apps.data.sources import CACHE_DIR_ENV
 from lstm_apps.models.image_encoders import build_image_encoder
 from lstm_apps.models.seq2seq import source_encoder
-from lstm_apps.tasks import captioning, run_case_study
+from lstm_apps.tasks import captioning, parse_overrides, run_case_study
+from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as cap
-from lstm_apps.training import TrainingOptions
+from lstm_apps.training import TrainingConfig, TrainingOptions
 
 
 @pytest.fixture(scope="module")
 def digit_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("captioning") / "run"
-    changes = {"verbose": 0, "length_penalty": 0.5}
+    changes = {"training": {"verbose": 0}, "length_penalty": 0.5}
     run = run_case_study("captioning", fast=True, output=folder, changes=changes)
     return run, folder
 
@@ -40,7 +42,41 @@ def test_fast_digit_run_writes_a_complete_folder(digit_run):
     saved = json.loads((folder / "config.json").read_text())
     assert saved["class_names"][:4] == ["<pad>", "<unk>", "<start>", "<end>"]
     assert "izquierda" in saved["class_names"]
-    assert "pretrain_history" in run.data.info
+    assert len(run.pretraining_history["loss"]) == 1  # the word-spotting warm-up ran
+    assert len(run.predictions.captions) == len(run.predictions.greedy) == 60
+
+
+def test_sample_input_reads_back_and_predict_follows_the_config(digit_run, tmp_path):
+    run, _ = digit_run
+    path = captioning.sample_input(run, tmp_path)
+    images = captioning.read_inputs(path, run.config)
+    np.testing.assert_array_equal(images, run.data.x_test[:1])  # the same pixels come back
+    vocabulary = captioning.vocabulary_of(run.class_names)
+    for width, penalty in ((1, 0.0), (3, 0.5)):
+        config = run.config.replace(beam_width=width, length_penalty=penalty)
+        [(caption, probability)] = captioning.predict(replace(run, config=config), images)
+        expected = decoding.generate(
+            run.model, vocabulary, images, beam_width=width, length_penalty=penalty
+        )
+        assert caption == expected[0] and 0.0 <= probability <= 1.0
+
+
+def test_old_names_warn_and_map_to_the_training_sections():
+    with pytest.warns(FutureWarning, match="pretraining.max_epochs"):
+        changes = parse_overrides(captioning.Config, ["pretrain_epochs=2"])
+    assert changes == {"pretraining.max_epochs": 2}
+    with pytest.warns(FutureWarning, match="training.initial_learn_rate"):
+        config = captioning.Config().replace(initial_learn_rate=0.01, **changes)
+    assert config.training.initial_learn_rate == 0.01 and config.pretraining.max_epochs == 2
+    assert parse_overrides(captioning.Config, ["pretraining=None"]) == {"pretraining": None}
+
+
+def test_a_run_without_word_spotting():
+    config = captioning.Config.fast(
+        num_scenes=(40, 10, 10), pretraining=None, training=dict(max_epochs=1, verbose=0)
+    )
+    run = captioning.train(config)
+    assert run.pretraining_history == {} and len(run.history["loss"]) == 1
 
 
 def test_predict_captions_an_image_file_and_a_folder(digit_run, tmp_path, capsys):
@@ -63,7 +99,7 @@ def test_predict_captions_an_image_file_and_a_folder(digit_run, tmp_path, capsys
 
 def test_encoder_learns_to_spot_the_words_of_real_scenes():
     """Word spotting, the encoder's first lesson, improves on scenes it was not fit on."""
-    config = captioning.Config(num_scenes=(2000, 300, 10), verbose=0)
+    config = captioning.Config().replace(num_scenes=(2000, 300, 10), training=dict(verbose=0))
     data = captioning.load_data(config)
     model = captioning.build_model(config, data)
     history = cap.pretrain_encoder(
@@ -71,20 +107,25 @@ def test_encoder_learns_to_spot_the_words_of_real_scenes():
         data.x_train,
         data.y_train,
         captioning.vocabulary_of(data),
-        TrainingOptions(max_epochs=4, mini_batch_size=64, verbose=0),
+        TrainingOptions(max_epochs=4, mini_batch_size=64, shuffle="every-epoch", verbose=0),
         validation=(data.x_val, data.y_val),
     ).history
     assert history["val_loss"][-1] < 0.85 * history["val_loss"][0], history["val_loss"]
 
 
 def test_fast_flickr8k_run_on_the_shared_sample(shared_data):
-    config = captioning.Config.fast(data="flickr8k", verbose=0, max_images=30, min_word_count=2)
+    config = captioning.Config.fast(
+        data="flickr8k", max_images=30, min_word_count=2, training=dict(verbose=0)
+    )
     data = captioning.load_data(config)
-    assert data.info["images"] == {"train": 30, "dev": 30, "test": 30}
+    assert data.sizes() == {"train": 30, "validation": 30, "test": 30}
+    assert data.skipped_images == {"train": [], "dev": [], "test": []}
+    assert len(data.test_names) == 30 and data.test_names[0].endswith(".jpg")
+    assert data.test_images is data.x_test  # small_cnn sees the images themselves
     assert all(len(refs) == 5 for refs in data.y_test)
     assert data.x_train.shape == (30, 64, 64, 3) and data.x_train.dtype == np.uint8
     run = captioning.train(config, data)
-    metrics = captioning.evaluate(run.model, data)
+    metrics = captioning.evaluate(run)
     assert all(np.isfinite(v) for v in metrics.values())
     assert metrics["test_sources"] == 30
 
@@ -100,10 +141,10 @@ def test_pretrained_encoder_features_are_cached(shared_data, tmp_path, monkeypat
         encoder_weights=str(weights),
         image_size=32,
         max_images=6,
-        verbose=0,
+        training=dict(verbose=0),
     )
     data = captioning.load_data(config)
-    assert data.x_train.shape == (6, 576) and data.info["test_images"].shape == (6, 32, 32, 3)
+    assert data.x_train.shape == (6, 576) and data.test_images.shape == (6, 32, 32, 3)
     cached = sorted((tmp_path / "cache" / "features").glob("*.npz"))
     assert len(cached) == 3
     stamps = [p.stat().st_mtime_ns for p in cached]
@@ -124,6 +165,8 @@ def test_pretrained_encoder_features_are_cached(shared_data, tmp_path, monkeypat
         (dict(length_penalty=-0.5), "length_penalty"),
         (dict(num_scenes=(10, 0, 5)), "num_scenes"),
         (dict(image_size=16), "image_size"),
+        (dict(training=TrainingConfig(l2_regularization=1e-4)), "training.l2_regularization"),
+        (dict(pretraining=TrainingConfig(loss="mae")), "pretraining.loss"),
     ],
 )
 def test_config_refuses_bad_settings(changes, message):

@@ -24,7 +24,7 @@ def run_dir(tmp_path_factory):
                 "--set",
                 "units=8",
                 "--set",
-                "verbose=0",
+                "training.verbose=0",
                 "--output",
                 str(out),
             ]
@@ -90,6 +90,18 @@ def test_predict_from_csv_and_npy(run_dir, vowels, tmp_path, capsys):
             "architecture.*Received: architecture='tcn'",
         ),
         (["run", "japanese_vowels", "--set", "units"], "expects field=value"),
+        (
+            ["run", "japanese_vowels", "--set", "training.epochs=3"],
+            "Unknown field 'training.epochs'. Valid training fields: training.solver",
+        ),
+        (
+            ["run", "japanese_vowels", "--set", "training.max_epochs=0"],
+            "max_epochs.*Received: max_epochs=0",
+        ),
+        (
+            ["predict", "/no/such/run", "x.csv", "--beam-width", "2"],
+            "not a run folder",
+        ),
         (["evaluate", "/no/such/run"], "is not a run folder"),
         (["predict", "/no/such/run", "x.csv"], "No such input file|not a run folder"),
     ],
@@ -117,3 +129,38 @@ def test_console_script_exit_code_without_traceback():
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "Unknown case study 'nope'" in done.stderr
+
+
+def test_run_help_lists_every_config_field_by_group(capsys):
+    import dataclasses
+
+    from lstm_apps.tasks import japanese_vowels as jv
+    from lstm_apps.training import TrainingConfig
+
+    assert main(["run", "japanese_vowels", "--help"]) == 0
+    out = capsys.readouterr().out
+    for group in ("data:", "model:", "training:"):
+        assert f"\n{group}\n" in out
+    for field in dataclasses.fields(jv.Config):
+        if field.name != "training":
+            assert f"  {field.name} (" in out, field.name
+    for field in dataclasses.fields(TrainingConfig):
+        assert f"  training.{field.name} (" in out, field.name
+    assert "training.max_epochs (int, default 80)" in out
+    assert "share of training utterances held out for validation" in out
+
+
+def test_old_set_names_still_work_with_a_warning(tmp_path, capsys):
+    out = tmp_path / "old"
+    argv = ["run", "japanese_vowels", "--fast", "--set", "units=4", "--set", "max_epochs=1"]
+    assert main([*argv, "--set", "training.verbose=0", "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "`max_epochs` is deprecated" in err and "use `training.max_epochs`" in err
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["training"]["max_epochs"] == 1
+
+
+def test_beam_width_is_refused_for_a_run_without_beams(run_dir, vowels, tmp_path, capsys):
+    np.savetxt(tmp_path / "one.csv", vowels.x_test[0], delimiter=",")
+    assert main(["predict", str(run_dir), str(tmp_path / "one.csv"), "--beam-width", "3"]) == 2
+    assert "--beam-width applies to captioning and video runs" in capsys.readouterr().err

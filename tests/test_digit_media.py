@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lstm_apps.data import digit_media as dm
+from lstm_apps.data import digit_pools
 
 # Every word a caption may use, written out so that a change to the grammar shows here.
 SCENE_VOCABULARY = {
@@ -67,7 +68,7 @@ def test_scenes_are_deterministic_and_in_range(scenes):
 def test_scene_captions_match_layouts_and_images(scenes):
     images, captions, layouts = scenes
     pool = dm.pool_indices("train")
-    source_images = dm._pools()[0]
+    source_images = digit_pools._pools()[0]
     for image, caption, layout in zip(images, captions, layouts):
         assert caption == " ".join(caption.split()) and caption == caption.lower()
         tokens = caption.split()
@@ -116,7 +117,7 @@ def test_scene_options_and_test_pool():
         ({"canvas": (40, 50)}, r"at least 34x52"),
         ({"canvas": (40,)}, r"`canvas` must be \(height, width\)"),
         ({"split": "validation"}, r"`split` must be one of .* Received: split='validation'"),
-        ({"scale": 0}, r"`scale` must be an integer >= 1. Received: scale=0"),
+        ({"scale": 0}, r"`scale` must be a positive integer. Received: scale=0"),
     ],
 )
 def test_scene_errors(kwargs, message):
@@ -138,7 +139,7 @@ def test_clips_are_deterministic_and_balanced(clips):
 def test_clip_labels_captions_and_motion(clips, turned):
     data = clips[turned]
     assert data.class_names == list(dm.CLIP_CLASS_NAMES) and len(data.class_names) == 40
-    images = dm._pools()[0]
+    images = digit_pools._pools()[0]
     for i in range(len(data)):
         digit, (first, second) = int(data.digits[i]), data.directions[i]
         assert data.labels[i] == digit * 4 + first
@@ -193,14 +194,14 @@ def test_clip_options():
         ({"num_frames": 1}, r"2 <= shortest <= longest. Received: num_frames=1"),
         ({"turns": True, "num_frames": (4, 8)}, r"6 <= shortest"),
         ({"frame_size": (16, 32)}, r"`frame_size` leaves .* Received: frame_size=\(16, 32\)"),
-        ({"noise": -0.1}, r"`noise` must be a number in \[0, 1\]. Received: noise=-0.1"),
+        ({"noise": -0.1}, r"`noise` must be in \[0, 1\]. Received: noise=-0.1"),
         ({"turns": "yes"}, r"`turns` must be True or False"),
     ],
 )
 def test_clip_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         dm.digit_clips(3, **kwargs)
-    with pytest.raises(ValueError, match=r"`num_clips` must be an integer >= 1"):
+    with pytest.raises(ValueError, match=r"`num_clips` must be a positive integer"):
         dm.digit_clips(0)
 
 

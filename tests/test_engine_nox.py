@@ -12,6 +12,7 @@ from lstm_apps.cli import main
 from lstm_apps.data import synthetic
 from lstm_apps.data.synthetic import EngineSimulatorConfig, simulate_cycle, simulate_cycles
 from lstm_apps.tasks import engine_nox as en
+from lstm_apps.tasks import get_case_study, load_run, parse_overrides
 
 SIMULATOR = EngineSimulatorConfig(cycle_seconds=900)
 
@@ -123,6 +124,15 @@ def test_case_study_config_rejects_bad_values(changes, error):
         en.Config(**changes)
 
 
+def test_module_meets_the_contract_and_old_flat_names_still_map():
+    assert get_case_study("engine_nox") is en.study
+    with pytest.warns(FutureWarning, match="`seed` is deprecated.*`training.seed`"):
+        changes = parse_overrides(en.Config, ["seed=3", "training.max_epochs=4"])
+    config = en.Config().replace(**changes)
+    assert (config.training.seed, config.training.max_epochs) == (3, 4)
+    assert config.training.learn_rate_drop_period == 50  # other training defaults kept
+
+
 def test_simulator_checks_its_arguments():
     with pytest.raises(ValueError, match="Received: num_cycles=0"):
         simulate_cycles(0)
@@ -139,9 +149,12 @@ def test_load_data_windows_and_splits():
     assert all(len(x) == len(y) <= 100 for x, y in zip(data.x_train, data.y_train))
     assert data.x_test[0].shape == (300, 5) and data.y_test[0].shape == (300, 1)
     train_nox = np.concatenate(data.y_train)
-    assert data.info["nox_mean"] == pytest.approx(float(train_nox.mean()))
+    assert data.nox_mean == pytest.approx(float(train_nox.mean()))
+    assert data.nox_std == pytest.approx(float(train_nox.std())) and data.seed == 0
     assert not np.allclose(data.x_test[0][:100], data.x_train[0])  # other seed
     np.testing.assert_array_equal(en.load_data(config).x_test[0], data.x_test[0])
+    other = en.load_data(config.replace(training=dict(seed=1)))
+    assert other.seed == 1 and not np.allclose(other.x_test[0], data.x_test[0])
     transient = en.transient_seconds(data.x_test[0], config.transient_torque_rate)
     assert not transient[0] and 0 < transient.mean() < 0.5
 
@@ -155,30 +168,47 @@ def test_lstm_learns_and_reports_both_models():
         cycle_seconds=600,
         window_seconds=100,
         units=16,
-        max_epochs=12,
-        mini_batch_size=8,
-        initial_learn_rate=0.01,
-        verbose=0,
-    )
+    ).replace(training=dict(max_epochs=12, mini_batch_size=8, initial_learn_rate=0.01, verbose=0))
     data = en.load_data(config)
     run = en.train(config, data)
-    metrics = en.evaluate(run.model, data)
+    metrics = en.evaluate(run)
     truth = np.concatenate(data.y_test)[:, 0]
-    mean_mae = float(np.mean(np.abs(truth - data.info["nox_mean"])))
+    mean_mae = float(np.mean(np.abs(truth - data.nox_mean)))
     assert metrics["mae"] < 0.4 * mean_mae, (metrics, mean_mae)
     for prefix in ("", "static_", "transient_", "static_transient_"):
         assert {f"{prefix}{k}" for k in ("mae", "rmse", "r2", "within_10pct")} <= set(metrics)
     assert 0 < metrics["transient_share"] < 1
-    predictions = en.predict(run.model, [data.x_test[1][:50], data.x_test[0]])
-    assert [p.shape for p in predictions] == [(50,), (600,)]
+    assert en.compare(run, en.fit_static_baseline(data)) == metrics
+    inputs = [data.x_test[1][:50], data.x_test[0]]
+    per_second = en.predict_cycles(run.model, inputs)
+    assert [p.shape for p in per_second] == [(50,), (600,)]
+    pairs = en.predict(run, inputs)
+    assert len(pairs) == 650 and pairs[0][0] == "sequence 1, second 0"
+    assert pairs[50][0] == "sequence 2, second 0"
+    values = [value for _, value in pairs]
+    np.testing.assert_allclose(values, np.concatenate(per_second), rtol=1e-6)
+    assert all(type(value) is float for value in values)
 
 
-def test_cli_run_writes_metrics_model_and_figures(tmp_path):
+def test_cli_run_evaluate_and_predict(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["run", "engine_nox", "--fast", "--set", "verbose=0", "--output", str(out)]) == 0
+    argv = ["run", "engine_nox", "--fast", "--set", "training.verbose=0", "--output", str(out)]
+    assert main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())["test"]
     assert metrics["mae"] > 0 and "static_transient_mae" in metrics
     for name in ("model.keras", "figures/training_progress.png", "figures/held_out_cycle.png"):
         assert (out / name).stat().st_size > 0, name
     config = json.loads((out / "config.json").read_text())
     assert config["case_study"] == "engine_nox" and config["config"]["cycle_seconds"] == 300
+    assert config["config"]["training"]["max_epochs"] == 2
+    capsys.readouterr()
+    assert main(["evaluate", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["mae"] == pytest.approx(metrics["mae"], rel=1e-5)
+    _, run = load_run(out, with_data=True)
+    sample = en.sample_input(run, tmp_path)
+    assert main(["predict", str(out), sample]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 60 and lines[0].startswith("sequence 1, second 0\t")
+    expected = en.predict_cycles(run.model, [run.data.x_test[0][:60]])[0]
+    printed = [float(line.split("\t")[1]) for line in lines]
+    np.testing.assert_allclose(printed, expected, atol=1e-3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shlex
@@ -11,8 +12,12 @@ import pytest
 
 from lstm_apps import build_model
 from lstm_apps.cli import main
+from lstm_apps.deploy import export as export_module
+from lstm_apps.deploy import probes, runtimes
 from lstm_apps.deploy.card import layer_table, reproduce_command
-from lstm_apps.deploy.export import ExportError, _without_cudnn, export, probe_inputs, runtime
+from lstm_apps.deploy.export import ExportError, _without_cudnn, export
+from lstm_apps.deploy.probes import probe_inputs
+from lstm_apps.deploy.runtimes import runtime
 from lstm_apps.models.text import build_char_lm
 from lstm_apps.tasks import parse_overrides
 from lstm_apps.tasks.japanese_vowels import Config
@@ -108,7 +113,7 @@ def test_a_failed_parity_check_leaves_the_good_file_and_no_debris(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"format": "tflite"}, ValueError, "Unknown export format.*format='tflite'"),
+        ({"format": "tflite"}, ValueError, "`format` must be one of.*format='tflite'"),
         ({"format": "onnx", "path": "model.keras"}, ValueError, r"a \.onnx file"),
         ({"format": "litert", "path": "m.tflite", "timesteps": 0}, ValueError, "timesteps=0"),
         ({"format": "onnx", "inputs": np.zeros((2, 4, 3))}, ValueError, r"\(2, 4, 3\)"),
@@ -139,7 +144,7 @@ def test_cudnn_is_switched_off_while_tracing_even_inside_bidirectional():
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "jv"
     argv = ["run", "japanese_vowels", "--fast", "--set", "units=6", "--output", str(out)]
-    assert main([*argv, "--set", "verbose=0"]) == 0
+    assert main([*argv, "--set", "training.verbose=0"]) == 0
     return out
 
 
@@ -185,10 +190,11 @@ def test_layer_table_counts_every_learnable(run_dir):
 
 def test_reproduce_command_round_trips_through_the_cli_parser():
     config = Config.fast(units=(6, 4), architecture="gru")
-    words = shlex.split(reproduce_command("japanese_vowels", vars(config)))
+    words = shlex.split(reproduce_command("japanese_vowels", dataclasses.asdict(config)))
     assert words[:3] == ["lstm-apps", "run", "japanese_vowels"]
     assert words[3::2] == ["--set"] * len(words[4::2])
-    assert Config(**parse_overrides(Config, words[4::2])) == config
+    assert "training.max_epochs=2" in words  # nested sections become dotted names
+    assert Config().replace(**parse_overrides(Config, words[4::2])) == config
 
 
 def test_without_export_runtimes_the_error_is_clear(tmp_path):
@@ -210,3 +216,10 @@ def test_cli_export_checks_on_real_held_out_utterances(run_dir, vowels, tmp_path
     keras_labels = np.argmax(load_model(run_dir).predict(heldout, verbose=0), axis=-1)
     onnx_labels = np.argmax(runtime(target)(heldout), axis=-1)
     assert np.array_equal(onnx_labels, keras_labels)
+
+
+def test_the_split_modules_stay_importable_from_export():
+    for name in ("FORMATS", "check_format", "default_path", "runtime"):
+        assert getattr(export_module, name) is getattr(runtimes, name)
+    assert export_module.probe_inputs is probes.probe_inputs
+    assert runtimes.default_path("run", "onnx").name == "model.onnx"

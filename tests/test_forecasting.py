@@ -12,6 +12,7 @@ import pytest
 from lstm_apps.cli import main
 from lstm_apps.data.series import builtin_series
 from lstm_apps.forecasting import (
+    DEFAULT_TRAINING,
     TRANSFORMS,
     Forecaster,
     build_network,
@@ -21,7 +22,13 @@ from lstm_apps.forecasting import (
 )
 from lstm_apps.forecasting.network import transform_name, transform_parts
 from lstm_apps.tasks import forecasting as fc
-from lstm_apps.tasks import parse_overrides
+from lstm_apps.tasks import get_case_study, load_run, parse_overrides
+from lstm_apps.training import TrainingConfig
+
+
+def fit(**changes) -> TrainingConfig:
+    """The Forecaster's default fit with some settings changed."""
+    return DEFAULT_TRAINING.replace(**changes)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +41,12 @@ def fitted(airline):
     """A barely trained forecaster: the state semantics do not depend on the training."""
     keras.utils.set_random_seed(0)
     forecaster = Forecaster(
-        units=8, dropout=0.2, transform="log_difference", window=24, stride=4, max_epochs=1
+        units=8,
+        dropout=0.2,
+        transform="log_difference",
+        window=24,
+        stride=4,
+        training=fit(max_epochs=1),
     )
     return forecaster.fit(airline[:96])
 
@@ -100,7 +112,9 @@ def test_monte_carlo_dropout_samples(fitted, airline):
 
 def test_multivariate_series_and_saved_model(tmp_path, airline):
     two = np.hstack([airline, np.sqrt(airline)])
-    forecaster = Forecaster(units=4, transform="log_difference", window=24, stride=12, max_epochs=1)
+    forecaster = Forecaster(
+        units=4, transform="log_difference", window=24, stride=12, training=fit(max_epochs=1)
+    )
     forecaster.fit(two[:100])
     assert forecaster.forecast(5).shape == (1, 5, 2)
     forecaster.model_.save(tmp_path / "model.keras")
@@ -119,7 +133,9 @@ def test_multivariate_series_and_saved_model(tmp_path, airline):
 def test_every_transform_is_saved_inside_the_model(tmp_path, airline, transform):
     assert transform_name(*transform_parts(transform)) == transform
     keras.utils.set_random_seed(0)
-    forecaster = Forecaster(units=4, transform=transform, window=24, stride=12, max_epochs=1)
+    forecaster = Forecaster(
+        units=4, transform=transform, window=24, stride=12, training=fit(max_epochs=1)
+    )
     forecaster.fit(airline[:72])
     forecaster.model_.save(tmp_path / "model.keras")
     loaded = Forecaster.from_model(keras.models.load_model(tmp_path / "model.keras"))
@@ -138,7 +154,9 @@ def test_square_root_transforms_keep_counts_non_negative(airline):
     np.testing.assert_allclose(next_targets(counts, "sqrt"), [[2.0], [3.0], [1.0]])
     np.testing.assert_allclose(next_targets(counts, "sqrt_difference"), [[2.0], [1.0], [-2.0]])
     keras.utils.set_random_seed(0)
-    forecaster = Forecaster(units=4, transform="sqrt_difference", window=24, max_epochs=1)
+    forecaster = Forecaster(
+        units=4, transform="sqrt_difference", window=24, training=fit(max_epochs=1)
+    )
     forecaster.fit(airline[:72])
     # the network predicts the change of the square root; the forecaster turns it into a value
     change = forecaster.model_.predict(airline[None, :60], verbose=0)[0, -1]
@@ -147,7 +165,7 @@ def test_square_root_transforms_keep_counts_non_negative(airline):
     np.testing.assert_allclose(forecaster.predict_and_update_state(airline[:60])[0], expected, 1e-4)
     with pytest.raises(ValueError, match="needs non-negative values; .* minimum of -1.0"):
         Forecaster(transform="sqrt").fit(np.r_[-1.0, airline[:30, 0]])
-    zeros_allowed = Forecaster(units=4, transform="sqrt", window=8, max_epochs=1)
+    zeros_allowed = Forecaster(units=4, transform="sqrt", window=8, training=fit(max_epochs=1))
     forecast = zeros_allowed.fit(np.r_[0.0, airline[:30, 0]]).forecast(24)
     assert np.all(forecast >= 0)
 
@@ -185,8 +203,10 @@ def test_bad_input_errors_name_the_problem(fitted, airline):
 
 def test_co2_gaps_are_interpolated_by_default():
     data = fc.load_data(fc.Config.fast(series="co2"))
-    assert data.info["missing_values"] == 59 and data.info["season_length"] == 52
-    assert np.all(np.isfinite(data.info["values"]))
+    assert data.missing_values == 59 and data.season_length == 52
+    assert np.all(np.isfinite(data.values))
+    assert (data.num_train, data.num_validation, data.num_test) == (1484, 343, 457)
+    assert data.fit_end == data.num_train + data.num_validation == len(data.values) - 457
     with pytest.raises(ValueError, match="Column 'co2' has 59 missing values .* Set `fill`"):
         fc.load_data(fc.Config.fast(series="co2", fill="error"))
 
@@ -194,7 +214,9 @@ def test_co2_gaps_are_interpolated_by_default():
 def test_fast_training_beats_the_naive_forecast_on_validation():
     data = fc.load_data(fc.Config(series="sunspots"))
     train, val = data.x_train[0], data.x_val[0]
-    forecaster = Forecaster(units=16, transform="difference", window=22, max_epochs=15).fit(train)
+    forecaster = Forecaster(
+        units=16, transform="difference", window=22, training=fit(max_epochs=15)
+    ).fit(train)
     first = forecaster.predict_and_update_state(train)  # read the training part
     one_step = forecaster.forecast(len(val), mode="open", observed=val)[0]
     np.testing.assert_allclose(one_step[0], first[0])
@@ -211,22 +233,21 @@ def test_custom_csv_with_two_columns(tmp_path, airline):
     changes = parse_overrides(fc.Config, [f"data={path}", "target=('a', 'b')"])
     config = fc.Config.fast(**changes, time_column="month")
     data = fc.load_data(config)
-    assert data.info["season_length"] == 12  # inferred from the monthly dates
-    np.testing.assert_allclose(data.info["values"][:3, 0], airline[:3, 0])
+    assert data.season_length == 12  # inferred from the monthly dates
+    np.testing.assert_allclose(data.values[:3, 0], airline[:3, 0])
     run = fc.train(config, data)
-    metrics = fc.evaluate(run.model, data)
+    assert run.config.season_length == run.config.horizon == 12  # kept for a saved run
+    metrics = fc.evaluate(run)
     assert np.isfinite(metrics["mase_h1"]) and "ets_mase_season" in metrics
-    assert [name for name, _ in fc.predict(run.model, [airline[:30].repeat(2, 1)])] == [
-        "next_step[0]",
-        "next_step[1]",
-    ]
+    names = [name for name, _ in fc.predict(run, [airline[:30].repeat(2, 1)])]
+    assert len(names) == 24 and names[:3] == ["t+1[0]", "t+1[1]", "t+2[0]"]
     with pytest.raises(ValueError, match=r"Unknown column\(s\) \['c'\] .* \['month', 'a', 'b'\]"):
         fc.load_data(config.replace(target="c"))
     table.loc[5, "a"] = np.nan
     table.to_csv(path, index=False)
     with pytest.raises(ValueError, match="Column 'a' has 1 missing values .* Set `fill`"):
         fc.load_data(config)
-    assert fc.load_data(config.replace(fill="interpolate")).info["missing_values"] == 1
+    assert fc.load_data(config.replace(fill="interpolate")).missing_values == 1
     table.assign(month=np.arange(144)).to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"Set `season_length`.* are \['0', '1', '2'\]"):
         fc.load_data(config.replace(fill="interpolate"))
@@ -250,23 +271,76 @@ def test_cli_run_predict_and_evaluate(tmp_path, airline, capsys):
     np.save(tmp_path / "history.npy", airline[:100])
     capsys.readouterr()
     assert main(["predict", str(out), str(tmp_path / "history.npy")]) == 0
-    assert capsys.readouterr().out.startswith("next_step\t")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == [f"t+{h}" for h in range(1, 13)]
     assert main(["evaluate", str(out)]) == 0
     assert abs(json.loads(capsys.readouterr().out)["mase_h1"] - saved["mase_h1"]) < 1e-4
+    # a run loaded from its folder: figures recompute the backtest, predict reads a sample
+    module, run = load_run(out, with_data=True)
+    assert run.predictions is None
+    paths = module.figures(run, tmp_path / "again")
+    assert {"forecast.png", "mase_by_horizon.png"} <= {p.name for p in paths}
+    assert all(p.stat().st_size > 1000 for p in paths)
+    argument = module.sample_input(run, tmp_path)
+    pairs = module.predict(run, module.read_inputs(argument, run.config))
+    assert [label for label, _ in pairs] == [f"t+{h}" for h in range(1, 13)]
+    assert all(np.isfinite(value) for _, value in pairs)
 
 
 def test_a_tuple_of_transforms_is_chosen_on_validation():
     sunspots = fc.Config(series="sunspots")
     data = fc.load_data(fc.Config.fast(series="sunspots"))
-    assert fc.candidate_transforms(sunspots, data.info["values"]) == ("sqrt", "sqrt_difference")
-    auto = fc.candidate_transforms(sunspots.replace(transform="auto"), data.info["values"])
+    assert fc.candidate_transforms(sunspots, data.values) == ("sqrt", "sqrt_difference")
+    auto = fc.candidate_transforms(sunspots.replace(transform="auto"), data.values)
     assert auto == ("none", "difference")  # sunspot numbers can be 0: no log
     config = fc.Config.fast(series="sunspots", transform=("sqrt", "sqrt_difference"))
     run = fc.train(config, data)
-    scores = run.data.info["validation_mase"]
+    scores = run.validation_mase
     assert set(scores) == {"sqrt", "sqrt_difference"}
     assert run.config.transform == min(scores, key=scores.get)
     with pytest.raises(ValueError, match=r"empty tuple. Received: transform=\(\)"):
         fc.Config(transform=())
     with pytest.raises(ValueError, match="'cube'"):
         fc.Config(transform=("sqrt", "cube"))
+
+
+def test_the_study_meets_the_contract_and_keeps_its_training_defaults():
+    assert get_case_study("forecasting") is fc.study
+    training = fc.Config().training
+    assert (training.max_epochs, training.mini_batch_size, training.initial_learn_rate) == (
+        200,
+        32,
+        0.005,
+    )
+    assert (training.validation_patience, training.gradient_threshold, training.shuffle) == (
+        20,
+        1.0,
+        "every-epoch",
+    )
+    assert fc.Config.fast().training.max_epochs == 3
+    with pytest.warns(FutureWarning) as caught:
+        changes = parse_overrides(fc.Config, ["max_epochs=7", "initial_learn_rate=0.01"])
+    assert ["use `training.max_epochs`" in str(w.message) for w in caught] == [True, False]
+    assert changes == {"training.max_epochs": 7, "training.initial_learn_rate": 0.01}
+    assert fc.Config().replace(**changes).training.max_epochs == 7
+
+
+def test_forecaster_fits_with_its_training_config(airline):
+    settings = fit(max_epochs=3, mini_batch_size=2, validation_patience=50, seed=3)
+    forecaster = Forecaster(units=4, window=24, stride=12, training=settings)
+    assert forecaster.seed == 3
+    forecaster.fit(airline[:72], airline[72:96])
+    assert [len(forecaster.history_[k]) for k in ("loss", "val_loss")] == [3, 3]
+    with pytest.warns(FutureWarning, match=r"Forecaster\(max_epochs=...\) is deprecated"):
+        old = Forecaster(units=4, window=24, stride=12, max_epochs=2)
+    assert old.training == DEFAULT_TRAINING.replace(max_epochs=2)
+    with pytest.raises(TypeError, match="unexpected keyword arguments: \\['epochs'\\]"):
+        Forecaster(epochs=2)
+    with pytest.raises(TypeError, match="must be a lstm_apps.training.TrainingConfig"):
+        Forecaster(training={"max_epochs": 2})
+    seen = []
+    callback = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    Forecaster(units=4, window=24, stride=12, training=fit(max_epochs=2)).fit(
+        airline[:72], callbacks=[callback]
+    )
+    assert seen == [0, 1]

@@ -12,7 +12,7 @@ import pytest
 import lstm_apps
 from lstm_apps.analysis.gates import recurrent_states
 from lstm_apps.cli import main
-from lstm_apps.tasks import hola
+from lstm_apps.tasks import get_case_study, hola, load_run, parse_overrides
 
 CELLS = ("simple_rnn", "lstm", "gru")
 GATES = {
@@ -41,12 +41,13 @@ def test_the_data_is_one_sequence_of_one_hot_letters():
 @pytest.mark.parametrize("cell", CELLS)
 def test_each_cell_learns_to_spell_hola(runs, cell):
     run = runs[cell]
-    guesses = hola.predict(run.model, "hol", run.data.class_names)
+    guesses = hola.predict(run, "hol")
     assert [letter for letter, _ in guesses] == ["o", "l", "a"]
-    metrics = hola.evaluate(run.model, run.data)
+    metrics = hola.evaluate(run)
+    assert set(metrics) == {"accuracy", "mean_probability_correct", "bits_per_char"}
     assert metrics["accuracy"] == 1.0
     assert metrics["mean_probability_correct"] > 0.9 and metrics["bits_per_char"] < 0.2
-    table = hola.step_table(run.model, run.data)
+    table = hola.step_table(run)
     assert table["predicted"].tolist() == table["target"].tolist() == ["o", "l", "a"]
 
 
@@ -65,7 +66,7 @@ def test_numpy_replay_reproduces_the_keras_model(runs, cell):
 
 
 def test_lstm_states_follow_the_gate_equations(runs):
-    s = hola.inspect_steps(runs["lstm"].model, runs["lstm"].data)
+    s = hola.inspect_steps(runs["lstm"])
     assert s["letters"] == ["h", "o", "l"] and s["targets"] == ["o", "l", "a"]
     previous = np.vstack([np.zeros((1, 8)), s["cell"][:-1]])
     expected_cell = s["forget_gate"] * previous + s["input_gate"] * s["candidate"]
@@ -79,8 +80,9 @@ def test_two_letter_words_get_a_sigmoid_head_and_still_work():
     config = hola.Config(word="papa", cell="gru")
     run = hola.train(config)
     assert run.model.output_shape == (None, None, 1)
-    assert [g for g, _ in hola.predict(run.model, "pap", ["a", "p"])] == ["a", "p", "a"]
-    steps = hola.inspect_steps(run.model, run.data)
+    assert run.class_names == ["a", "p"]
+    assert [g for g, _ in hola.predict(run, "pap")] == ["a", "p", "a"]
+    steps = hola.inspect_steps(run)
     np.testing.assert_allclose(steps["probabilities"].sum(axis=1), 1.0)
 
 
@@ -125,11 +127,57 @@ def test_command_line_run_evaluate_and_predict(tmp_path, capsys):
         assert (out / name).exists(), name
     info = json.loads((out / "config.json").read_text())
     assert info["case_study"] == "hola" and info["class_names"] == ["a", "h", "l", "o"]
+    assert info["config"]["training"]["max_epochs"] == 10  # the fast variant
     saved = json.loads((out / "metrics.json").read_text())["test"]
     capsys.readouterr()
     assert main(["evaluate", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] == pytest.approx(saved["accuracy"])
-    np.savetxt(tmp_path / "hol.csv", hola.one_hot("hol", info["class_names"]), delimiter=",")
-    assert main(["predict", str(out), str(tmp_path / "hol.csv")]) == 0
+    assert main(["predict", str(out), "hol"]) == 0
     lines = capsys.readouterr().out.split()
     assert lines[::2] == ["o", "l", "a"]
+    module, run = load_run(out)
+    argument = module.sample_input(run, tmp_path)
+    assert open(argument).read() == "hol\n"
+    assert main(["predict", str(out), argument]) == 0
+    assert capsys.readouterr().out.split()[::2] == ["o", "l", "a"]
+
+
+def test_predict_reads_several_strings_each_from_a_zero_state(runs, tmp_path):
+    run = runs["lstm"]
+    path = tmp_path / "words.txt"
+    path.write_text("hol\nh\n")
+    inputs = hola.read_inputs(str(path), run.config)
+    assert inputs == ["hol", "h"]
+    guesses = hola.predict(run, inputs)
+    assert [g for g, _ in guesses] == ["o", "l", "a", "o"]
+    assert guesses[3][1] == pytest.approx(guesses[0][1], abs=1e-6)
+    with pytest.raises(ValueError, match=r"\['x'\] are not in the vocabulary"):
+        hola.predict(run, "hx")
+
+
+def test_training_settings_live_in_one_section():
+    assert get_case_study("hola").train is hola.train  # the registry checks the contract
+    config = hola.Config.fast()
+    assert config.training.max_epochs == 10 and config.training.initial_learn_rate == 0.1
+    assert hola.Config().training.mini_batch_size == 1
+    changed = config.replace(training=dict(max_epochs=3))
+    assert changed.training.max_epochs == 3 and changed.training.initial_learn_rate == 0.1
+
+
+def test_old_flat_names_warn_and_map_to_the_section():
+    with pytest.warns(FutureWarning, match="`max_epochs` is deprecated.*training.max_epochs"):
+        changes = parse_overrides(hola.Config, ["max_epochs=5"])
+    assert changes == {"training.max_epochs": 5}
+    assert hola.Config().replace(**changes).training.max_epochs == 5
+
+
+def test_callbacks_reach_the_fit():
+    epochs = []
+
+    class Count(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            epochs.append(epoch)
+
+    config = hola.Config().replace(training=dict(max_epochs=3))
+    run = hola.train(config, callbacks=[Count()])
+    assert epochs == [0, 1, 2] and len(run.history["loss"]) == 3

@@ -217,3 +217,27 @@ def test_normalization_statistics_are_saved_in_the_model(tmp_path):
     restored = keras.models.load_model(tmp_path / "m.keras").get_layer("normalization")
     assert restored.is_adapted
     np.testing.assert_allclose(restored.scale.numpy(), steps.std(0), rtol=1e-5)
+
+
+def test_custom_layers_keep_their_registered_names():
+    from lstm_apps.models import layers
+
+    classes = [getattr(layers, name) for name in layers.__all__ if name != "PACKAGE"]
+    assert len(classes) == 11
+    for cls in classes:
+        registered = f"lstm_apps>{cls.__name__}"
+        assert keras.saving.get_registered_name(cls) == registered
+        assert keras.saving.get_registered_object(registered) is cls
+
+
+def test_a_layer_saved_before_the_split_into_modules_still_loads():
+    # .keras files written when every layer lived in `lstm_apps.models.layers`
+    saved = {
+        "module": "lstm_apps.models.layers",
+        "class_name": "RepeatSteps",
+        "config": {"name": "hold", "trainable": True, "dtype": "float32", "factor": 3},
+        "registered_name": "lstm_apps>RepeatSteps",
+    }
+    layer = keras.saving.deserialize_keras_object(saved)
+    assert type(layer).__module__ == "lstm_apps.models.layers.steps"
+    assert layer.factor == 3 and layer.name == "hold"

@@ -17,7 +17,8 @@ from sklearn.linear_model import LinearRegression
 from lstm_apps import models
 from lstm_apps.cli import main
 from lstm_apps.data import gas_turbine as gt
-from lstm_apps.tasks import nox, parse_overrides
+from lstm_apps.tasks import get_case_study, load_run, nox, parse_overrides
+from lstm_apps.tasks.nox import recalibration
 from lstm_apps.tasks.nox.recalibration import (
     HOURS_PER_WEEK,
     LinearThenBoosting,
@@ -30,8 +31,8 @@ YEAR_ROWS = {2011: 7411, 2012: 7628, 2013: 7152, 2014: 7158, 2015: 7384}
 
 @pytest.fixture(scope="module")
 def fast_run(shared_data, tmp_path_factory):
-    run = nox.train(nox.Config.fast(verbose=0))
-    run.metrics = nox.evaluate(run.model, run.data)
+    run = nox.train(nox.Config.fast(training=dict(verbose=0)))
+    run.metrics = nox.evaluate(run)
     return run
 
 
@@ -100,13 +101,61 @@ def test_weeks_stay_inside_a_year():
 
 def test_fast_run_learns_and_recalibration_helps(fast_run):
     m = fast_run.metrics
-    truth = fast_run.data.info["predictions"]["truth"]
-    mean_guess = np.mean(np.abs(truth - fast_run.data.info["target_mean"]))
+    truth = fast_run.predictions.truth
+    mean_guess = np.mean(np.abs(truth - fast_run.data.target_mean))
     assert m["mae"] < mean_guess
     for prefix in ("", "recalibrated_", "linear_", "hgb_lagged_recalibrated_"):
         assert {f"{prefix}{k}" for k in ("mae", "rmse", "r2", "within_10pct")} <= set(m)
     assert m["linear_recalibrated_mae"] < m["linear_mae"]  # the drift is real
     assert len(truth) == 2 * HOURS_PER_WEEK and m["window"] == 6
+    assert fast_run.config.window == 6 and list(fast_run.window_validation_mae) == [6]
+    assert fast_run.data.test_years == [2014, 2015] and fast_run.data.missing_values == 0
+
+
+def test_recalibration_section_drives_the_weekly_updates(fast_run):
+    config = fast_run.config
+    faster = config.replace(recalibration=dict(initial_learn_rate=0.02))
+    base = recalibration.compare(fast_run.model, fast_run.data, config, 6, progress=False)
+    other = recalibration.compare(fast_run.model, fast_run.data, faster, 6, progress=False)
+    np.testing.assert_array_equal(base.predictions["lstm"], other.predictions["lstm"])
+    np.testing.assert_allclose(
+        base.predictions["lstm_recalibrated"], fast_run.predictions.predictions["lstm_recalibrated"]
+    )  # the walk is seeded by training.seed: the same predictions again
+    changed = base.predictions["lstm_recalibrated"] - other.predictions["lstm_recalibrated"]
+    assert np.mean(np.abs(changed)) > 0.01
+    np.testing.assert_array_equal(  # the baselines do not read the section
+        base.predictions["linear_recalibrated"], other.predictions["linear_recalibrated"]
+    )
+
+
+def test_old_recalibration_names_map_to_the_recalibration_section():
+    assert get_case_study("nox") is nox.study
+    with pytest.warns(FutureWarning) as caught:
+        changes = parse_overrides(
+            nox.Config, ["recalibration_epochs=3", "recalibration_learn_rate=0.01", "loss=mse"]
+        )
+    assert [str(w.message).split(" is deprecated")[0] for w in caught] == [
+        "`recalibration_epochs`",
+        "`recalibration_learn_rate`",
+        "`loss`",
+    ]
+    assert changes == {
+        "recalibration.max_epochs": 3,
+        "recalibration.initial_learn_rate": 0.01,
+        "training.loss": "mse",
+    }
+    config = nox.Config().replace(**changes)
+    assert (config.recalibration.max_epochs, config.recalibration.initial_learn_rate) == (3, 0.01)
+    assert config.recalibration.loss == "mae" and config.recalibration.gradient_threshold == 1.0
+    assert config.training.initial_learn_rate == 0.002 and config.training.max_epochs == 30
+    with pytest.warns(FutureWarning, match="use `recalibration.initial_learn_rate`"):
+        assert (
+            nox.Config().replace(recalibration_learn_rate=0.5).recalibration.initial_learn_rate
+            == 0.5
+        )
+    training = nox.Config().training
+    assert (training.gradient_threshold, training.bucket_by_length, training.loss) == (
+        1.0, False, "mae")  # fmt: skip
 
 
 def test_config_errors(shared_data):
@@ -116,11 +165,13 @@ def test_config_errors(shared_data):
         nox.Config(output_mode="all")
     with pytest.raises(ValueError, match="longer than the shortest block .* window=9000"):
         nox.load_data(nox.Config.fast(window=9000))
+    with pytest.raises(ValueError, match="max_epochs.*Received: max_epochs=0"):
+        nox.Config().replace(recalibration=dict(max_epochs=0))
     for days in (0, (), (7, 0), "7", True):
         with pytest.raises(ValueError, match=re.escape(f"Received: recalibration_days={days!r}")):
             nox.Config(recalibration_days=days)
     with pytest.raises(ValueError, match="loss.*Received: loss='l1'"):
-        nox.Config(loss="l1")
+        nox.Config().replace(training=dict(loss="l1"))
     with pytest.raises(ValueError, match="True or False. Received: linear_path='yes'"):
         nox.Config(linear_path="yes")
 
@@ -135,16 +186,17 @@ def test_custom_csv_sequence_to_sequence(tmp_path, shared_data):
         [f"data_path={path}", "time_column=hour", "features=('AT', 'TIT', 'TEY')",
          "target=NOX", "output_mode=sequence", "max_test_weeks=1", "recalibration_days=7"],
     )  # fmt: skip
-    config = nox.Config.fast(**changes, verbose=0)
+    config = nox.Config.fast(**changes, training=dict(verbose=0))
     data = nox.load_data(config)
     assert data.num_features == 3 and len(data.x_test[0]) == 600
+    assert data.test_years == [0] and data.source == f"CSV {path}"
     np.testing.assert_allclose(data.y_train[0][:5], table.sort_values("hour").NOX[:5])
     run = nox.train(config, data)
     assert len(run.model.output_shape) == 3
-    metrics = nox.evaluate(run.model, data)
+    metrics = nox.evaluate(run)
     assert np.isfinite(metrics["recalibrated_mae"])
-    assert metrics["recalibration_days"] == 7 and not data.info["recalibration_choices"][
-        "lstm_recalibrated"]["validation_mae"]  # fmt: skip
+    choice = run.predictions.choices["lstm_recalibrated"]
+    assert metrics["recalibration_days"] == choice.days == 7 and not choice.validation_mae
 
 
 def test_each_model_chooses_its_recalibration_history_on_validation(tmp_path, shared_data):
@@ -152,51 +204,62 @@ def test_each_model_chooses_its_recalibration_history_on_validation(tmp_path, sh
     path = tmp_path / "plant.csv"
     table.drop(columns="year").assign(hour=np.arange(len(table))).to_csv(path, index=False)
     config = nox.Config.fast(
-        data_path=str(path), time_column="hour", recalibration_days=(1, 4), verbose=0
+        data_path=str(path), time_column="hour", recalibration_days=(1, 4), training=dict(verbose=0)
     )
     data = nox.load_data(config)  # 480 validation rows: three weeks, the last one partial
     run = nox.train(config, data)
-    metrics = nox.evaluate(run.model, data)
-    choices = data.info["recalibration_choices"]
+    metrics = nox.evaluate(run)
+    choices = run.predictions.choices
     assert set(choices) == {
         f"{m}_recalibrated"
         for m in ("lstm", "linear", "linear_lagged", "hgb", "hgb_lagged", "linear_hgb")
     }
     for key, choice in choices.items():
-        scores = choice["validation_mae"]
+        scores = choice.validation_mae
         assert set(scores) == {1, 4} and all(np.isfinite(v) for v in scores.values())
-        assert choice["days"] == min(scores, key=scores.get)
+        assert choice.days == min(scores, key=scores.get)
         prefix = "" if key == "lstm_recalibrated" else key.replace("recalibrated", "")
-        assert metrics[f"{prefix}recalibration_days"] == choice["days"]
+        assert metrics[f"{prefix}recalibration_days"] == choice.days
     # the walk over the validation weeks is real: one day of history and four differ
-    assert len({round(v, 6) for c in choices.values() for v in c["validation_mae"].values()}) > 5
+    assert len({round(v, 6) for c in choices.values() for v in c.validation_mae.values()}) > 5
 
 
-def test_cli_run_writes_figures_and_evaluates(tmp_path, shared_data, capsys):
+def test_cli_run_writes_figures_evaluates_and_predicts(tmp_path, shared_data, capsys):
     out = tmp_path / "run"
-    argv = ["run", "nox", "--fast", "--set", "max_epochs=1", "--set", "max_test_weeks=1"]
+    argv = ["run", "nox", "--fast", "--set", "training.max_epochs=1", "--set", "max_test_weeks=1"]
     assert main([*argv, "--output", str(out)]) == 0
     saved = json.loads((out / "metrics.json").read_text())["test"]
     for name in ("nox_over_time", "nox_scatter", "nox_errors_by_year", "training_progress"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+    config = json.loads((out / "config.json").read_text())["config"]
+    assert config["window"] == 6 and config["recalibration"]["max_epochs"] == 1
     capsys.readouterr()
     assert main(["evaluate", str(out)]) == 0
     assert abs(json.loads(capsys.readouterr().out)["mae"] - saved["mae"]) < 1e-3
+    _, run = load_run(out, with_data=True)
+    sample = nox.sample_input(run, tmp_path)
+    assert main(["predict", str(out), sample]) == 0
+    label, value = capsys.readouterr().out.split()
+    expected = predict_rows(run.model, run.data.x_test[0][None, :6])[0]
+    assert label == "NOx" and float(value) == pytest.approx(expected, abs=1e-3)
+    (pair,) = nox.predict(run, nox.read_inputs(sample, run.config))
+    assert pair[0] == "NOx" and type(pair[1]) is float
 
 
 def test_data_loaded_once_serves_both_output_modes(shared_data):
-    base = nox.Config.fast(verbose=0, max_epochs=1, max_test_weeks=1)
+    base = nox.Config.fast(training=dict(verbose=0, max_epochs=1), max_test_weeks=1)
     data = nox.load_data(base)
     run = nox.train(base.replace(output_mode="sequence"), data)
-    assert data.info["config"].output_mode == "sequence"
-    assert np.isfinite(nox.evaluate(run.model, data)["recalibrated_mae"])
+    assert run.config.output_mode == "sequence" and run.config.window == 6
+    assert np.isfinite(nox.evaluate(run)["recalibrated_mae"])
+    assert run.predictions.predictions["lstm_recalibrated"].shape == run.predictions.truth.shape
 
 
 @pytest.mark.parametrize("output_mode", ["last", "sequence"])
 def test_linear_path_is_the_least_squares_model_plus_a_trained_residual(
     shared_data, tmp_path, output_mode
 ):
-    config = nox.Config.fast(linear_path=True, output_mode=output_mode, verbose=0)
+    config = nox.Config.fast(linear_path=True, output_mode=output_mode, training=dict(verbose=0))
     data = nox.load_data(config)
     x, y = nox.make_windows(data.x_test, data.y_test, config.window)
     rows = np.concatenate(data.x_train)
@@ -210,7 +273,7 @@ def test_linear_path_is_the_least_squares_model_plus_a_trained_residual(
     linear = run.model.get_layer("linear_path")
     assert not linear.trainable
     np.testing.assert_allclose(
-        linear.get_weights()[0][:, 0] * data.info["target_std"], least_squares.coef_, rtol=1e-4
+        linear.get_weights()[0][:, 0] * data.target_std, least_squares.coef_, rtol=1e-4
     )
     learned = predict_rows(run.model, x)
     assert np.mean(np.abs(learned - least_squares.predict(x[:, -1]))) > 0.01  # a residual

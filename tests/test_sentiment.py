@@ -23,7 +23,9 @@ from lstm_apps.models.text import (
     standardize_text_without_accents,
     train_word_vectors,
 )
-from lstm_apps.tasks import run_case_study, sentiment
+from lstm_apps.tasks import load_run, parse_overrides, run_case_study, sentiment
+from lstm_apps.tasks.sentiment.explain import PROBE_WORDS
+from lstm_apps.tasks.sentiment.networks import network_probabilities, text_probabilities
 
 
 def words(fn, text):
@@ -202,11 +204,31 @@ def test_config_refusals():
     with pytest.raises(ValueError, match="max_length"):
         sentiment.Config(max_length=0)
     with pytest.raises(
-        ValueError, match="'word2vec' or 'random'. Received: embedding_init='glove'"
+        ValueError, match=r"\('word2vec', 'random'\). Received: embedding_init='glove'"
     ):
         sentiment.Config(embedding_init="glove")
     with pytest.raises(ValueError, match="`word2vec_epochs` must be a positive integer"):
         sentiment.Config(word2vec_epochs=0)
+    with pytest.raises(ValueError, match="`max_length` sets the words read"):
+        sentiment.Config().replace(training=dict(sequence_length=100))
+
+
+def test_training_settings_live_in_one_section():
+    config = sentiment.Config.fast(training=dict(verbose=0))
+    assert config.training.max_epochs == 3 and config.training.initial_learn_rate == 0.003
+    assert config.training.mini_batch_size == 64 and config.training.validation_patience == 1
+    assert config.max_length == 80  # the fast variant's other changes are kept
+    options = config.training.options()
+    assert options.gradient_threshold == 1.0 and options.shuffle == "every-epoch"
+
+
+def test_old_names_warn_and_map_to_the_training_section():
+    with pytest.warns(FutureWarning, match="`learn_rate` is deprecated.*initial_learn_rate"):
+        changes = parse_overrides(sentiment.Config, ["learn_rate=0.01"])
+    assert changes == {"training.initial_learn_rate": 0.01}
+    with pytest.warns(FutureWarning, match="`patience` is deprecated.*validation_patience"):
+        config = sentiment.Config().replace(patience=3)
+    assert config.training.validation_patience == 3
 
 
 # -- the case study on real IMDB reviews --------------------------------------------------------
@@ -216,28 +238,39 @@ def test_config_refusals():
 def imdb_run(tmp_path_factory, shared_data):
     folder = tmp_path_factory.mktemp("runs") / "sentiment"
     keras.utils.set_random_seed(0)
-    run = run_case_study("sentiment", sentiment.Config.fast(verbose=0), folder)
+    config = sentiment.Config.fast(training=dict(verbose=0))
+    run = run_case_study("sentiment", config, folder)
     return run, folder
 
 
 def test_fast_imdb_run_learns_and_compares_models(imdb_run):
     run, _ = imdb_run
-    results = run.data.results
+    results = run.results
     assert run.data.sizes() == {"train": 2000, "validation": 500, "test": 500}
-    assert results["best"] == "bilstm"
-    assert results["bilstm"]["accuracy"] > 0.65  # chance is 0.5 (balanced)
-    assert results["tfidf"]["accuracy"] > 0.75
-    assert results["bag_of_embeddings"]["accuracy"] > 0.55
+    assert list(results) == ["bilstm", "bag_of_embeddings", "tfidf"]
+    assert run.best == "bilstm" and run.metrics["best_model"] == "bilstm"
+    assert results["bilstm"].accuracy > 0.65  # chance is 0.5 (balanced)
+    assert results["tfidf"].accuracy > 0.75 and results["tfidf"].C in (1.0, 4.0, 16.0)
+    assert results["bag_of_embeddings"].accuracy > 0.55
+    assert 1 <= results["bilstm"].epochs <= 3
+    # the metric names benchmarks and run folders rely on
+    per_model = {"accuracy", "f1", "roc_auc", "train_seconds", "validation_accuracy"}
+    assert set(run.metrics) == {
+        "accuracy", "f1", "roc_auc", "best_model", "embedding_coverage", "word2vec_seconds",
+        *(f"{kind}_{key}" for kind in results for key in per_model),
+    }  # fmt: skip
+    assert run.metrics["tfidf_accuracy"] == results["tfidf"].accuracy
     # The embedding starts from word2vec vectors learned on the 2,000 training reviews:
     # they already put "awful" nearer "terrible" than "great" (seen: 0.91 against 0.78).
-    assert run.data.coverage["share"] > 0.99 and run.metrics["word2vec_seconds"] > 0
+    assert run.data.coverage > 0.99 and run.metrics["word2vec_seconds"] > 0
+    assert run.metrics["embedding_coverage"] == run.data.coverage
     rows = [run.data.vocabulary.index(w) for w in ("awful", "terrible", "great")]
     awful, terrible, great = run.data.embeddings[rows] / np.linalg.norm(
         run.data.embeddings[rows], axis=1, keepdims=True
     )
     assert awful @ terrible > awful @ great
     # The saved model reads raw text and agrees with the network on word ids.
-    assert run.metrics["accuracy"] == pytest.approx(results["bilstm"]["accuracy"])
+    assert run.metrics["accuracy"] == pytest.approx(results["bilstm"].accuracy)
     assert 0.5 < run.metrics["roc_auc"] <= 1
 
 
@@ -257,19 +290,42 @@ def test_imdb_run_folder_and_raw_text_prediction(imdb_run, capsys):
     assert len(mistakes) == 10 and (mistakes["label"] != mistakes["predicted"]).all()
     assert mistakes["probability"].is_monotonic_decreasing
     neighbours = json.loads((folder / "nearest_words.json").read_text())
-    assert set(neighbours) <= set(sentiment.PROBE_WORDS) and neighbours
+    assert set(neighbours) <= set(PROBE_WORDS) and neighbours
     assert all(len(v) == 8 for v in neighbours.values())
 
     loaded = keras.models.load_model(folder / "model.keras")
-    texts = run.data.texts["test"][:20]
+    texts = run.data.text_test[:20]
     np.testing.assert_allclose(
-        sentiment.text_probabilities(loaded, texts),
-        sentiment.text_probabilities(run.model, texts),
-        atol=1e-6,
+        text_probabilities(loaded, texts), text_probabilities(run.model, texts), atol=1e-6
     )
     assert main(["predict", str(folder), "An awful, boring waste of two hours."]) == 0
     label, probability = capsys.readouterr().out.split()
     assert label in ("negative", "positive") and 0.5 <= float(probability) <= 1
+
+
+def test_sample_input_reads_back_and_a_loaded_run_evaluates_and_draws(imdb_run, tmp_path):
+    run, folder = imdb_run
+    text = sentiment.sample_input(run, tmp_path)
+    assert text.split() == run.data.text_test[0].split()
+    assert (tmp_path / "review.txt").read_text(encoding="utf-8").strip() == text
+    assert sentiment.read_inputs(text, run.config) == [text]
+    ((label, probability),) = sentiment.predict(run, sentiment.read_inputs(text, run.config))
+    best = run.predictions[0].argmax()
+    assert label == run.class_names[best]
+    assert probability == pytest.approx(run.predictions[0, best], abs=1e-5)
+
+    # `lstm-apps evaluate`: a plain Run from the folder, the data loaded again
+    module, loaded = load_run(folder, with_data=True)
+    assert module is sentiment.study and loaded.predictions is None
+    metrics = module.evaluate(loaded)
+    for name in ("accuracy", "f1", "roc_auc", "embedding_coverage"):
+        assert metrics[name] == pytest.approx(run.metrics[name], abs=1e-6), name
+    assert "best_model" not in metrics  # the comparison belongs to the training run
+    loaded.predictions = None
+    paths = module.figures(loaded, tmp_path / "again" / "figures")
+    assert [p.name for p in paths] == ["confusion_matrix.png", "embedding_map.png"]
+    assert all(p.exists() for p in paths)
+    assert (tmp_path / "again" / "confident_mistakes.csv").exists()
 
 
 def test_predict_with_an_incomplete_run_folder(imdb_run, tmp_path, capsys):
@@ -301,24 +357,21 @@ def test_custom_spanish_file_with_three_classes(tmp_path):
         data=str(path), text_column="opinión", label_column="clase", models=("gru", "tfidf"),
         keep="end", max_length=3, pooling="max_mean", embedding_dropout=0.2,
         embeddings_path=str(vectors),
-        max_epochs=2, units=8, embedding_dim=8, mini_batch_size=16, verbose=0,
-    )  # fmt: skip
+        units=8, embedding_dim=8,
+    ).replace(training=dict(max_epochs=2, mini_batch_size=16, verbose=0))  # fmt: skip
     run = run_case_study("sentiment", config, tmp_path / "run")
     assert run.data.class_names == ["negativa", "neutra", "positiva"]
     assert run.data.sizes() == {"train": 64, "validation": 8, "test": 18}
     assert "pésimo" in run.data.vocabulary and "malísimo" in run.data.vocabulary
     assert run.metrics["tfidf_accuracy"] == 1.0  # the three groups share no words
     # Both words of the vector file are in the vocabulary, and the run reports it.
-    assert run.data.coverage["words_found"] == 2
+    assert run.data.words_found == 2
     assert run.metrics["embedding_coverage"] == 2 / (len(run.data.vocabulary) - 2)
-    ((label, probability),) = sentiment.predict(
-        run.model, "¡Excelente servicio!", run.data.class_names
-    )
+    ((label, probability),) = sentiment.predict(run, "¡Excelente servicio!")
     assert label in run.data.class_names and 1 / 3 < probability <= 1
     # The saved model keeps the same last 3 words as the training ids did.
-    texts = run.data.texts["test"]
     np.testing.assert_allclose(
-        sentiment.text_probabilities(run.model, texts),
-        sentiment.network_probabilities(run.networks["gru"], run.data.ids["test"]),
+        text_probabilities(run.model, run.data.text_test),
+        network_probabilities(run.networks["gru"], run.data.x_test),
         atol=1e-6,
     )

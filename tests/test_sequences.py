@@ -41,7 +41,7 @@ def test_pad_sequences_rejects_bad_options():
         pad_sequences(SEQS, padding="middle")
     with pytest.raises(ValueError, match="sequence_length.*Received: sequence_length='median'"):
         pad_sequences(SEQS, sequence_length="median")
-    with pytest.raises(ValueError, match="at least 1.*sequence_length=0"):
+    with pytest.raises(ValueError, match="positive integer.*sequence_length=0"):
         pad_sequences(SEQS, sequence_length=0)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lstm_apps import build_model
-from lstm_apps.deploy.export import probe_inputs
+from lstm_apps.deploy.probes import probe_inputs
 from lstm_apps.deploy.streaming import StreamingPredictor
 from lstm_apps.models.text import build_char_lm
 
@@ -134,7 +134,7 @@ def test_streaming_a_trained_vowel_model_gives_its_test_predictions(vowels):
     from lstm_apps import pad_sequences
     from lstm_apps.tasks import japanese_vowels as jv
 
-    config = jv.Config.fast(units=12, max_epochs=4, verbose=0)
+    config = jv.Config.fast(units=12, training=dict(max_epochs=4, verbose=0))
     run = jv.train(config)
     x = pad_sequences(vowels.x_test[:32])  # real test utterances, 7-29 frames, right-padded
     streamer = StreamingPredictor(run.model, num_streams=len(x))

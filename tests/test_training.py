@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
 from conftest import random_sequences
 
 from lstm_apps import TrainingOptions, build_model, predict, train
-from lstm_apps.training import TimeBudget, learn_rate_schedule, make_optimizer
+from lstm_apps.training import (
+    TimeBudget,
+    TrainingConfig,
+    learn_rate_schedule,
+    make_optimizer,
+    option_callbacks,
+)
 
 F = 3
 
@@ -62,6 +70,31 @@ def test_piecewise_learn_rate_drops_every_period():
     schedule = learn_rate_schedule(options, steps_per_epoch=10)
     rates = [float(schedule(step)) for step in (0, 19, 20, 39, 40)]
     np.testing.assert_allclose(rates, [0.1, 0.1, 0.05, 0.05, 0.025], rtol=1e-6)
+
+
+def test_exponential_learn_rate_decays_smoothly_over_the_planned_epochs():
+    options = TrainingConfig(
+        initial_learn_rate=0.1,
+        learn_rate_schedule="exponential",
+        learn_rate_drop_factor=0.1,
+        max_epochs=4,
+    )
+    schedule = learn_rate_schedule(options, steps_per_epoch=10)
+    rates = [float(schedule(step)) for step in (0, 20, 40)]
+    np.testing.assert_allclose(rates, [0.1, 0.1 * 0.1**0.5, 0.01], rtol=1e-5)
+    assert make_optimizer(options, 10).learning_rate.numpy() == pytest.approx(0.1)
+
+
+def test_one_mapping_from_settings_to_options():
+    section = TrainingConfig(max_epochs=7, initial_learn_rate=0.02, time_budget=60.0)
+    options = section.options(validation_data=([], []), max_epochs=3)
+    assert isinstance(options, TrainingOptions)
+    assert (options.max_epochs, options.initial_learn_rate) == (3, 0.02)
+    assert options.time_budget == 60.0 and options.validation_data == ([], [])
+    names = {f.name for f in dataclasses.fields(TrainingConfig)}
+    assert names <= {f.name for f in dataclasses.fields(TrainingOptions)}
+    callbacks = option_callbacks(options, validation=False)
+    assert [type(c).__name__ for c in callbacks] == ["TimeBudget"]
 
 
 @pytest.mark.parametrize("solver, cls", [("adam", "Adam"), ("sgdm", "SGD"), ("rmsprop", "RMSprop")])

@@ -13,8 +13,8 @@ from conftest import real_file
 
 from lstm_apps.cli import main
 from lstm_apps.data import cmapss
-from lstm_apps.runs import load_model, save_run
-from lstm_apps.tasks import turbofan
+from lstm_apps.runs import save_run
+from lstm_apps.tasks import load_run, parse_overrides, turbofan
 
 FILES = ("train_FD001.txt", "test_FD001.txt", "RUL_FD001.txt")
 ROW = "1 1 -0.0007 -0.0004 100.0" + " 1.0" * 21
@@ -30,10 +30,13 @@ def folder(shared_data):
 def fast_run(shared_data):
     """A quick sequence-to-sequence run, long enough to learn something."""
     config = turbofan.Config.fast(
-        max_epochs=6, max_train_engines=30, validation_engines=5, max_test_engines=40, verbose=0
+        max_train_engines=30,
+        validation_engines=5,
+        max_test_engines=40,
+        training=dict(max_epochs=6, verbose=0),
     )
     run = turbofan.train(config)
-    run.metrics = turbofan.evaluate(run.model, run.data)
+    run.metrics = turbofan.evaluate(run)
     return run
 
 
@@ -156,7 +159,7 @@ def test_rul_file_is_checked(folder, tmp_path):
         (dict(output_mode="all"), "output_mode.*Received: output_mode='all'"),
         (dict(architecture="tcn"), "Received: architecture='tcn'"),
         (dict(architecture="bilstm"), "bidirectional .*Received: architecture='bilstm'"),
-        (dict(min_rul_correlation=1.5), "from 0 to 1. Received: min_rul_correlation=1.5"),
+        (dict(min_rul_correlation=1.5), r"in \[0, 1\]. Received: min_rul_correlation=1.5"),
         (dict(ensemble=0), "Received: ensemble=0"),
         (dict(min_rul_correlation="high"), "Received: min_rul_correlation='high'"),
     ],
@@ -187,26 +190,27 @@ def test_load_data_rejects_bad_settings(shared_data, changes, error):
 def test_load_data_drops_constant_and_uncorrelated_features_and_splits_by_engine(shared_data):
     data = turbofan.load_data(turbofan.Config())
     assert data.sizes() == {"train": 80, "validation": 20, "test": 100}
-    assert data.info["dropped_constant"] == [
+    assert data.dropped_constant == [
         "setting_3", "sensor_1", "sensor_5", "sensor_10", "sensor_16", "sensor_18", "sensor_19",
     ]  # fmt: skip
     # the operating settings jitter around FD001's single condition; sensor 6 takes two values
-    assert data.info["dropped_uncorrelated"] == ["setting_1", "setting_2", "sensor_6"]
-    correlation = data.info["rul_correlation"]
-    assert len(correlation) == 17 and min(correlation[c] for c in data.info["features"]) > 0.3
-    assert data.num_features == 14 == len(data.info["features"])
+    assert data.dropped_uncorrelated == ["setting_1", "setting_2", "sensor_6"]
+    correlation = data.rul_correlation
+    assert len(correlation) == 17 and min(correlation[c] for c in data.features) > 0.3
+    assert data.num_features == 14 == len(data.features)
     assert turbofan.load_data(turbofan.Config(min_rul_correlation=0)).num_features == 17
-    units = data.info["train_units"] + data.info["validation_units"]
+    units = data.train_units + data.validation_units
     assert sorted(units) == list(range(1, 101))
     for y in data.y_train:  # run to failure: RUL counts down to 0
         np.testing.assert_array_equal(y, np.arange(len(y) - 1, -1, -1))
-    assert [y[-1] for y in data.y_test] == data.info["test_rul"].tolist()
+    assert [y[-1] for y in data.y_test] == data.test_rul.tolist()
+    assert data.test_units == list(range(1, 101)) and "C-MAPSS FD001" in data.source
     same, other = (
         turbofan.load_data(turbofan.Config()),
         turbofan.load_data(turbofan.Config(split_seed=1)),
     )
-    assert same.info["validation_units"] == data.info["validation_units"]
-    assert other.info["validation_units"] != data.info["validation_units"]
+    assert same.validation_units == data.validation_units
+    assert other.validation_units != data.validation_units
 
 
 @pytest.mark.parametrize(
@@ -236,45 +240,48 @@ def test_windows_end_at_every_cycle_from_the_window_on():
 
 def test_fast_run_learns(fast_run):
     metrics, data = fast_run.metrics, fast_run.data
-    truth = data.info["test_rul"]
+    truth = data.test_rul
     constant_rmse = float(np.sqrt(np.mean((truth - truth.mean()) ** 2)))  # best constant
     assert metrics["rmse"] < constant_rmse, (metrics["rmse"], constant_rmse)
     expected = {"rmse", "mae", "r2", "phm08_score", "rmse_capped_truth", "rmse_per_cycle",
                 "mae_per_cycle", "validation_rmse", "validation_mae"}  # fmt: skip
     assert expected <= set(metrics) and all(np.isfinite(list(metrics.values())))
-    predictions = data.info["predictions"]["test"]
+    predictions = fast_run.predictions.test
     assert [len(p) for p in predictions] == [len(x) for x in data.x_test]
+    assert [len(p) for p in fast_run.predictions.validation] == [len(x) for x in data.x_val]
 
 
 def test_save_load_gives_the_same_predictions(fast_run, tmp_path):
     save_run(fast_run, tmp_path / "run")
-    loaded = load_model(tmp_path / "run")
+    _, loaded = load_run(tmp_path / "run")
+    assert loaded.config == fast_run.config
     engines = fast_run.data.x_test[:3]
     for a, b in zip(
-        turbofan.predict_cycles(fast_run.model, engines), turbofan.predict_cycles(loaded, engines)
+        turbofan.predict_cycles(fast_run.model, engines),
+        turbofan.predict_cycles(loaded.model, engines),
     ):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
     labels, values = zip(*turbofan.predict(loaded, engines))
     assert set(labels) == {"RUL"}
-    assert values == pytest.approx([v for _, v in turbofan.predict(fast_run.model, engines)])
+    assert values == pytest.approx([v for _, v in turbofan.predict(fast_run, engines)])
 
 
 def test_windowed_network_reads_the_last_window(shared_data):
     config = turbofan.Config.fast(
-        output_mode="last", window=20, max_epochs=1, mini_batch_size=256, verbose=0
+        output_mode="last",
+        window=20,
+        training=dict(max_epochs=1, mini_batch_size=256, verbose=0),
     )
     run = turbofan.train(config)
     assert run.model.input_shape == (None, 20, run.data.num_features)
     engine = run.data.x_test[0]
-    [(label, value)] = turbofan.predict(run.model, [engine])
-    assert label == "RUL" and value == pytest.approx(
-        turbofan.predict(run.model, [engine[-20:]])[0][1]
-    )
+    [(label, value)] = turbofan.predict(run, [engine])
+    assert label == "RUL" and value == pytest.approx(turbofan.predict(run, [engine[-20:]])[0][1])
     per_cycle = turbofan.predict_cycles(run.model, [engine])[0]
     assert np.isnan(per_cycle[:19]).all() and per_cycle[-1] == pytest.approx(value, rel=1e-5)
     with pytest.raises(ValueError, match="reads the last 20 cycles; sequence 0 has 12"):
-        turbofan.predict(run.model, [engine[:12]])
-    assert np.isfinite(turbofan.evaluate(run.model, run.data)["rmse_per_cycle"])
+        turbofan.predict(run, [engine[:12]])
+    assert np.isfinite(turbofan.evaluate(run)["rmse_per_cycle"])
 
 
 def test_cli_run_writes_figures_and_predicts(shared_data, tmp_path, capsys):
@@ -284,40 +291,55 @@ def test_cli_run_writes_figures_and_predicts(shared_data, tmp_path, capsys):
     assert metrics["rmse"] > 0 and metrics["phm08_score"] > 0
     for name in ("training_progress", "engine_lives", "test_engines"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000, name
-    data = turbofan.load_data(turbofan.Config.fast())
-    np.save(tmp_path / "engine.npy", data.x_test[0])
     capsys.readouterr()
-    assert main(["predict", str(out), str(tmp_path / "engine.npy")]) == 0
+    assert main(["evaluate", str(out)]) == 0  # a plain Run rebuilt from the folder
+    assert json.loads(capsys.readouterr().out) == pytest.approx(metrics)
+    _, loaded = load_run(out, with_data=True)
+    engine = turbofan.sample_input(loaded, tmp_path)
+    np.testing.assert_array_equal(np.load(engine), loaded.data.x_test[0])
+    assert main(["predict", str(out), engine]) == 0
     label, value = capsys.readouterr().out.split()
     assert label == "RUL" and 0 < float(value) < 400
 
 
 def test_ensemble_averages_members_trained_from_their_own_seeds(shared_data, tmp_path):
-    config = turbofan.Config.fast(ensemble=2, seed=1, max_epochs=1, verbose=0)
-    run = turbofan.train(config, checkpoint_dir=tmp_path / "backup")
+    config = turbofan.Config.fast(ensemble=2, training=dict(seed=1, max_epochs=1, verbose=0))
+    backed_up = config.replace(training=dict(checkpoint_dir=str(tmp_path / "backup")))
+    run = turbofan.train(backed_up)
     members = [run.model.get_layer(f"member_{i}") for i in range(2)]
-    histories = run.data.info["member_histories"]
+    histories = run.member_histories
     assert len(histories) == 2 and run.history == histories[0]
     engines = run.data.x_test[:3]
     each = [turbofan.predict_cycles(m, engines) for m in members]
     for mean, a, b in zip(turbofan.predict_cycles(run.model, engines), *each):
         np.testing.assert_allclose(mean, (a + b) / 2, rtol=1e-5, atol=1e-4)
         assert not np.allclose(a, b)  # two different networks
-    alone = turbofan.train(config.replace(ensemble=1, seed=3), run.data)  # member 1: seed 1 * 2 + 1
+    alone = turbofan.train(config.replace(ensemble=1, training=dict(seed=3)), run.data)  # 1 * 2 + 1
     for a, b in zip(turbofan.predict_cycles(alone.model, engines), each[1]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
     # a rerun loads the finished members instead of training them again
     assert sorted(p.name for p in (tmp_path / "backup").glob("member_*.*")) == [
         "member_0.json", "member_0.keras", "member_1.json", "member_1.keras",
     ]  # fmt: skip
-    again = turbofan.train(config, run.data, checkpoint_dir=tmp_path / "backup")
-    assert again.data.info["member_histories"] == histories
+    again = turbofan.train(backed_up, run.data)
+    assert again.member_histories == histories
     for a, b in zip(turbofan.predict_cycles(again.model, engines), each[0]):
         assert not np.allclose(a, b)  # the mean, not member 0
     save_run(run, tmp_path / "run")
-    loaded = load_model(tmp_path / "run")
+    _, loaded = load_run(tmp_path / "run")
     values = [v for _, v in turbofan.predict(loaded, engines)]
-    assert values == pytest.approx([v for _, v in turbofan.predict(again.model, engines)], rel=1e-5)
+    assert values == pytest.approx([v for _, v in turbofan.predict(again, engines)], rel=1e-5)
+    paths = turbofan.figures(run, tmp_path / "figures")  # one pair of curves per member
+    assert [p.stem for p in paths] == ["training_progress", "engine_lives", "test_engines"]
+
+
+def test_old_flat_training_names_warn_and_map_to_the_training_section():
+    with pytest.warns(FutureWarning, match="`learn_rate_drop_period` is deprecated"):
+        changes = parse_overrides(turbofan.Config, ["learn_rate_drop_period=10"])
+    assert changes == {"training.learn_rate_drop_period": 10}
+    config = turbofan.Config().replace(**changes)
+    assert config.training.learn_rate_drop_period == 10
+    assert config.training.initial_learn_rate == 0.003  # the study's other defaults stay
 
 
 def test_average_ensemble_checks_its_members():

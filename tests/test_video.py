@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import imageio.v3 as iio
 import keras
@@ -11,12 +12,15 @@ import pytest
 
 from lstm_apps.cli import main
 from lstm_apps.data import digit_media
+from lstm_apps.data.text import WordVocabulary
 from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
 from lstm_apps.models.image_encoders import build_image_encoder
 from lstm_apps.models.layers import FrameMask
-from lstm_apps.tasks import run_case_study, video
+from lstm_apps.tasks import parse_overrides, run_case_study, video
+from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
-from lstm_apps.training import TrainingOptions
+from lstm_apps.tasks.video import warmup
+from lstm_apps.training import TrainingConfig, TrainingOptions
 
 
 def _classifier(cell="lstm", bidirectional=False):
@@ -61,18 +65,33 @@ def test_builders_refuse_bad_arguments():
 @pytest.mark.parametrize("head", ["classify", "caption"])
 def test_fast_digit_clip_runs(head, tmp_path):
     folder = tmp_path / head
-    run = run_case_study("video", fast=True, output=folder, changes={"head": head, "verbose": 0})
+    changes = {"head": head, "training": {"verbose": 0}}
+    run = run_case_study("video", fast=True, output=folder, changes=changes)
     metrics = json.loads((folder / "metrics.json").read_text())["test"]
     assert metrics["test_clips"] == 16
-    assert len(run.data.info["warmup_history"]["loss"]) == 1  # the single-frame warm-up ran
+    assert len(run.warmup_history["loss"]) == 1  # the single-frame warm-up ran
     assert (folder / "figures" / "frames.png").stat().st_size > 0
+    # the first test clip, written as frames, reads back as it was
+    clip = video.read_inputs(video.sample_input(run, tmp_path), run.config)
+    length = run.data.test_lengths[0]
+    np.testing.assert_array_equal(clip, run.data.x_test[:1, :length])
+    [(prediction, probability)] = video.predict(run, clip)
+    assert 0 < probability <= 1
     if head == "classify":
         assert 0 <= metrics["accuracy"] <= 1
         assert (folder / "figures" / "confusion_matrix.png").exists()
         assert run.data.class_names[:2] == ["0-up", "0-down"]
+        assert run.pretraining_history == {}  # word spotting is for captions only
+        assert prediction == run.class_names[np.argmax(run.predictions[0])]
     else:
         assert 0 <= metrics["bleu_4"] <= 1 and 0 <= metrics["exact_match"] <= 1
         assert "gira" in run.data.class_names
+        assert len(run.pretraining_history["loss"]) == 1
+        vocabulary = WordVocabulary.from_words(run.class_names)
+        for width in (1, 3):  # predict takes the beam width from run.config
+            config = run.config.replace(beam_width=width)
+            [(caption, _)] = video.predict(replace(run, config=config), clip)
+            assert caption == decoding.generate(run.model, vocabulary, clip, beam_width=width)[0]
 
 
 def test_single_frame_warm_up_teaches_the_frame_cnn_inside_the_clip_model():
@@ -86,10 +105,12 @@ def test_single_frame_warm_up_teaches_the_frame_cnn_inside_the_clip_model():
         "small_cnn", input_shape=(32, 32, 1), num_features=32, filters=(16, 32), pooling="flatten"
     )
     model = build_video_classifier(build_video_encoder(frames, units=6), num_classes=10)
-    assert video.frame_encoder(model) is frames
+    assert warmup.frame_encoder(model) is frames
     before = [w.copy() for w in frames.get_weights()]
-    options = TrainingOptions(max_epochs=5, mini_batch_size=32, initial_learn_rate=2e-3, verbose=0)
-    history = video.warm_up_frames(
+    options = TrainingOptions(
+        max_epochs=5, mini_batch_size=64, initial_learn_rate=2e-3, shuffle="every-epoch", verbose=0
+    )
+    history = warmup.warm_up_frames(
         frames,
         x[:500],
         digits[:500],
@@ -110,7 +131,7 @@ def test_single_frame_warm_up_teaches_the_frame_cnn_inside_the_clip_model():
 
 def test_an_interrupted_run_resumes_without_warming_up_again(tmp_path):
     backup = tmp_path / "backup"
-    config = video.Config.fast(verbose=0, max_epochs=3, checkpoint_dir=str(backup))
+    config = video.Config.fast(training=dict(verbose=0, max_epochs=3, checkpoint_dir=str(backup)))
     data = video.load_data(config)
     model = video.build_model(config, data)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
@@ -130,7 +151,7 @@ def test_an_interrupted_run_resumes_without_warming_up_again(tmp_path):
         )
     assert captioning.resuming(TrainingOptions(checkpoint_dir=backup))
     run = video.train(config, data)
-    assert "warmup_history" not in data.info  # the backup's weights replace any warm-up
+    assert run.warmup_history == {}  # the backup's weights replace any warm-up
     assert len(run.history["loss"]) == 1  # epochs 0 and 1 were done: only epoch 2 is left
     assert not captioning.resuming(TrainingOptions(checkpoint_dir=backup))  # emptied at the end
     assert not captioning.resuming(TrainingOptions(checkpoint_dir=tmp_path / "none"))
@@ -140,7 +161,7 @@ def test_real_frames_skips_the_padding():
     clips = np.zeros((2, 3, 4, 4, 1), "uint8")
     clips[0, :2, 0, 0] = 5
     clips[1, 0, 3, 3] = 1
-    assert video.real_frames(clips).tolist() == [[True, True, False], [True, False, False]]
+    assert warmup.real_frames(clips).tolist() == [[True, True, False], [True, False, False]]
 
 
 def _write_folder(root):
@@ -168,7 +189,7 @@ def test_a_folder_of_videos_trains_and_predicts_through_the_cli(tmp_path, capsys
     _write_folder(root)
     out = tmp_path / "run"
     args = ["run", "video", "--fast", "--output", str(out)]
-    sets = [f"data_path='{root}'", "video_frames=6", "test_fraction=0.25", "verbose=0"]
+    sets = [f"data_path='{root}'", "video_frames=6", "test_fraction=0.25", "training.verbose=0"]
     assert main([*args, *(a for s in sets for a in ("--set", s))]) == 0
     capsys.readouterr()
     metrics = json.loads((out / "metrics.json").read_text())
@@ -188,11 +209,27 @@ def test_a_folder_of_videos_trains_and_predicts_through_the_cli(tmp_path, capsys
         (dict(num_clips=(5, 5)), "num_clips"),
         (dict(beam_width=0), "beam_width"),
         (dict(length_penalty="long"), "length_penalty"),
-        (dict(warmup_epochs=-1), "warmup_epochs"),
         (dict(warmup_frames=0), "warmup_frames"),
         (dict(test_fraction=0.7), "test_fraction"),
+        (dict(warmup=TrainingConfig(l2_regularization=0.1)), "warmup.l2_regularization"),
+        (dict(training=TrainingConfig(sequence_length="shortest")), "training.sequence_length"),
     ],
 )
 def test_config_refuses_bad_settings(changes, message):
     with pytest.raises(ValueError, match=message):
         video.Config(**changes)
+    with pytest.raises(TypeError, match="`warmup` must be a TrainingConfig or None"):
+        video.Config(warmup=10)
+
+
+def test_old_names_warn_and_map_to_the_warm_up_sections():
+    with pytest.warns(FutureWarning) as caught:
+        changes = parse_overrides(video.Config, ["warmup_epochs=2", "pretrain_epochs=1"])
+    assert [str(w.message).split("`")[3] for w in caught] == [
+        "warmup.max_epochs",
+        "pretraining.max_epochs",
+    ]
+    config = video.Config().replace(**changes)
+    assert (config.warmup.max_epochs, config.pretraining.max_epochs) == (2, 1)
+    assert config.warmup.mini_batch_size == 64  # the rest of the section keeps its defaults
+    assert video.Config().replace(**parse_overrides(video.Config, ["warmup=None"])).warmup is None

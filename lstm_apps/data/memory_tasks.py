@@ -22,9 +22,10 @@ batch at every step and every run repeats exactly.
 from __future__ import annotations
 
 import math
-from numbers import Integral
 
 import numpy as np
+
+from lstm_apps.checks import check_int
 
 ADDING_BASELINE_MSE = 1.0 / 6.0
 COPY_SYMBOLS = 8
@@ -33,12 +34,6 @@ COPY_BLANK = 0
 COPY_DELIMITER = COPY_SYMBOLS + 1
 COPY_INPUTS = COPY_SYMBOLS + 2  # blank, 8 symbols, delimiter
 COPY_OUTPUTS = COPY_SYMBOLS + 1  # blank and 8 symbols
-
-
-def _check(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
-    return int(value)
 
 
 def adding_problem(n, length, seed=None):
@@ -58,7 +53,7 @@ def adding_problem(n, length, seed=None):
         >>> x.shape, y.shape
         ((4, 50, 2), (4, 1))
     """
-    n, length = _check("n", n, 1), _check("length", length, 2)
+    n, length = int(check_int("n", n, 1)), int(check_int("length", length, 2))
     rng = np.random.default_rng(seed)
     x = np.zeros((n, length, 2), dtype="float32")
     x[:, :, 0] = rng.random((n, length))
@@ -91,7 +86,7 @@ def copy_memory(n, delay, seed=None):
         >>> x.shape, (y[:, -10:] == x[:, :10]).all()
         ((2, 30), True)
     """
-    n, delay = _check("n", n, 1), _check("delay", delay, 1)
+    n, delay = int(check_int("n", n, 1)), int(check_int("delay", delay, 1))
     rng = np.random.default_rng(seed)
     total = delay + 2 * COPY_LENGTH
     symbols = rng.integers(1, COPY_SYMBOLS + 1, (n, COPY_LENGTH))
@@ -105,5 +100,5 @@ def copy_memory(n, delay, seed=None):
 
 def copy_baseline(delay) -> float:
     """Per-step cross-entropy (nats) of the memoryless copy strategy: 10 log 8 / (T + 20)."""
-    delay = _check("delay", delay, 1)
+    delay = int(check_int("delay", delay, 1))
     return COPY_LENGTH * math.log(COPY_SYMBOLS) / (delay + 2 * COPY_LENGTH)

@@ -12,7 +12,7 @@ from numbers import Integral
 
 import numpy as np
 
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_positive
 
 NORMALIZATIONS = ("zscore", "zerocenter", "rescale-zero-one", "rescale-symmetric", "none")
 PADDING_DIRECTIONS = ("right", "left")
@@ -119,11 +119,7 @@ def check_labels(y, num_sequences, name="y") -> list | np.ndarray:
 def resolve_length(lengths, sequence_length) -> int:
     """Target length for MATLAB's `SequenceLength` ("longest", "shortest" or int)."""
     if isinstance(sequence_length, Integral) and not isinstance(sequence_length, bool):
-        if sequence_length < 1:
-            raise ValueError(
-                f"`sequence_length` must be at least 1. Received: sequence_length={sequence_length}"
-            )
-        return int(sequence_length)
+        return int(check_positive("sequence_length", sequence_length))
     check_choice("sequence_length", sequence_length, ("longest", "shortest"))
     return int(max(lengths) if sequence_length == "longest" else min(lengths))
 
@@ -304,8 +300,7 @@ def make_windows(series, window, horizon=1, stride=1, targets=None):
     if data.ndim == 1:
         data = data[:, None]
     for arg, value in (("window", window), ("horizon", horizon), ("stride", stride)):
-        if not isinstance(value, Integral) or value < 1:
-            raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value!r}")
+        check_positive(arg, value)
     if len(data) < window + horizon:
         raise ValueError(
             f"The series has {len(data)} steps, fewer than window + horizon = {window + horizon}."

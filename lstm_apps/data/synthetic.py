@@ -40,6 +40,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from lstm_apps.checks import check_int, check_positive, check_rate
+
 FEATURES = ("speed_kmh", "engine_rpm", "torque_nm", "coolant_c", "gear")
 TARGET = "nox_mg_s"
 GRAVITY = 9.81  # m/s²
@@ -107,15 +109,7 @@ class EngineSimulatorConfig:
     noise_std: float = 0.04  # log-normal measurement noise (about 4 %)
 
     def __post_init__(self):
-        if (
-            not isinstance(self.cycle_seconds, Integral)
-            or isinstance(self.cycle_seconds, bool)
-            or self.cycle_seconds < 10 * len(self.phases)
-        ):
-            raise ValueError(
-                "`cycle_seconds` must be an integer of at least 10 seconds per phase "
-                f"({10 * len(self.phases)}). Received: cycle_seconds={self.cycle_seconds!r}"
-            )
+        check_int("cycle_seconds", self.cycle_seconds, 10 * len(self.phases))  # 10 s per phase
         if not isinstance(self.phases, tuple) or not self.phases:
             raise ValueError(
                 "`phases` must be a non-empty tuple of phase names. "
@@ -143,10 +137,7 @@ class EngineSimulatorConfig:
             raise ValueError(
                 f"`upshift_kmh` must increase. Received: upshift_kmh={self.upshift_kmh!r}"
             )
-        if not 0 <= self.noise_std < 1:
-            raise ValueError(
-                f"`noise_std` must be in [0, 1). Received: noise_std={self.noise_std!r}"
-            )
+        check_rate("noise_std", self.noise_std)
 
     def phase_seconds(self) -> list[int]:
         """Seconds of each phase: the WLTC shares, rescaled to `cycle_seconds`."""
@@ -310,10 +301,7 @@ def simulate_cycles(num_cycles, seed=0, config=EngineSimulatorConfig()) -> list[
     Raises:
         ValueError: if `num_cycles` is not a positive integer.
     """
-    if not isinstance(num_cycles, Integral) or isinstance(num_cycles, bool) or num_cycles < 1:
-        raise ValueError(
-            f"`num_cycles` must be a positive integer. Received: num_cycles={num_cycles!r}"
-        )
+    check_positive("num_cycles", num_cycles)
     children = np.random.SeedSequence(seed).spawn(int(num_cycles))
     return [simulate_cycle(config, child) for child in children]
 

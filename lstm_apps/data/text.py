@@ -7,6 +7,8 @@ from collections import Counter
 
 import numpy as np
 
+from lstm_apps.checks import check_positive
+
 UNKNOWN_INDEX = 0
 
 
@@ -40,10 +42,7 @@ class CharVocabulary:
             raise TypeError(f"`text` must be a str. Received: {type(text).__name__}")
         if not text:
             raise ValueError("Cannot fit a vocabulary on empty text.")
-        if not isinstance(self.min_count, int) or self.min_count < 1:
-            raise ValueError(
-                f"`min_count` must be a positive integer. Received: {self.min_count!r}"
-            )
+        check_positive("min_count", self.min_count)
         counts = Counter(text)
         self.chars_ = sorted(c for c, n in counts.items() if n >= self.min_count)
         self.counts_ = np.array([counts[c] for c in self.chars_])
@@ -126,8 +125,7 @@ def char_windows(codes, length, stride=None):
     codes = np.asarray(codes)
     stride = length if stride is None else stride
     for name, value in (("length", length), ("stride", stride)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        check_positive(name, value)
     if codes.ndim != 1 or len(codes) < length + 1:
         raise ValueError(
             f"The text must have at least length + 1 = {length + 1} characters for windows of "
@@ -188,16 +186,8 @@ class WordVocabulary:
                 "`captions` must be a non-empty list of strings. "
                 f"Received: {type(captions).__name__} of length {len(captions)}"
             )
-        if not isinstance(self.min_count, int) or self.min_count < 1:
-            raise ValueError(
-                f"`min_count` must be a positive integer. Received: {self.min_count!r}"
-            )
-        if self.max_words is not None and (
-            not isinstance(self.max_words, int) or self.max_words < 1
-        ):
-            raise ValueError(
-                f"`max_words` must be a positive integer or None. Received: {self.max_words!r}"
-            )
+        check_positive("min_count", self.min_count)
+        check_positive("max_words", self.max_words, allow_none=True)
         counts = Counter(w for c in captions for w in caption_words(c, self.lowercase))
         kept = [
             (w, n)

@@ -57,7 +57,10 @@ def layer_table(model) -> pd.DataFrame:
 
 
 def flatten(config: dict, prefix="") -> dict:
-    """A nested Config dict with dotted keys: `{"training": {"seed": 0}}` -> `{"training.seed": 0}`."""
+    """A nested Config dict with dotted keys.
+
+    `{"training": {"seed": 0}}` becomes `{"training.seed": 0}`.
+    """
     flat = {}
     for key, value in config.items():
         if isinstance(value, dict):

@@ -24,6 +24,9 @@ ONNX goes through tf2onnx. A model traced on a GPU would pick Keras's cuDNN
 kernel (`CudnnRNNV3`), which tf2onnx cannot convert (keras-team/keras#21799,
 made worse inside `Bidirectional`, keras-team/keras#21533); the export
 therefore switches `use_cudnn` off on every recurrent layer while it traces.
+
+The formats and their runtimes are in `lstm_apps.deploy.runtimes`, the
+default check inputs in `lstm_apps.deploy.probes`.
 """
 
 from __future__ import annotations
@@ -40,7 +43,26 @@ from pathlib import Path
 import keras
 import numpy as np
 
-FORMATS = {"saved_model": "", "onnx": ".onnx", "litert": ".tflite"}
+from lstm_apps.checks import check_positive
+from lstm_apps.deploy.probes import probe_inputs
+from lstm_apps.deploy.runtimes import FORMATS, check_format, default_path, runtime
+
+# `FORMATS`, `check_format`, `default_path`, `runtime` (from `runtimes`) and
+# `probe_inputs` (from `probes`) stay importable from here, as before the split.
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "FORMATS",
+    "KERAS_FORMATS",
+    "ExportError",
+    "ExportReport",
+    "check_format",
+    "default_path",
+    "export",
+    "probe_inputs",
+    "quiet_tf2onnx",
+    "runtime",
+]
+
 KERAS_FORMATS = {"saved_model": "tf_saved_model", "onnx": "onnx", "litert": "litert"}
 DEFAULT_TOLERANCE = 1e-5
 
@@ -71,20 +93,6 @@ class ExportReport:
             f"{self.seconds:.1f} s); checked on {self.checked_sequences} held-out sequences: "
             f"max |difference| {self.max_abs_diff:.2e} <= {self.tolerance:.0e}"
         )
-
-
-def check_format(format) -> str:
-    if format not in FORMATS:
-        raise ValueError(
-            f"Unknown export format. Expected one of {tuple(FORMATS)}. Received: format={format!r}"
-        )
-    return format
-
-
-def default_path(directory, format) -> Path:
-    """Where `lstm-apps export RUN_DIR` writes a format by default."""
-    suffix = FORMATS[check_format(format)]
-    return Path(directory) / (f"model{suffix}" if suffix else "saved_model")
 
 
 def export(
@@ -133,8 +141,7 @@ def export(
     suffix = FORMATS[format]
     if suffix and path.suffix != suffix:
         raise ValueError(f"A {format} export is a {suffix} file. Received: path={str(path)!r}")
-    if not 0 < tolerance:
-        raise ValueError(f"`tolerance` must be > 0. Received: tolerance={tolerance!r}")
+    check_positive("tolerance", tolerance, real=True)
     spec = _input_spec(model, format, timesteps, batch_size)
     if path.exists() and not overwrite:
         raise FileExistsError(
@@ -185,105 +192,6 @@ def export(
     )
 
 
-def runtime(path, format=None):
-    """A `predict(x) -> np.ndarray` function that runs an exported artifact.
-
-    Args:
-        path: a SavedModel folder, a `.onnx` or a `.tflite` file.
-        format: its format; default: guessed from the path.
-
-    The LiteRT function feeds the fixed batch size of the artifact, padding
-    the last batch, so any number of sequences can be passed.
-    """
-    path = Path(path)
-    if format is None:
-        format = {".onnx": "onnx", ".tflite": "litert"}.get(path.suffix, "saved_model")
-    check_format(format)
-    if not path.exists():
-        raise FileNotFoundError(f"No exported model at {path}")
-    if format == "saved_model":
-        import tensorflow as tf
-
-        loaded = tf.saved_model.load(str(path))
-        dtype = loaded.serve.input_signature[0].dtype.as_numpy_dtype
-        return lambda x: np.asarray(loaded.serve(np.asarray(x, dtype=dtype)))
-    if format == "onnx":
-        import onnxruntime
-
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        source = session.get_inputs()[0]
-        dtype = {"tensor(int32)": "int32", "tensor(int64)": "int64"}.get(source.type, "float32")
-        return lambda x: session.run(None, {source.name: np.asarray(x, dtype=dtype)})[0]
-    return _litert_runtime(path)
-
-
-def _litert_runtime(path):
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
-    (source,) = interpreter.get_input_details()
-    target = interpreter.get_output_details()[0]
-    batch = int(source["shape"][0])
-
-    def predict(x):
-        x = np.asarray(x, dtype=source["dtype"])
-        if tuple(x.shape[1:]) != tuple(source["shape"][1:]):
-            raise ValueError(
-                f"This LiteRT model takes sequences of shape "
-                f"{tuple(source['shape'][1:])}. Received: {tuple(x.shape[1:])}"
-            )
-        outputs = []
-        for start in range(0, len(x), batch):
-            chunk = x[start : start + batch]
-            filled = np.zeros((batch, *x.shape[1:]), x.dtype)
-            filled[: len(chunk)] = chunk
-            interpreter.set_tensor(source["index"], filled)
-            interpreter.invoke()
-            outputs.append(interpreter.get_tensor(target["index"])[: len(chunk)].copy())
-        return np.concatenate(outputs)
-
-    return predict
-
-
-def probe_inputs(model, *, count=16, timesteps=24, seed=0):
-    """Check sequences for `model`: right-padded, of random lengths.
-
-    Float inputs are drawn from the mean and spread stored in the model's
-    `SequenceNormalization` layer (standard normal without one); integer
-    inputs are codes `1..input_dim-1` of the model's `Embedding`.
-    """
-    rng = np.random.default_rng(seed)
-    shape = model.inputs[0].shape
-    lengths = rng.integers(max(1, timesteps // 2), timesteps + 1, size=count)
-    lengths[0] = timesteps
-    if len(shape) == 2:
-        embedding = next(
-            (layer for layer in model.layers if isinstance(layer, keras.layers.Embedding)), None
-        )
-        high = embedding.input_dim if embedding is not None else 2
-        x = rng.integers(1, max(2, high), size=(count, timesteps)).astype("int32")
-        padding = 0
-    else:
-        features = shape[-1]
-        offset, scale = np.zeros(features), np.ones(features)
-        for layer in model.layers:
-            if hasattr(layer, "offset") and hasattr(layer, "scale"):
-                offset, scale = np.asarray(layer.offset), np.asarray(layer.scale)
-        x = (offset + scale * rng.standard_normal((count, timesteps, features))).astype("float32")
-        padding = _padding_value(model)
-    for row, length in zip(x, lengths):
-        row[length:] = padding
-    return x
-
-
-def _padding_value(model):
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Masking):
-            return layer.mask_value
-    return 0.0
-
-
 def _input_spec(model, format, timesteps, batch_size):
     import tensorflow as tf
 
@@ -295,10 +203,7 @@ def _input_spec(model, format, timesteps, batch_size):
     source = model.inputs[0]
     shape = list(source.shape)
     if timesteps is not None:
-        if not (isinstance(timesteps, int) and timesteps >= 1):
-            raise ValueError(
-                f"`timesteps` must be a positive integer. Received: timesteps={timesteps!r}"
-            )
+        check_positive("timesteps", timesteps)
         if shape[1] is not None and shape[1] != timesteps:
             raise ValueError(f"The model takes {shape[1]} steps. Received: timesteps={timesteps}")
         shape[1] = timesteps
@@ -310,10 +215,7 @@ def _input_spec(model, format, timesteps, batch_size):
                 "operators (FlexTensorListReserve), which the standard LiteRT interpreter lacks. "
                 "Shorter sequences are right-padded and masked."
             )
-        if not (isinstance(batch_size, int) and batch_size >= 1):
-            raise ValueError(
-                f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
-            )
+        check_positive("batch_size", batch_size)
         shape[0] = batch_size
     return tf.TensorSpec(shape, dtype=source.dtype, name="input")
 

@@ -18,34 +18,22 @@ Models that look ahead cannot give an output per new step: bidirectional
 layers (they also read the sequence backwards) and the "cnn_lstm" family
 ("same"-padded convolutions read the next steps, and pooling changes the
 rate). They are refused with an error that says so.
+
+Modules: `stream_stages` (which layers stream, and how), `stream_engines`
+(the TensorFlow and onnxruntime engines that run the step).
 """
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from lstm_apps.models.layers import SequenceNormalization
-
-# Layers that are the identity at inference.
-_INFERENCE_IDENTITY = (
-    keras.layers.Dropout,
-    keras.layers.GaussianNoise,
-    keras.layers.GaussianDropout,
-    keras.layers.ActivityRegularization,
-)
-# Layers that act on each step on its own, so they apply to `(batch, features)`.
-_PER_STEP = (keras.layers.Dense, keras.layers.Rescaling, keras.layers.Activation)
+from lstm_apps.checks import check_choice, check_positive
+from lstm_apps.deploy.stream_engines import OnnxStep, TensorFlowStep, onnxruntime_available
+from lstm_apps.deploy.stream_stages import layer_state_sizes, model_stages
 
 BACKENDS = ("auto", "onnxruntime", "tensorflow")
-MANY_STREAMS = 16  # from this many streams on, onnxruntime steps with all cores
-
-_LOOKAHEAD = (
-    "its output at step t depends on later steps, so it cannot give an output per new step; "
-    "stream a unidirectional model without convolutions"
-)
 
 
 class StreamingPredictor:
@@ -76,29 +64,28 @@ class StreamingPredictor:
     """
 
     def __init__(self, model, num_streams=1, *, backend="auto", jit_compile=False):
-        if not (isinstance(num_streams, (int, np.integer)) and num_streams >= 1):
-            raise ValueError(
-                f"`num_streams` must be a positive integer. Received: num_streams={num_streams!r}"
-            )
-        if backend not in BACKENDS:
-            raise ValueError(f"`backend` must be one of {BACKENDS}. Received: backend={backend!r}")
+        check_positive("num_streams", num_streams)
+        check_choice("backend", backend, BACKENDS)
         self.model = model
         self.num_streams = int(num_streams)
-        self._stages = _stages(model)
+        self._stages = model_stages(model)
         shape = model.inputs[0].shape
         self.num_features = None if len(shape) == 2 else int(shape[-1])
         self.num_outputs = int(model.outputs[0].shape[-1])
         self._dtype = tf.as_dtype(model.inputs[0].dtype)
         self._state_sizes = [
-            size for kind, layer in self._stages if kind == "rnn" for size in _state_sizes(layer)
+            size
+            for kind, layer in self._stages
+            if kind == "rnn"
+            for size in layer_state_sizes(layer)
         ]
         if backend == "auto":
-            backend = "onnxruntime" if _onnxruntime_available() else "tensorflow"
+            backend = "onnxruntime" if onnxruntime_available() else "tensorflow"
         self.backend = backend
         if backend == "onnxruntime":
-            self._engine = _OnnxStep(self)
+            self._engine = OnnxStep(self)
         else:
-            self._engine = _TensorFlowStep(self, jit_compile)
+            self._engine = TensorFlowStep(self, jit_compile)
 
     @property
     def state_sizes(self) -> list[int]:
@@ -240,7 +227,7 @@ class StreamingPredictor:
                     mask = ops.not_equal(x, 0)
                 x = layer(x)
             elif kind == "rnn":
-                count = len(_state_sizes(layer))
+                count = len(layer_state_sizes(layer))
                 old = states[position : position + count]
                 position += count
                 out, new = layer.cell(x, list(old), training=False)
@@ -254,164 +241,3 @@ class StreamingPredictor:
             elif kind == "per_step":
                 x = layer(x)
         return x, new_states
-
-
-class _TensorFlowStep:
-    """The step as a `tf.function` whose states live in `tf.Variable`s."""
-
-    def __init__(self, streamer, jit_compile):
-        self.states = [
-            tf.Variable(tf.zeros((streamer.num_streams, size)), trainable=False)
-            for size in streamer.state_sizes
-        ]
-        self.pure_step = streamer._pure_step
-        self.function = tf.function(
-            self.advance,
-            input_signature=[streamer.step_signature()[0]],
-            jit_compile=jit_compile,
-            reduce_retracing=True,
-        )
-
-    def advance(self, x):
-        y, new_states = self.pure_step(x, [state.read_value() for state in self.states])
-        for state, value in zip(self.states, new_states):
-            state.assign(value)
-        return y
-
-    def __call__(self, x):
-        return self.function(x).numpy()
-
-    def read_states(self):
-        return [state.numpy() for state in self.states]
-
-    def write_states(self, values):
-        for state, value in zip(self.states, values):
-            state.assign(value)
-
-
-class _OnnxStep:
-    """The step exported to ONNX and run by onnxruntime on bound buffers.
-
-    Inputs and outputs are bound once to NumPy buffers, with two sets of
-    state buffers used in turn, so a step copies `x_t` in, runs, and copies
-    the output out: no conversion or allocation per call.
-    """
-
-    def __init__(self, streamer):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        # One thread is fastest for a few streams (no hand-off); a wide batch
-        # gains from onnxruntime's default pool (one thread per core).
-        if streamer.num_streams < MANY_STREAMS:
-            options.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            streamer.step_onnx().SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
-        n = streamer.num_streams
-        per_stream = () if streamer.num_features is None else (streamer.num_features,)
-        self.x = np.zeros((n, *per_stream), streamer._dtype.as_numpy_dtype)
-        self.y = np.zeros((n, streamer.num_outputs), "float32")
-        self.buffers = [
-            [np.zeros((n, size), "float32") for size in streamer.state_sizes] for _ in range(2)
-        ]
-        inputs = [source.name for source in self.session.get_inputs()]
-        outputs = [target.name for target in self.session.get_outputs()]
-        self.bindings = []
-        for k in range(2):
-            binding = self.session.io_binding()
-            _bind(binding.bind_input, inputs[0], self.x)
-            for name, buffer in zip(inputs[1:], self.buffers[k]):
-                _bind(binding.bind_input, name, buffer)
-            _bind(binding.bind_output, outputs[0], self.y)
-            for name, buffer in zip(outputs[1:], self.buffers[1 - k]):
-                _bind(binding.bind_output, name, buffer)
-            self.bindings.append(binding)
-        self.current = 0
-
-    def __call__(self, x):
-        self.x[...] = x
-        self.session.run_with_iobinding(self.bindings[self.current])
-        self.current = 1 - self.current
-        return self.y.copy()
-
-    def read_states(self):
-        return self.buffers[self.current]
-
-    def write_states(self, values):
-        for buffer, value in zip(self.buffers[self.current], values):
-            buffer[...] = value
-
-
-def _bind(method, name, array):
-    method(name, "cpu", 0, array.dtype, list(array.shape), array.ctypes.data)
-
-
-def _onnxruntime_available() -> bool:
-    try:
-        import onnxruntime  # noqa: F401
-        import tf2onnx  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _state_sizes(layer):
-    size = layer.cell.state_size
-    return [int(s) for s in size] if isinstance(size, (list, tuple)) else [int(size)]
-
-
-def _stages(model):
-    """Map the model's layers, input to output, to step operations; refuse the others."""
-    if not isinstance(model, keras.Model) or len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise ValueError(
-            "StreamingPredictor needs a functional Keras model with one input and one output. "
-            f"Received: {type(model).__name__}"
-        )
-    layers = model.layers
-    for previous, layer in zip(layers, layers[1:]):
-        tensors = keras.tree.flatten(layer._inbound_nodes[0].input_tensors)
-        inputs = [t for t in tensors if t.dtype != "bool"]  # masks travel as arguments
-        if len(inputs) != 1 or inputs[0] is not previous.output:
-            raise ValueError(
-                f"StreamingPredictor streams models whose layers form a chain; in "
-                f"{model.name!r}, layer {layer.name!r} does not read {previous.name!r} alone"
-            )
-    ordered = layers
-    stages = []
-    for layer in ordered:
-        kind = _kind(layer)
-        if kind is not None:
-            stages.append((kind, layer))
-    if not any(kind == "rnn" for kind, _ in stages):
-        raise ValueError(
-            f"StreamingPredictor needs a recurrent model; {model.name!r} has no recurrent layer "
-            "(SimpleRNN, LSTM, GRU or ProjectedLSTM), so there is no state to carry"
-        )
-    return stages
-
-
-def _kind(layer):
-    if isinstance(layer, keras.layers.InputLayer) or isinstance(layer, _INFERENCE_IDENTITY):
-        return None
-    if isinstance(layer, keras.layers.Bidirectional):
-        raise ValueError(f"Layer {layer.name!r} is bidirectional: {_LOOKAHEAD}")
-    if isinstance(layer, keras.layers.RNN):
-        if layer.go_backwards:
-            raise ValueError(f"Layer {layer.name!r} reads the sequence backwards: {_LOOKAHEAD}")
-        return "rnn"
-    if isinstance(layer, keras.layers.Masking):
-        return "masking"
-    if isinstance(layer, SequenceNormalization):
-        return "normalization"
-    if isinstance(layer, keras.layers.Embedding):
-        return "embedding"
-    if isinstance(layer, _PER_STEP):
-        return "per_step"
-    reason = (
-        _LOOKAHEAD
-        if "conv" in type(layer).__name__.lower() or "pool" in type(layer).__name__.lower()
-        else "StreamingPredictor does not know how to apply it to one step"
-    )
-    raise ValueError(f"Layer {layer.name!r} ({type(layer).__name__}): {reason}")

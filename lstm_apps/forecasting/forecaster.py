@@ -19,8 +19,8 @@ and its inverse, so a saved `.keras` model needs nothing else. Only networks
 that read the past alone can forecast: a bidirectional layer would read the
 very future it has to predict.
 
-Also here: `rolling_forecasts` (closed-loop forecasts from many origins in one
-pass) and the scores `mase_scale` and `horizon_metrics`.
+Backtests from many origins: `lstm_apps.forecasting.backtest`; their scores:
+`lstm_apps.forecasting.metrics`.
 """
 
 from __future__ import annotations
@@ -31,84 +31,23 @@ import keras
 import numpy as np
 
 from lstm_apps import training
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_positive
 from lstm_apps.data.sequences import feature_statistics
 from lstm_apps.deploy.streaming import StreamingPredictor
 from lstm_apps.forecasting.network import (
-    AUTO_TRANSFORMS,
-    CAUSAL_ARCHITECTURES,
     PADDING_VALUE,
     TRANSFORMS,
     build_network,
+    check_domain,
     next_targets,
     sampling_twin,
+    to_values,
     transform_name,
-    transform_parts,
 )
+from lstm_apps.forecasting.settings import DEFAULT_TRAINING, training_settings
+from lstm_apps.forecasting.windows import as_batch, as_series_list, left_pad, training_pairs
 
 MODES = ("closed", "open")
-__all__ = [
-    "AUTO_TRANSFORMS",
-    "CAUSAL_ARCHITECTURES",
-    "MODES",
-    "PADDING_VALUE",
-    "TRANSFORMS",
-    "Forecaster",
-    "build_network",
-    "horizon_metrics",
-    "mase_scale",
-    "next_targets",
-    "rolling_forecasts",
-]
-
-
-def _as_series_list(series, name, num_features=None) -> list[np.ndarray]:
-    """One `(T, F)` float32 array per series, checked for NaN and feature count."""
-    if isinstance(series, (list, tuple)):
-        items = list(series)
-    else:
-        array = np.asarray(series, dtype="float32")
-        items = list(array) if array.ndim == 3 else [array]
-    out = []
-    for i, item in enumerate(items):
-        array = np.asarray(item, dtype="float32")
-        array = array[:, None] if array.ndim == 1 else array
-        if array.ndim != 2 or len(array) == 0:
-            raise ValueError(
-                f"`{name}` must hold (T,) or (T, F) series with T >= 1. "
-                f"Received: shape {array.shape}"
-            )
-        _check_finite(array, f"{name}[{i}]")
-        if num_features is not None and array.shape[1] != num_features:
-            raise ValueError(
-                f"`{name}` has {array.shape[1]} value columns per step, but the forecaster was "
-                f"fitted on {num_features}. Received: shape {array.shape}"
-            )
-        num_features = array.shape[1]
-        out.append(array)
-    return out
-
-
-def _as_batch(x, name, num_features) -> np.ndarray:
-    """`(num_series, T, F)` float32 values from that, `(T, F)` or `(T,)` (one series)."""
-    batch = np.asarray(x, dtype="float32")
-    batch = batch[None, :, None] if batch.ndim == 1 else batch[None] if batch.ndim == 2 else batch
-    if batch.ndim != 3 or batch.shape[1] == 0:
-        raise ValueError(
-            f"`{name}` must be (num_series, T, F), (T, F) or (T,) with T >= 1. "
-            f"Received: shape {np.shape(x)}"
-        )
-    _as_series_list(batch, name, num_features)
-    return batch
-
-
-def _check_finite(array, name):
-    if not np.all(np.isfinite(array)):
-        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise ValueError(
-            f"`{name}` contains {np.sum(~np.isfinite(array))} NaN or inf values (first at index "
-            f"{where}). Fill the gaps first, e.g. with the case study's `fill='interpolate'`."
-        )
 
 
 class Forecaster:
@@ -132,12 +71,17 @@ class Forecaster:
         window: steps per training sequence; None (default) trains on each
             whole series, as the MATLAB example does.
         stride: steps between the starts of training windows, default 1.
-        max_epochs, mini_batch_size, initial_learn_rate, gradient_threshold,
-            validation_patience: as in `TrainingOptions` (defaults 100, 32,
-            0.005, 1.0, None).
-        seed: seed for initialization, shuffling and dropout samples, default 0.
-        verbose: Keras verbosity, default 0.
+        training: the fit, a `lstm_apps.training.TrainingConfig` (start from
+            `DEFAULT_TRAINING.replace(...)` to keep the other defaults); default
+            `DEFAULT_TRAINING` (Adam at 0.005, 100 epochs, mini-batches of 32,
+            gradients clipped at 1, shuffled every epoch, seed 0, silent).
+            `validation_patience` applies when `fit` gets validation series;
+            `seed` also seeds the initialization and the dropout samples.
+            The padding value is always the network's own (`PADDING_VALUE`).
         backend: `StreamingPredictor` backend, default "tensorflow".
+        **deprecated: the training settings as keywords (`max_epochs=...`,
+            `initial_learn_rate=...`, `seed=...`, ...), applied to `training`
+            with a FutureWarning; pass `training=TrainingConfig(...)` instead.
 
     Attributes:
         model_: the trained network (data units in, next values out).
@@ -148,6 +92,7 @@ class Forecaster:
         >>> forecaster = Forecaster(units=32, window=48).fit(train)  # state: after `train`
         >>> forecaster.forecast(12)                 # (1, 12, 1), closed loop
         >>> forecaster.predict_and_update_state(new_values)  # read new data, next step
+        >>> Forecaster(training=DEFAULT_TRAINING.replace(max_epochs=20, seed=1)).fit(train)
     """
 
     def __init__(
@@ -159,32 +104,27 @@ class Forecaster:
         transform="none",
         window=None,
         stride=1,
-        max_epochs=100,
-        mini_batch_size=32,
-        initial_learn_rate=0.005,
-        gradient_threshold=1.0,
-        validation_patience=None,
-        seed=0,
-        verbose=0,
+        training=None,
         backend="tensorflow",
+        **deprecated,
     ):
+        training = training_settings(training, deprecated, stacklevel=3)
         self.architecture = architecture
         self.units = units
         self.dropout = dropout
         self.transform = transform
         self.window = window
         self.stride = stride
-        self.max_epochs = max_epochs
-        self.mini_batch_size = mini_batch_size
-        self.initial_learn_rate = initial_learn_rate
-        self.gradient_threshold = gradient_threshold
-        self.validation_patience = validation_patience
-        self.seed = seed
-        self.verbose = verbose
+        self.training = training
         self.backend = backend
 
+    @property
+    def seed(self):
+        """The seed of the initialization and of the dropout samples (`training.seed`)."""
+        return self.training.seed
+
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, series, validation_series=None):
+    def fit(self, series, validation_series=None, *, callbacks=()):
         """Train on one or more series; the state then holds everything given.
 
         Args:
@@ -192,6 +132,7 @@ class Forecaster:
                 series with the same columns).
             validation_series: optional values that follow each series (same
                 form), for early stopping; the state reads them too.
+            callbacks: extra Keras callbacks for the fit.
 
         Returns:
             The fitted forecaster, its state after the last given value.
@@ -202,17 +143,13 @@ class Forecaster:
                 transform, or bad settings.
         """
         check_choice("transform", self.transform, TRANSFORMS)
-        for name in ("stride", "mini_batch_size", "max_epochs", "window"):
-            value = getattr(self, name)
-            if name == "window" and value is None:
-                continue
-            if not isinstance(value, Integral) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-        train = _as_series_list(series, "series")
+        check_positive("stride", self.stride)
+        check_positive("window", self.window, allow_none=True)
+        train = as_series_list(series, "series")
         num_features = train[0].shape[1]
         val = None
         if validation_series is not None:
-            val = _as_series_list(validation_series, "validation_series", num_features)
+            val = as_series_list(validation_series, "validation_series", num_features)
             if len(val) != len(train):
                 raise ValueError(
                     f"`validation_series` must continue each of the {len(train)} series. "
@@ -225,9 +162,11 @@ class Forecaster:
                     f"`series[{i}]` has {len(s)} steps, fewer than window + 1 = {least}. "
                     f"Received: window={self.window}"
                 )
-            self._check_positive(s, f"series[{i}]")
-        offset, scale = feature_statistics(np.concatenate([self._targets(s) for s in train]))
-        keras.utils.set_random_seed(self.seed)
+            check_domain(s, self.transform, f"series[{i}]")
+        targets = np.concatenate([next_targets(s, self.transform) for s in train])
+        offset, scale = feature_statistics(targets)
+        if self.seed is not None:
+            keras.utils.set_random_seed(self.seed)
         model = build_network(
             self.architecture,
             num_features=num_features,
@@ -237,33 +176,33 @@ class Forecaster:
             dropout=self.dropout,
             transform=self.transform,
         )
-        x, y = self._pairs(train, offset, scale)
+        pairs = dict(transform=self.transform, offset=offset, scale=scale)
+        x, y = training_pairs(train, window=self.window, stride=self.stride, **pairs)
         validation = None
         if val is not None:
             joined = [np.concatenate([s, v]) for s, v in zip(train, val)]
-            validation = self._pairs(joined, offset, scale, first_end=[len(s) for s in train])
+            first_end = [len(s) for s in train]
+            validation = training_pairs(
+                joined, window=self.window, stride=self.stride, first_end=first_end, **pairs
+            )
         core = keras.Model(model.input, model.get_layer("head").output)
-        options = training.TrainingOptions(
-            initial_learn_rate=self.initial_learn_rate,
-            max_epochs=self.max_epochs,
-            mini_batch_size=self.mini_batch_size,
-            gradient_threshold=self.gradient_threshold,
-            shuffle="every-epoch",
+        options = self.training.options(
             validation_data=validation,
-            validation_patience=self.validation_patience if validation else None,
+            validation_patience=self.training.validation_patience if validation else None,
             sequence_padding_value=PADDING_VALUE,
-            seed=self.seed,
-            verbose=self.verbose,
         )
-        self.history_ = training.train(core, x, y, options).history
+        self.history_ = training.train(core, x, y, options, callbacks=callbacks).history
         self._attach(model, len(train))
         history = train if val is None else [np.concatenate(p) for p in zip(train, val)]
-        self._advance(_left_pad(history))
+        self._advance(left_pad(history))
         return self
 
     @classmethod
     def from_model(cls, model, *, backend="tensorflow", seed=0):
-        """A fitted forecaster around a trained network from `build_network` (state empty)."""
+        """A fitted forecaster around a trained network from `build_network` (state empty).
+
+        `seed` seeds its Monte Carlo dropout samples.
+        """
         rates = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
         names = [layer.name for layer in model.layers]
         forecaster = cls(
@@ -271,7 +210,7 @@ class Forecaster:
             transform=transform_name(
                 next((p for p in ("log", "sqrt") if p in names), None), "difference" in names
             ),
-            seed=seed,
+            training=DEFAULT_TRAINING.replace(seed=seed),
             backend=backend,
         )
         forecaster.history_ = {}
@@ -285,43 +224,8 @@ class Forecaster:
         self.num_series_ = num_series
         return self.reset_state()
 
-    def _targets(self, values):
-        return next_targets(values, self.transform)
-
     def _to_values(self, outputs, inputs):
-        """Next values from the network's outputs at steps whose inputs were `inputs`."""
-        power, differenced = transform_parts(self.transform)
-        if not differenced:
-            return outputs
-        if power == "log":
-            return inputs * np.exp(outputs)
-        if power == "sqrt":
-            return np.square(np.maximum(np.sqrt(np.maximum(inputs, 0.0)) + outputs, 0.0))
-        return inputs + outputs
-
-    def _check_positive(self, values, name):
-        power = transform_parts(self.transform)[0]
-        if (power == "log" and np.min(values) <= 0) or (power == "sqrt" and np.min(values) < 0):
-            need = "positive" if power == "log" else "non-negative"
-            raise ValueError(
-                f"transform={self.transform!r} needs {need} values; `{name}` has a minimum of "
-                f"{float(np.min(values))}. Use transform='none'."
-            )
-
-    def _pairs(self, sequences, offset, scale, first_end=None):
-        """Training pairs: windows of inputs and their standardized next values."""
-        x, y = [], []
-        for i, s in enumerate(sequences):
-            z = (self._targets(s) - offset) / scale  # z[t]: standardized target of input t
-            length = min(self.window or len(s) - 1, len(s) - 1)
-            first = length if first_end is None else max(first_end[i], length)
-            ends = np.arange(first, len(s), self.stride)  # step after each window
-            if len(ends) == 0 or ends[-1] != len(s) - 1:
-                ends = np.append(ends, len(s) - 1)
-            for end in ends:
-                x.append(s[end - length : end])
-                y.append(z[end - length : end])
-        return x, y
+        return to_values(outputs, inputs, self.transform)
 
     # -- state -----------------------------------------------------------------------------
     def _check_fitted(self):
@@ -369,13 +273,13 @@ class Forecaster:
                 from the state's.
         """
         self._check_fitted()
-        batch = _as_batch(x, "x", self.num_features_)
+        batch = as_batch(x, "x", self.num_features_)
         if len(batch) != self.num_series_:
             raise ValueError(
                 f"`x` holds {len(batch)} series but the state tracks {self.num_series_}; "
                 f"call reset_state(num_series={len(batch)}) first. Received: shape {batch.shape}"
             )
-        self._check_positive(batch, "x")
+        check_domain(batch, self.transform, "x")
         return self._advance(batch)
 
     def _advance(self, batch):
@@ -446,7 +350,7 @@ class Forecaster:
     def _observed(self, observed, horizon):
         if observed is None:
             raise ValueError("Open loop needs the `observed` values that follow the state.")
-        values = _as_batch(observed, "observed", self.num_features_)
+        values = as_batch(observed, "observed", self.num_features_)
         if values.shape[0] != self.num_series_ or values.shape[1] < horizon - 1:
             raise ValueError(
                 f"Open loop over {horizon} steps needs `observed` of shape ({self.num_series_}, "
@@ -475,69 +379,3 @@ class Forecaster:
                 x = outputs[-1] if feed is None else np.tile(feed[:, h], (num_samples, 1))
         shape = (num_samples, self.num_series_, horizon, self.num_features_)
         return np.stack(outputs, axis=1).reshape(shape)
-
-
-def rolling_forecasts(forecaster, series, origins, horizon, *, num_samples=None):
-    """Closed-loop forecasts from several origins of one series, in one pass.
-
-    Origin `o` forecasts steps `o, ..., o + horizon - 1` from `series[:o]`.
-    Each origin is one stream of a copy of the forecaster (the one passed in
-    keeps its state); the histories are left-padded with `PADDING_VALUE`,
-    steps the state skips, so that every stream reaches its origin together.
-
-    Returns:
-        `(len(origins), horizon, F)`, or `(num_samples, len(origins), horizon, F)`.
-    """
-    forecaster._check_fitted()
-    (values,) = _as_series_list([series], "series", forecaster.num_features_)
-    origins = np.asarray(origins)
-    if origins.ndim != 1 or len(origins) == 0 or origins.min() < 1 or origins.max() > len(values):
-        raise ValueError(
-            f"`origins` must be steps in [1, {len(values)}]. Received: origins={origins.tolist()}"
-        )
-    copy = Forecaster.from_model(
-        forecaster.model_, backend=forecaster.backend, seed=forecaster.seed
-    )
-    copy.reset_state(num_series=len(origins))
-    copy._advance(_left_pad([values[:o] for o in origins]))
-    return copy.forecast(horizon, num_samples=num_samples)
-
-
-def _left_pad(sequences) -> np.ndarray:
-    length = max(len(s) for s in sequences)
-    out = np.full((len(sequences), length, sequences[0].shape[1]), PADDING_VALUE, "float32")
-    for i, s in enumerate(sequences):
-        out[i, length - len(s) :] = s
-    return out
-
-
-def mase_scale(train, season_length) -> np.ndarray:
-    """Per-column MASE denominator: the in-sample seasonal naive MAE of `train` `(T, F)`."""
-    train = np.asarray(train, dtype="float64").reshape(len(train), -1)
-    if not isinstance(season_length, Integral) or season_length < 1 or len(train) <= season_length:
-        raise ValueError(
-            f"`season_length` must be a positive integer below the training length {len(train)}. "
-            f"Received: season_length={season_length!r}"
-        )
-    scale = np.mean(np.abs(train[season_length:] - train[:-season_length]), axis=0)
-    if np.any(scale == 0):
-        raise ValueError("The training part repeats every season exactly: MASE is undefined.")
-    return scale
-
-
-def horizon_metrics(truth, forecasts, scale) -> dict[str, np.ndarray]:
-    """MAE, RMSE and MASE per horizon step over origins (and columns).
-
-    Args:
-        truth, forecasts: `(origins, horizon, F)` arrays.
-        scale: `(F,)` MASE denominators (`mase_scale`).
-
-    Returns:
-        `{"mae": (horizon,), "rmse": (horizon,), "mase": (horizon,)}`.
-    """
-    error = np.asarray(forecasts, "float64") - np.asarray(truth, "float64")
-    return {
-        "mae": np.mean(np.abs(error), axis=(0, 2)),
-        "rmse": np.sqrt(np.mean(error**2, axis=(0, 2))),
-        "mase": np.mean(np.mean(np.abs(error), axis=0) / np.asarray(scale), axis=-1),
-    }

@@ -181,6 +181,37 @@ def next_targets(values, transform="none") -> np.ndarray:
     return np.diff(values, axis=0) if differenced else values[1:]
 
 
+def to_values(outputs, inputs, transform="none") -> np.ndarray:
+    """Next values from the network's outputs at steps whose inputs were `inputs`.
+
+    The inverse of `next_targets` for one step: a "*difference" network
+    predicts a change, which is added to the last value (of its log or
+    square root); the other networks predict the value itself.
+    """
+    power, differenced = transform_parts(transform)
+    if not differenced:
+        return outputs
+    if power == "log":
+        return inputs * np.exp(outputs)
+    if power == "sqrt":
+        return np.square(np.maximum(np.sqrt(np.maximum(inputs, 0.0)) + outputs, 0.0))
+    return inputs + outputs
+
+
+def check_domain(values, transform, name):
+    """Raise ValueError if `values` lie outside the transform's domain.
+
+    A log needs positive values, a square root non-negative ones.
+    """
+    power = transform_parts(transform)[0]
+    if (power == "log" and np.min(values) <= 0) or (power == "sqrt" and np.min(values) < 0):
+        need = "positive" if power == "log" else "non-negative"
+        raise ValueError(
+            f"transform={transform!r} needs {need} values; `{name}` has a minimum of "
+            f"{float(np.min(values))}. Use transform='none'."
+        )
+
+
 def sampling_twin(model, seed):
     """A copy of `model` (same weights) whose dropout stays on at inference."""
     inputs = keras.Input(shape=model.input_shape[1:], name="input")

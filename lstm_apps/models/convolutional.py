@@ -17,12 +17,11 @@ from numbers import Integral
 
 import keras
 
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_int, check_positive, check_rate
 from lstm_apps.models.layers import ConvBlock1D, FrameMask, FrameWise, MaskedGlobalMaxPooling1D
 from lstm_apps.models.recurrent import (
     CELLS,
     check_network_args,
-    check_rate,
     output_head,
     recurrent_layer,
     recurrent_stack,
@@ -154,8 +153,7 @@ def build_video_encoder(
             "`frame_encoder` must be a keras.Model with a (batch, D) output. "
             f"Received: {type(frame_encoder).__name__}"
         )
-    if not isinstance(units, Integral) or units < 1:
-        raise ValueError(f"`units` must be a positive integer. Received: units={units!r}")
+    check_positive("units", units)
     clips = keras.Input(shape=(num_frames, *frame_encoder.input_shape[1:]), name="clips")
     mask = FrameMask(name="frame_mask")(clips)
     x = FrameWise(frame_encoder, name="frames")(clips)
@@ -177,8 +175,7 @@ def build_video_classifier(encoder, *, num_classes, dropout=0.0, name="video_cla
     Returns:
         An uncompiled `keras.Model` mapping clips to `(batch, num_classes)` probabilities.
     """
-    if not isinstance(num_classes, Integral) or num_classes < 2:
-        raise ValueError(f"`num_classes` must be at least 2. Received: num_classes={num_classes!r}")
+    check_int("num_classes", num_classes, 2)
     check_rate("dropout", dropout)
     clips = keras.Input(shape=encoder.input_shape[1:], name="clips")
     x = encoder(clips)

@@ -24,6 +24,7 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
+from lstm_apps.checks import check_choice, check_positive
 from lstm_apps.runs import atomic_write
 
 log = logging.getLogger(__name__)
@@ -142,21 +143,15 @@ def build_image_encoder(
     >>> encoder.output_shape
     (None, 256)
     """
-    if name not in ENCODERS:
-        raise ValueError(f"`name` must be one of {ENCODERS}. Received: name={name!r}")
+    check_choice("name", name, ENCODERS)
     channels = (1, 3) if name == "small_cnn" else (3,)
     if len(input_shape) != 3 or input_shape[2] not in channels or min(input_shape[:2]) < 32:
         raise ValueError(
             f"`input_shape` must be (height, width, channels) with channels in {channels} "
             f"for {name!r} and height and width at least 32. Received: input_shape={input_shape!r}"
         )
-    if num_features is not None and (not isinstance(num_features, int) or num_features < 1):
-        raise ValueError(
-            "`num_features` must be a positive integer or None. "
-            f"Received: num_features={num_features!r}"
-        )
-    if pooling not in POOLINGS:
-        raise ValueError(f"`pooling` must be one of {POOLINGS}. Received: pooling={pooling!r}")
+    check_positive("num_features", num_features, allow_none=True)
+    check_choice("pooling", pooling, POOLINGS)
     if (
         not isinstance(filters, (tuple, list))
         or not filters
@@ -242,10 +237,7 @@ def image_features(
         raise ValueError(
             f"`images` must be (N, height, width, channels). Received: shape={images.shape}"
         )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(
-            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
-        )
+    check_positive("batch_size", batch_size)
     key = None
     if cache is not None:
         cache = Path(cache).expanduser()

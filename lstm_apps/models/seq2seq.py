@@ -23,35 +23,20 @@ decodes greedily or by beam search.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_int, check_positive, check_range, check_rate
 from lstm_apps.models.layers import AddToSteps
-from lstm_apps.models.recurrent import check_rate
 
 DECODER_CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
-def _check_size(name, value, minimum=1):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
-
-
 def check_beam(beam_width, length_penalty=0.0):
     """Refuse a beam width below 1 or a negative (or non-numeric) length penalty."""
-    _check_size("beam_width", beam_width)
-    if (
-        not isinstance(length_penalty, Real)
-        or isinstance(length_penalty, bool)
-        or length_penalty < 0
-    ):
-        raise ValueError(
-            f"`length_penalty` must be a number >= 0. Received: length_penalty={length_penalty!r}"
-        )
+    check_positive("beam_width", beam_width)
+    check_range("length_penalty", length_penalty, 0, float("inf"))
 
 
 def build_captioner(
@@ -88,9 +73,9 @@ def build_captioner(
     Example:
         >>> model = build_captioner(vocabulary_size=40, feature_dim=576)
     """
-    _check_size("vocabulary_size", vocabulary_size, 5)
-    _check_size("embedding_dim", embedding_dim)
-    _check_size("units", units)
+    check_int("vocabulary_size", vocabulary_size, 5)
+    check_positive("embedding_dim", embedding_dim)
+    check_positive("units", units)
     check_choice("cell", cell, tuple(DECODER_CELLS))
     check_rate("dropout", dropout)
     if (encoder is None) == (feature_dim is None):
@@ -99,7 +84,7 @@ def build_captioner(
             f"features). Received: encoder={encoder!r}, feature_dim={feature_dim!r}"
         )
     if encoder is None:
-        _check_size("feature_dim", feature_dim)
+        check_positive("feature_dim", feature_dim)
         source = keras.Input(shape=(feature_dim,), name="source")
         features = source
     else:
@@ -183,7 +168,7 @@ class CaptionDecoder:
     """
 
     def __init__(self, model, *, start, end, pad=0, max_length=20, banned=None):
-        _check_size("max_length", max_length)
+        check_positive("max_length", max_length)
         self.start, self.end, self.pad, self.max_length = start, end, pad, max_length
         self.banned = sorted({pad, start} if banned is None else set(banned))
         init = [model.get_layer("image_context").output, model.get_layer("init_h").output]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import keras
 
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_int, check_positive
 from lstm_apps.models.layers import ConvBlock1D, MaskedGlobalMaxPooling1D
 from lstm_apps.models.recurrent import CELLS, recurrent_parameters
 from lstm_apps.models.recurrent import matched_units as units_matching
@@ -40,12 +40,15 @@ def build_char_lm(
         >>> model = build_char_lm(vocabulary_size=93, cell="gru", units=128)
     """
     check_choice("cell", cell, tuple(CELLS))
+    check_int("vocabulary_size", vocabulary_size, 2)
+    check_positive("embedding_dim", embedding_dim)
     widths = (units,) if isinstance(units, int) else tuple(units)
-    if vocabulary_size < 2 or not widths or min(widths) < 1 or embedding_dim < 1:
+    if not widths:
         raise ValueError(
-            "`vocabulary_size` must be >= 2 and `units`, `embedding_dim` positive. Received: "
-            f"vocabulary_size={vocabulary_size}, units={units!r}, embedding_dim={embedding_dim}"
+            f"`units` must be a positive integer or a tuple of them. Received: units={units!r}"
         )
+    for width in widths:
+        check_positive("units", width)
     inputs = keras.Input(shape=(None,), dtype="int32", name="input")
     x = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")(inputs)
     for i, width in enumerate(widths, start=1):
@@ -226,12 +229,10 @@ def build_text_classifier(
     """
     check_choice("kind", kind, TEXT_CLASSIFIERS)
     check_choice("pooling", pooling, TEXT_POOLINGS)
-    if vocabulary_size < 3 or num_classes < 2 or embedding_dim < 1 or units < 1:
-        raise ValueError(
-            "`vocabulary_size` must be >= 3, `num_classes` >= 2, sizes positive. Received: "
-            f"vocabulary_size={vocabulary_size}, num_classes={num_classes}, "
-            f"embedding_dim={embedding_dim}, units={units}"
-        )
+    check_int("vocabulary_size", vocabulary_size, 3)
+    check_int("num_classes", num_classes, 2)
+    check_positive("embedding_dim", embedding_dim)
+    check_positive("units", units)
     initializer = "uniform"
     if embeddings is not None:
         if embeddings.shape != (vocabulary_size, embedding_dim):
@@ -372,8 +373,7 @@ def train_word_vectors(token_ids, vocabulary, dimension, *, epochs=5, window=5, 
     from gensim.models import Word2Vec
 
     for name, value in (("dimension", dimension), ("epochs", epochs), ("window", window)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        check_positive(name, value)
     sentences = [[str(i) for i in ids if i > 1] for ids in token_ids]
     sentences = [s for s in sentences if s]
     if not sentences:

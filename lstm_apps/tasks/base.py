@@ -78,7 +78,7 @@ def check_case_study(module) -> None:
     if config is not None:
         if not (dataclasses.is_dataclass(config) and issubclass(config, CaseStudyConfig)):
             problems.append("`Config` is not a CaseStudyConfig dataclass")
-        elif not isinstance(config().training, TrainingConfig):
+        elif not isinstance(getattr(config(), "training", None), TrainingConfig):
             problems.append("`Config.training` is not a TrainingConfig")
     if problems:
         raise TypeError(f"Case study {module.__name__} breaks the contract: " + "; ".join(problems))
@@ -173,6 +173,8 @@ class CaseStudyConfig:
         for f in dataclasses.fields(cls):
             value = getattr(defaults, f.name)
             if isinstance(value, TrainingConfig):
+                meaning = comments.get(f.name, "")
+                table["training"].append((f.name, "TrainingConfig section", "below", meaning))
                 for line in training_help(value):
                     table["training"].append((f"{f.name}.{line[0]}", *line[1:]))
                 continue
@@ -194,15 +196,13 @@ def training_help(section: TrainingConfig) -> list[tuple[str, str, object, str]]
             meanings[current] = rest
         elif current and stripped:
             meanings[current] += " " + stripped
-    return [
-        (
-            f.name,
-            _type_name(f.type),
-            getattr(section, f.name),
-            meanings.get(f.name, "").split(". ")[0],
-        )
-        for f in dataclasses.fields(TrainingConfig)
-    ]
+    rows = []
+    for f in dataclasses.fields(TrainingConfig):
+        # the class's own defaults would contradict the study's: leave them out
+        meaning = re.sub(r",? default [^,;.)]+", "", meanings.get(f.name, ""))
+        meaning = meaning.replace(" (default)", "").replace("(default; ", "(")
+        rows.append((f.name, _type_name(f.type), getattr(section, f.name), meaning))
+    return rows
 
 
 def _tuples(value):
@@ -214,29 +214,34 @@ def _type_name(annotation) -> str:
 
 
 def _source_comments(cls) -> tuple[dict[str, str], dict[str, str]]:
-    """Trailing comment and group of every field, from the class body's source."""
+    """Comment and group of every field, read from the class body's source.
+
+    A field's comment is the first comment on its (possibly multi-line)
+    declaration; standalone comment lines right after it continue it, and a
+    standalone `# data` / `# model` / `# training` / `# evaluation` line
+    starts a group.
+    """
     comments, groups = {}, {}
-    group = "model"
-    previous_field = None
+    group, current, continuing = "model", None, False
     source = inspect.getsource(cls)
-    line_field = {}
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type == tokenize.COMMENT:
-            text = token.string.lstrip("#").strip()
-            row = token.start[0]
-            if row in line_field:
-                comments[line_field[row]] = text
-                previous_field = line_field[row]
-            elif token.line.strip().startswith("#") and text.lower() in GROUPS:
-                group = text.lower()
-                previous_field = None
-            elif token.line.strip().startswith("#") and previous_field:
-                comments[previous_field] += " " + text  # a comment continued on the next line
-        elif token.type == tokenize.NAME and token.start[1] == 4:
+        if token.type == tokenize.NAME and token.start[1] == 4:
             line = token.line.strip()
-            if ":" in line and not line.startswith(("def ", "@", "FAST", "RENAMED")):
-                name = line.split(":")[0].strip()
-                line_field[token.start[0]] = name
-                groups[name] = group
-                previous_field = None
+            if ":" in line.split("=")[0] and not line.startswith(("def ", "@", "FAST", "RENAMED")):
+                current = line.split(":")[0].strip()
+                groups[current] = group
+                continuing = False
+            elif line.startswith(("def ", "FAST", "RENAMED")):
+                current = None
+        elif token.type == tokenize.COMMENT:
+            text = token.string.lstrip("#").strip()
+            standalone = token.line.strip().startswith("#")
+            if standalone and text.lower() in GROUPS:
+                group, current, continuing = text.lower(), None, False
+            elif current is None:
+                continue
+            elif not standalone and current not in comments:
+                comments[current], continuing = text, True
+            elif standalone and continuing:
+                comments[current] += " " + text
     return comments, groups

@@ -15,15 +15,18 @@ from lstm_apps.training.batches import UNLABELLED, SequenceData
 from lstm_apps.training.fit import (
     TimeBudget,
     adapt_normalization,
+    apply_l2_penalty,
     option_callbacks,
     train,
 )
 from lstm_apps.training.inference import compiled_forward, predict
 from lstm_apps.training.options import (
     GRADIENT_THRESHOLD_METHODS,
+    LEARN_RATE_SCHEDULES,
     REGRESSION_LOSSES,
     SHUFFLES,
     SOLVERS,
+    VALIDATION_METRICS,
     TrainingConfig,
     TrainingOptions,
     head_activation,
@@ -35,15 +38,18 @@ from lstm_apps.training.options import (
 
 __all__ = [
     "GRADIENT_THRESHOLD_METHODS",
+    "LEARN_RATE_SCHEDULES",
     "REGRESSION_LOSSES",
     "SHUFFLES",
     "SOLVERS",
     "UNLABELLED",
+    "VALIDATION_METRICS",
     "SequenceData",
     "TimeBudget",
     "TrainingConfig",
     "TrainingOptions",
     "adapt_normalization",
+    "apply_l2_penalty",
     "compiled_forward",
     "head_activation",
     "is_sequence_output",

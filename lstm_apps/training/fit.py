@@ -8,8 +8,7 @@ import time
 import keras
 
 from lstm_apps.checks import check_positive
-from lstm_apps.data.sequences import check_sequences
-from lstm_apps.models.layers import SequenceNormalization
+from lstm_apps.models.builder import adapt_normalization
 from lstm_apps.training.batches import SequenceData
 from lstm_apps.training.options import (
     TrainingConfig,
@@ -62,23 +61,11 @@ class _EpochCounter(keras.callbacks.Callback):
         self.holder[0] = epoch
 
 
-def adapt_normalization(model, x) -> bool:
-    """Learn the statistics of every not-yet-adapted `SequenceNormalization` layer.
+def apply_l2_penalty(model, factor):
+    """Give every weight matrix without a regularizer an L2 penalty factor/2 * ||w||^2.
 
-    Returns:
-        True if some layer was adapted.
+    `train` calls it with `l2_regularization`; custom loops call it before compiling.
     """
-    sequences = check_sequences(x, "x")
-    changed = False
-    for layer in model.layers:
-        if isinstance(layer, SequenceNormalization) and not layer.is_adapted:
-            layer.adapt(sequences)
-            changed = True
-    return changed
-
-
-def _apply_l2(model, factor):
-    """Give every weight matrix without a regularizer an L2 penalty factor/2 * ||w||^2."""
     if not factor:
         return
     penalty = keras.regularizers.L2(factor / 2)
@@ -97,7 +84,9 @@ def option_callbacks(options: TrainingConfig, validation: bool) -> list:
     if validation and options.validation_patience:
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=options.validation_patience, restore_best_weights=True
+                monitor=f"val_{options.validation_metric}",
+                patience=options.validation_patience,
+                restore_best_weights=True,
             )
         )
     if options.checkpoint_dir is not None:
@@ -149,7 +138,7 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
         keras.utils.set_random_seed(options.seed)
     data = SequenceData(x, y, model, options)
     adapt_normalization(model, data.x)
-    _apply_l2(model, options.l2_regularization)
+    apply_l2_penalty(model, options.l2_regularization)
     steps = math.ceil(len(data.x) / options.mini_batch_size)
     loss, metrics = loss_and_metrics(model, options.loss)
     # with unlabelled steps, the metrics must weigh steps as the loss does

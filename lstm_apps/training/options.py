@@ -21,6 +21,8 @@ from lstm_apps.data.sequences import PADDING_DIRECTIONS, resolve_length
 SOLVERS = ("adam", "sgdm", "rmsprop")
 GRADIENT_THRESHOLD_METHODS = ("global-l2norm", "l2norm", "absolute-value")
 SHUFFLES = ("never", "once", "every-epoch")
+LEARN_RATE_SCHEDULES = ("piecewise", "exponential")
+VALIDATION_METRICS = ("loss", "accuracy", "rmse")
 # regression losses a caller may ask for; "auto" takes the one that matches the head
 REGRESSION_LOSSES = {
     "mse": keras.losses.MeanSquaredError,
@@ -41,10 +43,15 @@ class TrainingConfig:
     Args:
         solver: "adam" (default), "sgdm" (SGD with momentum) or "rmsprop".
         initial_learn_rate: starting learning rate, default 1e-3.
+        learn_rate_schedule: "piecewise" (default; MATLAB's): the rate is
+            multiplied by `learn_rate_drop_factor` every
+            `learn_rate_drop_period` epochs, and stays constant without a
+            period; "exponential": it decays smoothly by that factor every
+            period, or over all of `max_epochs` when no period is set.
         learn_rate_drop_factor: factor applied every `learn_rate_drop_period`
             epochs, default 0.1.
         learn_rate_drop_period: epochs between drops; None (default) keeps
-            the rate constant.
+            a piecewise rate constant.
         momentum: momentum for "sgdm", default 0.9.
         max_epochs: epochs to train, default 30.
         mini_batch_size: sequences per mini-batch, default 128.
@@ -60,9 +67,12 @@ class TrainingConfig:
             on weight matrices that have no regularizer of their own,
             default 0.
         shuffle: "never", "once" (default) or "every-epoch".
-        validation_patience: stop after this many epochs without a lower
-            validation loss and restore the best weights; None (default)
+        validation_patience: stop after this many epochs without a better
+            validation score and restore the best weights; None (default)
             never stops early.
+        validation_metric: the validation score that early stopping
+            watches: "loss" (default; lower is better), "accuracy" (higher)
+            or "rmse" (lower).
         sequence_length: "longest" (default) or "shortest" sequence of each
             mini-batch, or a fixed int.
         sequence_padding_direction: "right" (default) or "left".
@@ -82,6 +92,7 @@ class TrainingConfig:
 
     solver: str = "adam"
     initial_learn_rate: float = 1e-3
+    learn_rate_schedule: str = "piecewise"
     learn_rate_drop_factor: float = 0.1
     learn_rate_drop_period: int | None = None
     momentum: float = 0.9
@@ -93,6 +104,7 @@ class TrainingConfig:
     l2_regularization: float = 0.0
     shuffle: str = "once"
     validation_patience: int | None = None
+    validation_metric: str = "loss"
     sequence_length: str | int = "longest"
     sequence_padding_direction: str = "right"
     sequence_padding_value: float = 0.0
@@ -108,6 +120,8 @@ class TrainingConfig:
             "gradient_threshold_method", self.gradient_threshold_method, GRADIENT_THRESHOLD_METHODS
         )
         check_choice("shuffle", self.shuffle, SHUFFLES)
+        check_choice("validation_metric", self.validation_metric, VALIDATION_METRICS)
+        check_choice("learn_rate_schedule", self.learn_rate_schedule, LEARN_RATE_SCHEDULES)
         check_choice("loss", self.loss, ("auto", *REGRESSION_LOSSES))
         check_choice(
             "sequence_padding_direction", self.sequence_padding_direction, PADDING_DIRECTIONS
@@ -161,19 +175,25 @@ class TrainingOptions(TrainingConfig):
 
 
 def learn_rate_schedule(options: TrainingConfig, steps_per_epoch: int = 1):
-    """The learning rate: a float, or a staircase decay for a piecewise schedule.
+    """The learning rate: a float, or a Keras schedule.
 
-    A drop period becomes `ExponentialDecay` with `staircase=True` over
-    `drop_period * steps_per_epoch` steps, so the rate is multiplied by the
-    drop factor every `drop_period` epochs.
+    "piecewise" with a drop period becomes `ExponentialDecay` with
+    `staircase=True` over `drop_period * steps_per_epoch` steps, so the rate
+    is multiplied by the drop factor every `drop_period` epochs; "exponential"
+    is the same decay without the stairs (over `max_epochs` when no period is
+    set, so the last step runs at `initial_learn_rate * drop_factor`).
     """
-    if not options.learn_rate_drop_period:
+    period = options.learn_rate_drop_period
+    smooth = options.learn_rate_schedule == "exponential"
+    if smooth and period is None:
+        period = options.max_epochs
+    if not period or options.learn_rate_drop_factor == 1:
         return options.initial_learn_rate
     return keras.optimizers.schedules.ExponentialDecay(
         options.initial_learn_rate,
-        decay_steps=options.learn_rate_drop_period * steps_per_epoch,
+        decay_steps=period * steps_per_epoch,
         decay_rate=options.learn_rate_drop_factor,
-        staircase=True,
+        staircase=not smooth,
     )
 
 

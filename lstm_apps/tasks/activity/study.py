@@ -8,8 +8,8 @@ sample. Unlabelled samples are still read as input, but they count neither
 in the loss nor in the metrics.
 
 Split by person, as in UCI HAR: subjects 2, 4, 9, 10, 12, 13, 18, 20 and 24
-are the test set. A few of the other subjects (chosen by `seed`) are held out
-for validation and early stopping.
+are the test set. A few of the other subjects (chosen by `training.seed`) are
+held out for validation and early stopping.
 
 `task="steps"` (sequence-to-sequence): the network reads the signals
 averaged over `downsample` samples (10 Hz by default), runs a recurrent
@@ -45,14 +45,16 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_int, check_positive, check_range, check_rate
 from lstm_apps.data import hapt
+from lstm_apps.data.inputs import read_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import classification_metrics, probabilities_to_labels
-from lstm_apps.models.layers import GravitySplit, RepeatSteps, SequenceNormalization
-from lstm_apps.models.recurrent import check_network_args, check_rate, recurrent_stack
+from lstm_apps.models.layers import GravitySplit
 from lstm_apps.runs import Run
+from lstm_apps.tasks.activity.network import build_network, chunks, predict_steps
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.training import TrainingConfig
 
 NAME = "activity"
 DESCRIPTION = "Activity at every 50 Hz sample of smartphone recordings (UCI HAPT), person split"
@@ -64,7 +66,13 @@ ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bilstm", "bigru", "cnn_lstm")
 class Config(CaseStudyConfig):
     """Settings of the activity case study (defaults: the full per-step run)."""
 
+    # data
     task: str = "steps"  # "steps": a label per sample; "windows": one per 2.56 s window
+    validation_subjects: int = 3  # training subjects held out for validation (drawn by the seed)
+    test_subjects: tuple = hapt.TEST_SUBJECTS  # the person split of UCI HAR
+    max_recordings: int | None = None  # use only the first recordings of each split
+    data_path: str | None = None  # HAPT .npz, or a folder holding HAPT's RawData/
+    # model
     architecture: str = "bilstm"  # one of ARCHITECTURES ("cnn_lstm": windows only)
     units: int | tuple = 64  # recurrent width, or a tuple for a stack
     dropout: float = 0.2  # dropout after each recurrent layer
@@ -72,18 +80,26 @@ class Config(CaseStudyConfig):
     input_noise: float = 0.0  # std of Gaussian noise on the normalized inputs while training
     gravity_split: bool = False  # windows: split acceleration into gravity + body (GravitySplit)
     downsample: int = 5  # steps: samples averaged into one network step (5: 10 Hz)
+    # training
     chunk_seconds: float = 20.0  # steps: length of the training chunks
     chunk_overlap: float = 0.5  # steps: share of a chunk that the next one repeats
-    max_epochs: int = 30  # training epochs
-    mini_batch_size: int = 32  # chunks (or windows) per mini-batch
-    initial_learn_rate: float = 0.002  # Adam learning rate
-    validation_patience: int | None = 4  # early stopping on the validation subjects
-    validation_subjects: int = 3  # training subjects held out for validation
-    test_subjects: tuple = hapt.TEST_SUBJECTS  # the person split of UCI HAR
-    max_recordings: int | None = None  # use only the first recordings of each split
-    data_path: str | None = None  # HAPT .npz, or a folder holding HAPT's RawData/
-    seed: int = 0  # seed for the validation subjects, initialization and shuffling
-    verbose: int = 2  # Keras verbosity
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.002,
+        max_epochs=30,
+        mini_batch_size=32,
+        gradient_threshold=1.0,
+        shuffle="every-epoch",
+        validation_patience=4,
+        verbose=2,
+    )  # the fit (mini-batches of chunks or windows): see `lstm_apps.training.TrainingConfig`
+
+    FAST: ClassVar[dict] = dict(
+        units=16,
+        max_recordings=4,
+        validation_subjects=1,
+        chunk_seconds=10.0,
+        training=dict(max_epochs=2),
+    )
 
     def __post_init__(self):
         check_choice("task", self.task, TASKS)
@@ -99,20 +115,27 @@ class Config(CaseStudyConfig):
                 f"task='windows'. Received: task={self.task!r}, gravity_split=True"
             )
         check_rate("dropout", self.dropout)
-        for name in ("downsample", "validation_subjects"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < (1 if name == "downsample" else 0):
-                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-        if not self.chunk_seconds > 0:
-            raise ValueError(f"`chunk_seconds` must be > 0. Received: {self.chunk_seconds!r}")
-        if not 0 <= self.chunk_overlap < 1:
-            raise ValueError(
-                f"`chunk_overlap` must be in [0, 1). Received: chunk_overlap={self.chunk_overlap!r}"
-            )
+        check_positive("downsample", self.downsample)
+        check_int("validation_subjects", self.validation_subjects, 0)
+        check_positive("chunk_seconds", self.chunk_seconds, real=True)
+        check_range("chunk_overlap", self.chunk_overlap, 0, 1)
 
-    FAST: ClassVar[dict] = dict(
-        units=16, max_epochs=2, max_recordings=4, validation_subjects=1, chunk_seconds=10.0
-    )
+
+@dataclass(kw_only=True)
+class ActivitySplits(Splits):
+    """Recordings (or windows) of the training, validation and test subjects."""
+
+    validation_subjects: list[int]  # the training subjects held out for validation
+    test_subjects: list[int]  # the subjects of the test split (`Config.test_subjects`)
+    test_users: list[int]  # the subject of each test recording (or window)
+
+
+@dataclass
+class ActivityRun(Run):
+    """A `Run` of the activity study; `predictions` holds the test class probabilities
+    (`(T_i, classes)` per recording, or `(windows, classes)`) once `evaluate` has run."""
+
+    training_chunks: int | None = None  # steps: chunks the network trained on
 
 
 def _person_split(users, recordings, config: Config):
@@ -128,7 +151,7 @@ def _person_split(users, recordings, config: Config):
             f"`validation_subjects` must be between 1 and {len(others) - 1}. "
             f"Received: validation_subjects={config.validation_subjects}"
         )
-    rng = np.random.default_rng(config.seed)
+    rng = np.random.default_rng(config.training.seed or 0)
     held = rng.choice(others, config.validation_subjects, replace=False)
     val = np.isin(users, held)
 
@@ -142,7 +165,7 @@ def _person_split(users, recordings, config: Config):
     return pick(~test & ~val), pick(val), pick(test), sorted(int(h) for h in held)
 
 
-def load_data(config: Config = Config()) -> Splits:
+def load_data(config: Config = Config()) -> ActivitySplits:
     """Recordings (task "steps") or windows (task "windows"), split by person.
 
     Steps: `x_*` are `(T_i, 6)` recordings and `y_*` their per-sample class
@@ -167,63 +190,14 @@ def load_data(config: Config = Config()) -> Splits:
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = take(train), take(val), take(test)
     if config.task == "windows":
         y_tr, y_va, y_te = (np.asarray(v, "int32") for v in (y_tr, y_va, y_te))
-    return Splits(
+    return ActivitySplits(
         x_tr, y_tr, x_va, y_va, x_te, y_te,
         class_names=names,
-        info={
-            "source": "UCI HAPT smartphone recordings, 50 Hz",
-            "validation_subjects": held,
-            "test_subjects": list(config.test_subjects),
-            "test_users": [int(users[i]) for i in test],  # the person of each test item
-            "config": config,
-        },
+        source="UCI HAPT smartphone recordings, 50 Hz",
+        validation_subjects=held,
+        test_subjects=list(config.test_subjects),
+        test_users=[int(users[i]) for i in test],
     )  # fmt: skip
-
-
-def build_network(
-    *,
-    cell="lstm",
-    units=64,
-    bidirectional=False,
-    dropout=0.0,
-    downsample=5,
-    num_classes=12,
-    num_features=6,
-    input_noise=0.0,
-):
-    """Per-sample classifier: normalize, average `downsample` samples, recur, hold, classify.
-
-    Args:
-        cell: "simple_rnn", "lstm" (default) or "gru".
-        units: recurrent width or a tuple for a stack, default 64.
-        bidirectional: read each chunk both ways, default False.
-        dropout: dropout after each recurrent layer, default 0.
-        downsample: samples per network step, default 5; 1 runs at the input rate.
-        num_classes: classes per sample, default 12.
-        num_features: channels per sample, default 6.
-        input_noise: std of Gaussian noise added to the normalized inputs
-            while training, default 0 (none).
-
-    Returns:
-        A `keras.Model` mapping `(batch, T, 6)` signals to `(batch, T,
-        num_classes)` probabilities. With `downsample > 1` the output at
-        sample t has read the samples up to the end of t's block (at most
-        `downsample - 1` samples ahead).
-    """
-    widths = check_network_args(num_features, num_classes, "classification", "sequence", units)
-    inputs = keras.Input(shape=(None, num_features), name="input")
-    x = SequenceNormalization("zscore", name="normalization")(inputs)
-    if input_noise:
-        x = keras.layers.GaussianNoise(input_noise, name="input_noise")(x)
-    if downsample > 1:
-        x = keras.layers.AveragePooling1D(downsample, padding="same", name="downsample")(x)
-    x = recurrent_stack(x, cell, widths, "sequence", bidirectional=bidirectional, dropout=dropout)
-    if downsample > 1:
-        x = RepeatSteps(downsample, name="hold")([x, inputs])
-    # softmax even for two classes, so that every sample gets a probability per class
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(x)
-    name = f"{'bi' if bidirectional else ''}{cell}_activity"
-    return keras.Model(inputs, outputs, name=name)
 
 
 def build_model(config: Config, data: Splits):
@@ -261,87 +235,54 @@ def build_model(config: Config, data: Splits):
     )
 
 
-def chunks(signals, labels, length, step):
-    """Overlapping chunks of `length` samples that hold at least one labelled sample."""
-    xs, ys = [], []
-    for x, y in zip(signals, labels):
-        starts = list(range(0, max(len(x) - length, 0) + 1, step))
-        if len(x) > length and starts[-1] != len(x) - length:
-            starts.append(len(x) - length)  # the tail of the recording too
-        for a in starts:
-            if np.any(y[a : a + length] >= 0):
-                xs.append(x[a : a + length])
-                ys.append(y[a : a + length])
-    return xs, ys
+def train(
+    config: Config = Config(), data: ActivitySplits | None = None, *, callbacks=()
+) -> ActivityRun:
+    """Fit on the training subjects, stopping early on the validation subjects.
 
-
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
-    """Fit on the training subjects, stopping early on the validation subjects."""
+    Task "steps" trains on chunks of `chunk_seconds` (`run.training_chunks`
+    counts them) and validates on non-overlapping chunks of the validation
+    recordings. `callbacks` are extra Keras callbacks.
+    """
     data = data or load_data(config)
-    keras.utils.set_random_seed(config.seed)
+    keras.utils.set_random_seed(config.training.seed or 0)
     model = build_model(config, data)
     x, y, val = data.x_train, data.y_train, (data.x_val, data.y_val)
+    training_chunks = None
     if config.task == "steps":
         length = int(round(config.chunk_seconds * hapt.SAMPLE_RATE))
         step = max(1, int(round(length * (1 - config.chunk_overlap))))
         x, y = chunks(x, y, length, step)
         val = chunks(*val, length, length)
-        data.info["training_chunks"] = len(x)
-    history = training.train(
-        model,
-        x,
-        y,
-        training.TrainingOptions(
-            initial_learn_rate=config.initial_learn_rate,
-            max_epochs=config.max_epochs,
-            mini_batch_size=config.mini_batch_size,
-            gradient_threshold=1.0,
-            shuffle="every-epoch",
-            validation_data=val if len(val[0]) else None,
-            validation_patience=config.validation_patience if len(val[0]) else None,
-            seed=config.seed,
-            verbose=config.verbose,
-            **options,
-        ),
+        training_chunks = len(x)
+    options = config.training.options(validation_data=val if len(val[0]) else None)
+    history = training.train(model, x, y, options, callbacks=callbacks)
+    return ActivityRun(
+        name=NAME,
+        config=config,
+        model=model,
+        history=history.history,
+        data=data,
+        training_chunks=training_chunks,
     )
-    return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
 
-def predict_steps(model, recordings) -> list[np.ndarray]:
-    """Class probabilities `(T_i, classes)` for every sample of whole recordings, one pass each.
-
-    The forward pass is one compiled graph for any length, so a recording of
-    thousands of steps is not run step by step in Python.
-    """
-    num_features = model.input_shape[-1]
-    forward = training.compiled_forward(model)
-    out = []
-    for i, x in enumerate(recordings):
-        x = np.asarray(x, "float32")
-        if x.ndim != 2 or x.shape[1] != num_features:
-            raise ValueError(
-                f"Each recording must be (T, {num_features}). Received: recording {i} "
-                f"with shape {x.shape}"
-            )
-        out.append(forward(x[None]).numpy()[0])
-    return out
-
-
-def evaluate(model, data: Splits) -> dict[str, float]:
+def evaluate(run: Run) -> dict[str, float]:
     """Accuracy and macro-F1 on all labels and (`basic_*`) on the 6 basic activities.
 
     `basic_*` score the samples whose true label is a basic activity; the
     prediction is still chosen among all labels, so a transition predicted
     there is an error. `basic_macro_f1` averages the F1 of the 6 basic
-    activities.
+    activities. The test probabilities are kept in `run.predictions`.
     """
+    data, model = run.data, run.model
     sequence = training.is_sequence_output(model)
     if sequence:
         probabilities = predict_steps(model, data.x_test)
     else:
         probabilities = training.predict(model, data.x_test)
+    run.predictions = probabilities
     predicted = probabilities_to_labels(probabilities, "softmax")
-    data.info["predictions"] = {"probabilities": probabilities, "predicted": predicted}
     names = data.class_names
     metrics = classification_metrics(data.y_test, predicted, names)
     t = np.concatenate([np.ravel(v) for v in data.y_test])
@@ -356,14 +297,34 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     return metrics
 
 
-def predict(model, sequences, class_names=None):
-    """The activity (and its probability) at the last sample of each `(T, 6)` recording."""
-    names = class_names or list(hapt.ACTIVITIES)
-    if training.is_sequence_output(model):
-        last = np.stack([p[-1] for p in predict_steps(model, sequences)])
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
+    """The activity (and its probability) at the last sample of each `(T, 6)` recording.
+
+    A window network (task "windows") reads each input as one window.
+    """
+    names = run.class_names or list(hapt.ACTIVITIES)
+    if training.is_sequence_output(run.model):
+        last = np.stack([p[-1] for p in predict_steps(run.model, inputs)])
     else:
-        last = training.predict(model, sequences)
+        last = training.predict(run.model, inputs)
     return [(names[int(np.argmax(p))], float(np.max(p))) for p in last]
+
+
+def read_inputs(source, config: Config) -> list[np.ndarray]:
+    """Recordings from a .npy file (`(T, 6)`, or `(n, T, 6)` for several of one length)
+    or a .csv file (a row per sample, a column per channel)."""
+    return read_sequences(Path(source))
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write a test example as .npy in `directory` and return its path: the first
+    30 s of the first test recording (task "steps") or the first 3 test windows."""
+    path = Path(directory) / "recording.npy"
+    if run.config.task == "steps":
+        np.save(path, np.asarray(run.data.x_test[0][: 30 * hapt.SAMPLE_RATE], "float32"))
+    else:
+        np.save(path, np.stack(run.data.x_test[:3]).astype("float32"))
+    return str(path)
 
 
 def figures(run: Run, directory) -> list[Path]:
@@ -372,18 +333,19 @@ def figures(run: Run, directory) -> list[Path]:
     from lstm_apps.tasks.activity import plots as activity_plots
 
     directory = Path(directory)
-    if "predictions" not in run.data.info:
-        evaluate(run.model, run.data)
+    if run.predictions is None:
+        evaluate(run)
+    probabilities = run.predictions
+    predicted = probabilities_to_labels(probabilities, "softmax")
     paths = [directory / "training_progress.png", directory / "confusion_matrix.png"]
     plots.plt.close(plots.plot_training_progress(run.history, paths[0]))
-    predicted = run.data.info["predictions"]["predicted"]
     paths[1:] = activity_plots.confusion(run.data.y_test, predicted, run.data.class_names, paths[1])
     if training.is_sequence_output(run.model):
         paths.append(
             activity_plots.timeline(
                 run.data.x_test[0],
                 run.data.y_test[0],
-                run.data.info["predictions"]["probabilities"][0],
+                probabilities[0],
                 run.data.class_names,
                 directory / "timeline.png",
             )

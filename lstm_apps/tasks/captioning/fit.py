@@ -1,9 +1,11 @@
-"""Training and scoring of encoder-decoder captioners (`lstm_apps.models.seq2seq`).
+"""Training of encoder-decoder captioners (`lstm_apps.models.seq2seq`): teacher
+forcing, the word-spotting warm-up, and the settings checks of these fits.
 
 Shared by the `captioning` (image to sentence) and `video` (clip to sentence)
-case studies. A source (an image, a clip or a feature vector) usually has
-several captions: the training pairs point into one array of sources, so a
-source is stored once however many captions it has.
+case studies; `decoding` writes and scores their captions. A source (an
+image, a clip or a feature vector) usually has several captions: the
+training pairs point into one array of sources, so a source is stored once
+however many captions it has.
 """
 
 from __future__ import annotations
@@ -16,12 +18,61 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lstm_apps.data.text import SPECIAL_WORDS, WordVocabulary, caption_words
-from lstm_apps.evaluation import caption_metrics
-from lstm_apps.models.seq2seq import CaptionDecoder, source_encoder, teacher_forcing
-from lstm_apps.training import TrainingOptions, make_optimizer, option_callbacks
+from lstm_apps.data.text import SPECIAL_WORDS, WordVocabulary
+from lstm_apps.models.seq2seq import source_encoder, teacher_forcing
+from lstm_apps.training import TrainingConfig, TrainingOptions, make_optimizer, option_callbacks
 
 log = logging.getLogger(__name__)
+
+# TrainingConfig settings these fits cannot follow, and the only value each may take
+FIXED_SETTINGS = {
+    "loss": "auto",
+    "l2_regularization": 0.0,
+    "sequence_length": "longest",
+    "sequence_padding_direction": "right",
+    "sequence_padding_value": 0.0,
+}
+
+
+def check_fit_settings(name, section, *, optional=False):
+    """Refuse a `TrainingConfig` section whose settings these fits would ignore.
+
+    Captions and clips are padded on the right to the longest, the losses
+    are fixed by the heads, and no weight penalty is added, so `loss`,
+    `l2_regularization` and the `sequence_*` settings must keep the values
+    in `FIXED_SETTINGS` (their defaults). `bucket_by_length` is ignored:
+    captions are short and clips are padded once.
+
+    Args:
+        name: the section's field name, for the message.
+        section: a `TrainingConfig` (or None when `optional`).
+        optional: whether None (the stage is skipped) is allowed.
+
+    Raises:
+        TypeError: if `section` is not a `TrainingConfig` (or None when optional).
+        ValueError: for a setting that differs from `FIXED_SETTINGS`.
+    """
+    if section is None and optional:
+        return
+    if not isinstance(section, TrainingConfig):
+        expected = "a TrainingConfig or None" if optional else "a TrainingConfig"
+        raise TypeError(f"`{name}` must be {expected}. Received: {name}={section!r}")
+    for key, value in FIXED_SETTINGS.items():
+        if getattr(section, key) != value:
+            raise ValueError(
+                f"`{name}.{key}` is not used by the caption and video fits; leave it at "
+                f"{value!r}. Received: {name}.{key}={getattr(section, key)!r}"
+            )
+
+
+def stage_options(section, training: TrainingConfig) -> TrainingOptions | None:
+    """A warm-up stage's `TrainingOptions`, with the seed and verbosity of `training`.
+
+    Returns None when `section` is None (the stage is skipped).
+    """
+    if section is None:
+        return None
+    return section.options(seed=training.seed, verbose=training.verbose)
 
 
 def _pairs_dataset(sources, index, codes, max_length, batch_size, shuffle, seed):
@@ -30,8 +81,9 @@ def _pairs_dataset(sources, index, codes, max_length, batch_size, shuffle, seed)
     data = tf.data.Dataset.from_tensor_slices(
         (np.asarray(index, "int32"), inputs, targets, weights)
     )
-    if shuffle:
-        data = data.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=True)
+    if shuffle != "never":  # "once": one order for every epoch; "every-epoch": a new one
+        every = shuffle == "every-epoch"
+        data = data.shuffle(len(inputs), seed=seed, reshuffle_each_iteration=every)
     gather = lambda i, x, y, w: ((tf.gather(table, i), x), y, w)  # noqa: E731
     return data.batch(batch_size).map(gather).prefetch(2)
 
@@ -67,6 +119,38 @@ def word_targets(references, vocabulary: WordVocabulary) -> np.ndarray:
     return rows
 
 
+def fit_arrays(model, x, y, options: TrainingOptions, *, validation=None, callbacks=()):
+    """`model.fit` on in-memory arrays, as `options` says (a compiled `model`).
+
+    Epochs, mini-batch size, shuffling ("never", "once": one seeded
+    permutation before the fit, "every-epoch"), verbosity and the callbacks
+    of `option_callbacks` come from `options`.
+
+    Args:
+        model: a compiled Keras model.
+        x, y: training inputs and targets (arrays of equal length).
+        options: `TrainingOptions`.
+        validation: optional `(x_val, y_val)`.
+        callbacks: extra Keras callbacks.
+
+    Returns:
+        The `keras.callbacks.History` of the fit.
+    """
+    if options.shuffle == "once":
+        order = np.random.default_rng(options.seed).permutation(len(x))
+        x, y = np.asarray(x)[order], np.asarray(y)[order]
+    return model.fit(
+        x,
+        y,
+        batch_size=options.mini_batch_size,
+        epochs=options.max_epochs,
+        validation_data=validation,
+        callbacks=option_callbacks(options, validation is not None) + list(callbacks),
+        shuffle=options.shuffle == "every-epoch",
+        verbose=options.verbose,
+    )
+
+
 def pretrain_encoder(
     encoder, sources, references, vocabulary, options: TrainingOptions, *, validation=None
 ):
@@ -84,7 +168,8 @@ def pretrain_encoder(
         encoder: the encoder model (trained in place).
         sources: its inputs; references: each source's caption strings.
         vocabulary: the captions' `WordVocabulary`.
-        options: `TrainingOptions` (epochs, batch size, learning rate, seed, verbosity).
+        options: `TrainingOptions` of the word-spotting fit (optimizer,
+            epochs, mini-batch size, shuffling, seed, verbosity, callbacks).
         validation: optional `(sources, references)`.
 
     Returns:
@@ -100,19 +185,13 @@ def pretrain_encoder(
         ],
         name=f"{encoder.name}_word_spotter",
     )
-    spotter.compile(
-        optimizer=keras.optimizers.Adam(options.initial_learn_rate), loss="binary_crossentropy"
-    )
+    steps = math.ceil(len(sources) / options.mini_batch_size)
+    spotter.compile(optimizer=make_optimizer(options, steps), loss="binary_crossentropy")
     val = None
     if validation is not None:
         val = (validation[0], word_targets(validation[1], vocabulary))
-    return spotter.fit(
-        sources,
-        word_targets(references, vocabulary),
-        batch_size=options.mini_batch_size,
-        epochs=options.max_epochs,
-        validation_data=val,
-        verbose=options.verbose,
+    return fit_arrays(
+        spotter, sources, word_targets(references, vocabulary), options, validation=val
     )
 
 
@@ -134,9 +213,9 @@ def train_captioner(
         sources: `(M, ...)` array of images, clips or feature vectors.
         index: `(N,)` the source of each training caption.
         codes: N framed code arrays (`WordVocabulary.encode`).
-        options: `TrainingOptions` (learning rate, epochs, mini-batch size,
-            gradient clipping, early stopping patience, checkpoint folder,
-            progress plot, seed, verbosity); defaults if None.
+        options: `TrainingOptions` (optimizer, epochs, mini-batch size,
+            shuffling, early stopping patience, checkpoint folder, time
+            budget, progress plot, seed, verbosity); defaults if None.
         validation: optional `(sources, index, codes)` for the validation loss.
         max_length: cut captions to this many words; None keeps all.
         callbacks: extra Keras callbacks.
@@ -152,7 +231,7 @@ def train_captioner(
     _check_pairs(sources, index, codes, "index")
     batch = options.mini_batch_size
     seed = options.seed or 0
-    train_ds = _pairs_dataset(sources, index, codes, max_length, batch, True, seed)
+    train_ds = _pairs_dataset(sources, index, codes, max_length, batch, options.shuffle, seed)
     steps = math.ceil(len(codes) / batch)
     model.compile(
         optimizer=make_optimizer(options, steps),
@@ -162,7 +241,7 @@ def train_captioner(
     val_ds = None
     if validation is not None:
         _check_pairs(validation[0], validation[1], validation[2], "validation")
-        val_ds = _pairs_dataset(*validation, max_length, batch, False, seed)
+        val_ds = _pairs_dataset(*validation, max_length, batch, "never", seed)
     extra = option_callbacks(options, val_ds is not None)
     return model.fit(
         train_ds,
@@ -170,23 +249,7 @@ def train_captioner(
         epochs=options.max_epochs,
         callbacks=extra + list(callbacks),
         verbose=options.verbose,
-        shuffle=False,  # the dataset reshuffles itself every epoch
-    )
-
-
-def options_for(config, **changes) -> TrainingOptions:
-    """`TrainingOptions` from a case study's Config (captioning, video), clipping at norm 5."""
-    return TrainingOptions(
-        initial_learn_rate=config.initial_learn_rate,
-        max_epochs=config.max_epochs,
-        mini_batch_size=config.mini_batch_size,
-        gradient_threshold=5.0,
-        gradient_threshold_method="global-l2norm",
-        validation_patience=config.validation_patience,
-        checkpoint_dir=config.checkpoint_dir,
-        seed=config.seed,
-        verbose=config.verbose,
-        **changes,
+        shuffle=False,  # the dataset shuffles itself, as `options.shuffle` says
     )
 
 
@@ -201,119 +264,45 @@ def resuming(options: TrainingOptions) -> bool:
     return folder is not None and Path(folder).is_dir() and any(Path(folder).iterdir())
 
 
-def fit(model, data, vocabulary, options, *, pretrain_epochs=0, max_length=None):
-    """Word-spot a trainable encoder for `pretrain_epochs`, then train the captioner.
+def fit(model, data, vocabulary, options, *, pretraining=None, max_length=None, callbacks=()):
+    """Word-spot a trainable encoder first (with `pretraining`), then train the captioner.
 
-    `data` is a `Splits` whose `x_*` are sources and `y_*` their reference
-    captions; the word-spotting history goes to `data.info["pretrain_history"]`.
     A captioner over precomputed features has no encoder and skips the
     warm-up, and so does a run that resumes from a backup (`resuming`).
 
+    Args:
+        model: a `build_captioner` model.
+        data: a `Splits` whose `x_*` are sources and `y_*` their reference captions.
+        vocabulary: the captions' `WordVocabulary`.
+        options: `TrainingOptions` of the caption fit.
+        pretraining: `TrainingOptions` of the word-spotting fit, or None for none.
+        max_length: cut training captions to this many words; None keeps all.
+        callbacks: extra Keras callbacks for the caption fit.
+
     Returns:
-        The `keras.callbacks.History` of the caption fit.
+        `(history, pretraining_history)`: the `keras.callbacks.History` of
+        the caption fit and the per-epoch logs of the word-spotting fit
+        (empty when it did not run).
     """
     encoder = source_encoder(model)
-    if resuming(options) and pretrain_epochs:
+    spotting = {}
+    if resuming(options) and pretraining is not None:
         log.info("Resuming from the backup in %s: word spotting skipped", options.checkpoint_dir)
-    elif encoder is not None and pretrain_epochs:
+    elif encoder is not None and pretraining is not None:
         spotting = pretrain_encoder(
             encoder,
             data.x_train,
             data.y_train,
             vocabulary,
-            options.replace(max_epochs=pretrain_epochs),
+            pretraining,
             validation=(data.x_val, data.y_val),
-        )
-        data.info["pretrain_history"] = spotting.history
-    return train_captioner(
+        ).history
+    history = train_captioner(
         model,
         *caption_pairs(data.x_train, data.y_train, vocabulary),
         options,
         validation=caption_pairs(data.x_val, data.y_val, vocabulary),
         max_length=max_length,
+        callbacks=callbacks,
     )
-
-
-def decoder_for(model, vocabulary: WordVocabulary, max_length=20) -> CaptionDecoder:
-    """A `CaptionDecoder` that knows the vocabulary's start, end and padding codes."""
-    return CaptionDecoder(
-        model, start=vocabulary.start, end=vocabulary.end, pad=vocabulary.pad,
-        max_length=max_length,
-    )  # fmt: skip
-
-
-def generate(
-    model, vocabulary: WordVocabulary, sources, *, beam_width=1, max_length=20, length_penalty=0.0
-):
-    """Captions (strings) for a batch of sources: greedy with `beam_width=1`, else beam search.
-
-    `length_penalty` ranks finished beams by `log p / length ** length_penalty`
-    (0: by `log p`, which favours short captions).
-    """
-    decoder = decoder_for(model, vocabulary, max_length)
-    codes = decoder.beam_search(sources, beam_width=beam_width, length_penalty=length_penalty)
-    return [vocabulary.decode(c) for c in codes]
-
-
-def score(
-    model,
-    vocabulary: WordVocabulary,
-    sources,
-    references,
-    *,
-    beam_width=1,
-    max_length=20,
-    length_penalty=0.0,
-):
-    """Generate a caption per source and score it against its references.
-
-    Args:
-        references: for each source, a list of reference caption strings.
-        beam_width, max_length, length_penalty: as in `generate`.
-
-    Returns:
-        `(metrics, captions)`: `caption_metrics` on word lists (split by
-        `caption_words`) and the generated captions.
-    """
-    captions = generate(
-        model,
-        vocabulary,
-        sources,
-        beam_width=beam_width,
-        max_length=max_length,
-        length_penalty=length_penalty,
-    )
-    # references keep their own words: a word outside the vocabulary is a miss, not a <unk>
-    refs = [[caption_words(r, vocabulary.lowercase) for r in rs] for rs in references]
-    hyps = [c.split() for c in captions]
-    return caption_metrics(refs, hyps), captions
-
-
-def evaluate_captions(
-    model, vocabulary, data, *, beam_width, max_length=20, length_penalty=0.0
-) -> dict[str, float]:
-    """Score beam-search and greedy captions of `data`'s test sources against their references.
-
-    Returns BLEU-1..4 and `exact_match` (beam search, ranked with
-    `length_penalty`), the same with a `greedy_` prefix, `beam_width` and
-    `length_penalty`; the captions go to
-    `data.info["predictions"]` (`"captions"` and `"greedy"`).
-    """
-    refs = data.y_test
-    metrics, captions = score(
-        model,
-        vocabulary,
-        data.x_test,
-        refs,
-        beam_width=beam_width,
-        max_length=max_length,
-        length_penalty=length_penalty,
-    )
-    greedy, greedy_captions = score(
-        model, vocabulary, data.x_test, refs, beam_width=1, max_length=max_length
-    )
-    metrics.update({f"greedy_{k}": v for k, v in greedy.items()})
-    metrics["beam_width"] = float(beam_width)
-    metrics["length_penalty"] = float(length_penalty)
-    data.info["predictions"] = {"captions": captions, "greedy": greedy_captions}
-    return metrics
+    return history, spotting

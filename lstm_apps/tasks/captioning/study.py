@@ -18,25 +18,25 @@ local weights file), and the features are cached in an `.npz`.
 
 The decoder is an LSTM language model whose initial state comes from the
 image, which is also merged into its outputs (see `lstm_apps.models.seq2seq`),
-trained by teacher forcing. A from-scratch encoder is first taught for
-`pretrain_epochs` to spot which words an image's captions hold
-(`captioning.pretrain_encoder`); without that, it collapsed to a constant.
-Test captions are written by beam search (`beam_width`; greedy too
-for comparison) and scored with corpus BLEU-1..4 (NLTK) against every
-reference, and by the share of exact matches.
+trained by teacher forcing (`Config.training`). A from-scratch encoder is
+first taught to spot which words an image's captions hold
+(`Config.pretraining`, `fit.pretrain_encoder`); without that, it collapsed
+to a constant. Test captions are written by beam search (`beam_width`;
+greedy too for comparison) and scored with corpus BLEU-1..4 (NLTK) against
+every reference, and by the share of exact matches.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 import keras
 import numpy as np
 
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_int
 from lstm_apps.data import digit_media, sources
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
@@ -44,43 +44,55 @@ from lstm_apps.models.image_encoders import ENCODERS, build_image_encoder, image
 from lstm_apps.models.seq2seq import DECODER_CELLS, build_captioner, check_beam
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
+from lstm_apps.training import TrainingConfig
 
 NAME = "captioning"
 DESCRIPTION = (
     "Image captioning, CNN encoder + LSTM decoder with beam search (digit scenes, Flickr8k)"
 )
 DATASETS = ("digits", "flickr8k")
-IMAGE_INPUT = True
+DIGIT_SHAPE = (40, 64, 1)  # the digit scenes' canvas
 
 
 @dataclass(frozen=True)
 class Config(CaseStudyConfig):
     """Settings of the captioning case study (defaults: the full digit-scene run)."""
 
+    # data
     data: str = "digits"  # "digits" (offline scenes) or "flickr8k" (a Flickr8k-format folder)
     data_path: str | None = None  # flickr8k: the folder; None searches LSTM_APPS_DATA_DIR, cache
     num_scenes: tuple = (6000, 600, 1000)  # digits: train / validation / test scenes
-    encoder: str = "small_cnn"  # small_cnn (trained here) or a keras.applications network
-    encoder_weights: str | None = None  # applications: None, "imagenet" or a weights file
     image_size: int = 128  # flickr8k: images are resized to image_size x image_size
     max_images: int | None = None  # flickr8k: at most this many images per split
     min_word_count: int = 1  # words seen fewer times in training captions become <unk>
     max_caption_words: int = 20  # longest caption trained on and written
+    # model
+    encoder: str = "small_cnn"  # small_cnn (trained here) or a keras.applications network
+    encoder_weights: str | None = None  # applications: None, "imagenet" or a weights file
     embedding_dim: int = 64  # word embedding size
     units: int = 256  # decoder LSTM width
     cell: str = "lstm"  # decoder cell: "lstm" or "gru"
     dropout: float = 0.3  # on the image vector, the embeddings and the decoder output
+    # training
+    pretraining: TrainingConfig | None = TrainingConfig(
+        max_epochs=5,
+        mini_batch_size=64,
+        shuffle="every-epoch",
+    )  # small_cnn: word spotting before captioning, None for none; seed and verbose: training's
+    training: TrainingConfig = TrainingConfig(
+        max_epochs=15,
+        mini_batch_size=64,
+        gradient_threshold=5.0,
+        gradient_threshold_method="global-l2norm",
+        shuffle="every-epoch",
+        validation_patience=4,
+        verbose=2,
+    )  # the teacher-forcing fit; its seed also draws the scenes
+    # evaluation
     beam_width: int = 3  # beam search width for the reported captions (1: greedy)
     length_penalty: float = 0.0  # beams ranked by log p / length ** this (0: by log p)
-    pretrain_epochs: int = 5  # small_cnn: epochs of word spotting before captioning (0: none)
-    max_epochs: int = 15  # training epochs
-    mini_batch_size: int = 64  # captions per mini-batch
-    initial_learn_rate: float = 0.001  # Adam learning rate
-    validation_patience: int | None = 4  # early stopping on the validation loss
-    checkpoint_dir: str | None = None  # per-epoch backup; a rerun resumes from it
-    seed: int = 0  # seed for scenes, initialization and shuffling
-    verbose: int = 2  # Keras verbosity
 
     def __post_init__(self):
         check_choice("data", self.data, DATASETS)
@@ -105,10 +117,9 @@ class Config(CaseStudyConfig):
                 f"Received: num_scenes={self.num_scenes!r}"
             )
         check_beam(self.beam_width, self.length_penalty)
-        if not isinstance(self.image_size, int) or self.image_size < 32:
-            raise ValueError(
-                f"`image_size` must be an integer >= 32. Received: {self.image_size!r}"
-            )
+        check_int("image_size", self.image_size, 32)
+        captioning.check_fit_settings("training", self.training)
+        captioning.check_fit_settings("pretraining", self.pretraining, optional=True)
 
     FAST: ClassVar[dict] = dict(
         num_scenes=(300, 60, 60),
@@ -116,25 +127,47 @@ class Config(CaseStudyConfig):
         image_size=64,
         units=32,
         embedding_dim=16,
-        max_epochs=2,
         beam_width=2,
-        pretrain_epochs=1,
+        pretraining=dict(max_epochs=1),
+        training=dict(max_epochs=2),
     )
+    RENAMED: ClassVar[dict] = {"pretrain_epochs": "pretraining.max_epochs"}
+
+
+@dataclass(kw_only=True)
+class CaptionSplits(Splits):
+    """Sources (images, or their features) with their reference captions.
+
+    `class_names` is the vocabulary (`WordVocabulary.words_`), which is how
+    a run folder keeps it. With a keras.applications encoder, `x_*` hold
+    image features and `test_images` the test images behind them.
+    """
+
+    test_images: np.ndarray  # uint8 test images (N, H, W, C), for figures and sample inputs
+    test_names: list[str] | None = None  # flickr8k: the file name of each test image
+    skipped_images: dict = field(default_factory=dict)  # flickr8k: split -> unreadable files
+
+
+@dataclass
+class CaptionRun(Run):
+    """A captioning `Run` with the history of the word-spotting warm-up."""
+
+    pretraining_history: dict = field(default_factory=dict)  # its per-epoch logs; empty: none ran
 
 
 def _digit_splits(config: Config):
     n_train, n_val, n_test = config.num_scenes
+    seed = config.training.seed or 0
     parts = []
-    for n, split, seed in (
-        (n_train, "train", config.seed),
-        (n_val, "train", config.seed + 10_000),  # new layouts, training handwriting
-        (n_test, "test", config.seed + 20_000),  # held-out handwriting
+    for n, split, offset in (
+        (n_train, "train", 0),
+        (n_val, "train", 10_000),  # new layouts, training handwriting
+        (n_test, "test", 20_000),  # held-out handwriting
     ):
-        images, captions, _ = digit_media.digit_scenes(n, split=split, seed=seed)
+        images, captions, _ = digit_media.digit_scenes(n, split=split, seed=seed + offset)
         # encoders take pixels in 0-255, as photographs come
         parts.append((np.round(images * 255).astype("uint8"), [[c] for c in captions], None))
-    info = {"source": "scikit-learn handwritten digits, scenes with Spanish captions"}
-    return parts, info
+    return parts, dict(source="scikit-learn handwritten digits, scenes with Spanish captions")
 
 
 def _flickr_splits(config: Config):
@@ -143,15 +176,17 @@ def _flickr_splits(config: Config):
 
     data = load_flickr8k(config.data_path)
     size = (config.image_size, config.image_size)
-    parts, info = [], {"source": f"Flickr8k-format folder {data.folder}", "skipped_images": {}}
+    parts, skipped_images = [], {}
     for split in ("train", "dev", "test"):
         names = data.splits[split][: config.max_images]
-        images, kept, skipped = read_images(data.image_paths(names), size, progress=config.verbose)
+        images, kept, skipped = read_images(
+            data.image_paths(names), size, progress=bool(config.training.verbose)
+        )
         kept_names = [Path(p).name for p in kept]
-        info["skipped_images"][split] = [str(p) for p, _ in skipped]
+        skipped_images[split] = [str(p) for p, _ in skipped]
         parts.append((images, [data.captions[n] for n in kept_names], kept_names))
-    info["images"] = {s: len(p[1]) for s, p in zip(("train", "dev", "test"), parts)}
-    return parts, info
+    extra = dict(source=f"Flickr8k-format folder {data.folder}", skipped_images=skipped_images)
+    return parts, extra
 
 
 def _features(config: Config, images, names):
@@ -159,7 +194,9 @@ def _features(config: Config, images, names):
     encoder = _pretrained_encoder(config, images.shape[1:])
     digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
     cache = sources.cache_dir() / "features" / f"{config.encoder}-{images.shape[1]}-{digest}.npz"
-    return image_features(encoder, images, cache=cache, key_parts=names, progress=config.verbose)
+    return image_features(
+        encoder, images, cache=cache, key_parts=names, progress=bool(config.training.verbose)
+    )
 
 
 def _pretrained_encoder(config: Config, input_shape):
@@ -168,7 +205,7 @@ def _pretrained_encoder(config: Config, input_shape):
     )
 
 
-def load_data(config: Config = Config()) -> Splits:
+def load_data(config: Config = Config()) -> CaptionSplits:
     """Sources and their reference captions, and the vocabulary of the training captions.
 
     `x_*` are uint8 images `(N, H, W, C)` (or, with a keras.applications
@@ -176,19 +213,26 @@ def load_data(config: Config = Config()) -> Splits:
     captions. `class_names` is the vocabulary (`WordVocabulary.words_`),
     which is how a run folder keeps it.
     """
-    parts, info = _digit_splits(config) if config.data == "digits" else _flickr_splits(config)
+    parts, extra = _digit_splits(config) if config.data == "digits" else _flickr_splits(config)
+    test_images = parts[2][0]  # for figures and sample inputs: the model may see features
     if config.encoder != "small_cnn":
-        info["test_images"] = parts[2][0]  # for the figure: the model itself sees features
         parts = [(_features(config, x, names), y, names) for x, y, names in parts]
     vocabulary = WordVocabulary(min_count=config.min_word_count).fit(
         [c for captions in parts[0][1] for c in captions]
     )
-    info["vocabulary_size"] = len(vocabulary)
-    info["config"] = config
-    (x_tr, y_tr, n_tr), (x_va, y_va, _), (x_te, y_te, n_te) = parts
-    if n_te is not None:
-        info["test_names"] = n_te
-    return Splits(x_tr, y_tr, x_va, y_va, x_te, y_te, class_names=vocabulary.words_, info=info)
+    (x_tr, y_tr, _), (x_va, y_va, _), (x_te, y_te, n_te) = parts
+    return CaptionSplits(
+        x_tr,
+        y_tr,
+        x_va,
+        y_va,
+        x_te,
+        y_te,
+        class_names=vocabulary.words_,
+        test_images=test_images,
+        test_names=n_te,
+        **extra,
+    )
 
 
 def vocabulary_of(data_or_names) -> WordVocabulary:
@@ -197,7 +241,7 @@ def vocabulary_of(data_or_names) -> WordVocabulary:
     return WordVocabulary.from_words(names)
 
 
-def build_model(config: Config, data: Splits):
+def build_model(config: Config, data: CaptionSplits):
     """`build_captioner` over a small CNN, or over precomputed features."""
     common = dict(
         vocabulary_size=len(data.class_names),
@@ -214,43 +258,81 @@ def build_model(config: Config, data: Splits):
     return build_captioner(encoder=encoder, name="cnn_lstm_captioner", **common)
 
 
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
-    """Fit the captioner by teacher forcing, stopping early on the validation captions."""
+def train(
+    config: Config = Config(), data: CaptionSplits | None = None, *, callbacks=()
+) -> CaptionRun:
+    """Fit the captioner by teacher forcing, stopping early on the validation captions.
+
+    A `small_cnn` encoder first learns to spot the captions' words
+    (`config.pretraining`), unless the run resumes from a backup in
+    `training.checkpoint_dir`. `callbacks` are extra Keras callbacks of the
+    caption fit.
+
+    Returns:
+        A `CaptionRun` with the model, both histories and the data.
+    """
     data = data if data is not None else load_data(config)
-    keras.utils.set_random_seed(config.seed)
+    keras.utils.set_random_seed(config.training.seed or 0)
     model = build_model(config, data)
-    history = captioning.fit(
+    history, spotting = captioning.fit(
         model,
         data,
         vocabulary_of(data),
-        captioning.options_for(config, **options),
-        pretrain_epochs=config.pretrain_epochs,
+        config.training.options(),
+        pretraining=captioning.stage_options(config.pretraining, config.training),
         max_length=config.max_caption_words + 1,
+        callbacks=callbacks,
     )
-    return Run(name=NAME, config=config, model=model, history=history.history, data=data)
+    return CaptionRun(
+        name=NAME,
+        config=config,
+        model=model,
+        history=history.history,
+        data=data,
+        pretraining_history=spotting,
+    )
 
 
-def evaluate(model, data: Splits) -> dict[str, float]:
-    """BLEU-1..4 and exact-match share of beam-search captions (and greedy ones) on the test set."""
-    config = data.info.get("config", Config())
-    metrics = captioning.evaluate_captions(
-        model,
-        vocabulary_of(data),
-        data,
+def evaluate(run: Run) -> dict[str, float]:
+    """BLEU-1..4 and exact-match share of beam-search captions (and greedy ones) on the test set.
+
+    The captions go to `run.predictions` (`decoding.CaptionPredictions`).
+    """
+    config = run.config
+    metrics, run.predictions = decoding.evaluate_captions(
+        run.model,
+        vocabulary_of(run.class_names),
+        run.data,
         beam_width=config.beam_width,
         max_length=config.max_caption_words,
         length_penalty=config.length_penalty,
     )
-    metrics["test_sources"] = float(len(data.x_test))
+    metrics["test_sources"] = float(len(run.data.x_test))
     return metrics
 
 
-def read_inputs(argument, config: Config):
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
+    """A caption per image (or feature vector) in `inputs`, with its probability under the model.
+
+    Beam width, length penalty and caption length come from `run.config`.
+    """
+    config = run.config
+    return decoding.predict_captions(
+        run.model,
+        vocabulary_of(run.class_names),
+        inputs,
+        beam_width=config.beam_width,
+        max_length=config.max_caption_words,
+        length_penalty=config.length_penalty,
+    )
+
+
+def read_inputs(source, config: Config):
     """Images for `lstm-apps predict`: one image file, or a folder of them, resized as trained."""
     from lstm_apps.data.flickr8k import IMAGE_SUFFIXES
     from lstm_apps.data.images import read_images
 
-    path = Path(argument)
+    path = Path(source)
     if path.is_dir():
         paths = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     elif path.is_file():
@@ -260,7 +342,7 @@ def read_inputs(argument, config: Config):
     if not paths:
         raise ValueError(f"{path} holds no image ({', '.join(IMAGE_SUFFIXES)})")
     if config.data == "digits":
-        shape = (40, 64, 1)
+        shape = DIGIT_SHAPE
     else:
         shape = (config.image_size, config.image_size, 3)
     images, _, _ = read_images(paths, shape[:2], channels=shape[2], on_error="raise")
@@ -270,17 +352,14 @@ def read_inputs(argument, config: Config):
     return images
 
 
-def predict(model, images, class_names, *, beam_width=3, max_length=20, length_penalty=0.0):
-    """A caption per image (or feature vector), with its probability under the model."""
-    vocabulary = vocabulary_of(class_names)
-    decoder = captioning.decoder_for(model, vocabulary, max_length=max_length)
-    codes, scores = decoder.beam_search(
-        np.asarray(images),
-        beam_width=beam_width,
-        length_penalty=length_penalty,
-        return_scores=True,
-    )
-    return [(vocabulary.decode(c), float(np.exp(s))) for c, s in zip(codes, scores)]
+def sample_input(run: Run, directory) -> str:
+    """Write the first test image as a PNG in `directory`; returns its path."""
+    from PIL import Image
+
+    image = np.asarray(run.data.test_images[0], dtype="uint8")
+    path = Path(directory) / "image.png"
+    Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(path)
+    return str(path)
 
 
 def figures(run: Run, directory) -> list[Path]:
@@ -289,13 +368,12 @@ def figures(run: Run, directory) -> list[Path]:
     from lstm_apps.tasks.captioning import plots as captioning_plots
 
     directory = Path(directory)
-    if "predictions" not in run.data.info:
-        evaluate(run.model, run.data)
+    if run.predictions is None:
+        evaluate(run)
     paths = [directory / "training_progress.png", directory / "captions.png"]
     plots.plt.close(plots.plot_training_progress(run.history, paths[0]))
-    images = run.data.info.get("test_images", run.data.x_test)
     grid = captioning_plots.captions_grid(
-        images, run.data.info["predictions"]["captions"], run.data.y_test, paths[1]
+        run.data.test_images, run.predictions.captions, run.data.y_test, paths[1]
     )
     plots.plt.close(grid)
     return paths

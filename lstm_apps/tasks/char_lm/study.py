@@ -11,7 +11,7 @@ the strictly ordered batches that carrying state needs, and plain
 (`stride = window`), so each epoch reads every training character once;
 `stride < window` gives overlapping windows. The price is a context limited
 to the window; scoring therefore gives each scored character at least half a
-window of context (`model_bits_per_char` below). Keeping the epoch with the
+window of context (`model_bits_per_char`). Keeping the epoch with the
 best validation loss guards against over-fitting; at the default budget
 (about 20 minutes on 2 cores) the network under-fits the 1.9 M-character
 book, so dropout is off by default and a short, high-rate schedule (Adam
@@ -24,112 +24,127 @@ n-gram model whose order is chosen on the validation block.
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-import urllib.request
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from lstm_apps.data import sources
+from lstm_apps import training
+from lstm_apps.checks import check_bool, check_choice, check_positive, check_range, check_rate
+from lstm_apps.data.inputs import read_texts
 from lstm_apps.data.splits import Splits
-from lstm_apps.data.text import CharVocabulary, char_windows, strip_gutenberg
-from lstm_apps.evaluation import sample_next
-from lstm_apps.models.text import STATES, build_char_lm, build_step_model, recurrent_layers
+from lstm_apps.data.text import CharVocabulary, char_windows
+from lstm_apps.models.recurrent import CELLS
+from lstm_apps.models.text import build_char_lm
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.char_lm.corpus import (  # noqa: F401 (re-exported)
+    BODY_FILE,
+    BODY_SHA256,
+    GUTENBERG_URL,
+    fetch_quijote,
+    read_corpus,
+)
 from lstm_apps.tasks.char_lm.ngram import CharNGramModel, choose_order
-from lstm_apps.training import TimeBudget
+from lstm_apps.tasks.char_lm.sampling import generate_text, model_bits_per_char
+from lstm_apps.training import TrainingConfig
 
 NAME = "char_lm"
 DESCRIPTION = "Character language model on Don Quijote (Spanish), bits per character + generation"
-GUTENBERG_URL = "https://www.gutenberg.org/cache/epub/2000/pg2000.txt"
-# sha256 of the body (between the START/END markers, BOM removed, LF line ends)
-# of the 2021-01-17 release of eBook #2000.
-BODY_SHA256 = "b23f7e93e3641ed041e59ed21da93c0d5610e991c9a2688e034c4345829b76b3"
-BODY_FILE = "spanish_quijote_gutenberg/quijote_body.txt"
+ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}  # how `predict` writes these characters
 
 
 @dataclass(frozen=True)
 class Config(CaseStudyConfig):
     """Settings of the character language model (defaults: the full run)."""
 
+    # data
+    text_path: str | None = None  # any UTF-8 text file instead of Don Quijote
+    max_chars: int | None = None  # use only the first max_chars characters
+    validation_fraction: float = 0.05  # share of the text in the validation block
+    test_fraction: float = 0.05  # share of the text in the (final) test block
+    window: int = 64  # characters per training window
+    stride: int = 64  # steps between window starts (overlap = window - stride)
+    # model
     cell: str = "lstm"  # "simple_rnn", "lstm" or "gru"
     units: int | tuple = 256  # recurrent width, or a tuple for a stack
     embedding_dim: int = 32  # character embedding size
     dropout: float = 0.0  # dropout after each recurrent layer
-    window: int = 64  # characters per training window
-    stride: int = 64  # steps between window starts (overlap = window - stride)
-    mini_batch_size: int = 64  # windows per mini-batch
-    max_epochs: int = 18  # passes over the training windows
-    initial_learn_rate: float = 0.01  # Adam learning rate at the start
-    final_learn_rate_factor: float = 0.1  # the rate decays smoothly to this share of it
-    gradient_threshold: float = 1.0  # clip each gradient's l2 norm above this
+    # training
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.01,
+        max_epochs=18,
+        mini_batch_size=64,
+        learn_rate_schedule="exponential",
+        learn_rate_drop_factor=0.1,
+        gradient_threshold=1.0,
+        shuffle="every-epoch",
+        bucket_by_length=False,
+        seed=0,
+        verbose=1,
+    )  # the fit on shuffled windows: see `lstm_apps.training.TrainingConfig`
     keep_best: bool = True  # end with the weights of the epoch with the best validation loss
-    checkpoint_dir: str | None = None  # back up every epoch here; rerun to resume after a crash
-    time_budget: float | None = None  # seconds; stop before an epoch that would end past it
-    validation_fraction: float = 0.05  # share of the text in the validation block
-    test_fraction: float = 0.05  # share of the text in the (final) test block
-    max_chars: int | None = None  # use only the first max_chars characters
+    # evaluation
     eval_chars: int | None = None  # score only this many characters of each block
-    text_path: str | None = None  # any UTF-8 text file instead of Don Quijote
-    seed: int = 0  # seed for initialization and shuffling
-    verbose: int = 1  # Keras verbosity
+
+    RENAMED: ClassVar[dict] = {
+        "final_learn_rate_factor": "training.learn_rate_drop_factor",
+        "initial_learn_rate": "training.initial_learn_rate",
+        "max_epochs": "training.max_epochs",
+        "mini_batch_size": "training.mini_batch_size",
+        "gradient_threshold": "training.gradient_threshold",
+        "checkpoint_dir": "training.checkpoint_dir",
+        "time_budget": "training.time_budget",
+        "seed": "training.seed",
+        "verbose": "training.verbose",
+    }
 
     FAST: ClassVar[dict] = dict(
-        initial_learn_rate=0.01,
         units=32,
-        dropout=0.0,
         window=40,
         stride=40,
-        max_epochs=1,
         max_chars=60_000,
         eval_chars=3_000,
-        mini_batch_size=64,
-        verbose=0,
+        training=dict(max_epochs=1, verbose=0),
     )
 
+    def __post_init__(self):
+        check_choice("cell", self.cell, tuple(CELLS))
+        check_positive("window", self.window)
+        check_positive("stride", self.stride)
+        check_positive("embedding_dim", self.embedding_dim)
+        check_rate("dropout", self.dropout)
+        check_range("validation_fraction", self.validation_fraction, 0, 1, closed=(False, False))
+        check_range("test_fraction", self.test_fraction, 0, 1, closed=(False, False))
+        check_positive("max_chars", self.max_chars, allow_none=True)
+        check_positive("eval_chars", self.eval_chars, allow_none=True)
+        check_bool("keep_best", self.keep_best)
 
-def fetch_quijote(url=GUTENBERG_URL, sha256=BODY_SHA256) -> Path:
-    """Download the Gutenberg book, strip its header and cache the checked body."""
-    target = sources.cache_dir() / BODY_FILE
-    with urllib.request.urlopen(url) as response:
-        raw = response.read().decode("utf-8")
-    body = strip_gutenberg(raw)
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
-    if digest != sha256:
-        raise ValueError(
-            f"The text from {url} has body sha256 {digest}, expected {sha256}. It was not kept."
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False) as tmp:
-        tmp.write(body)
-    Path(tmp.name).replace(target)
-    return target
+
+@dataclass(kw_only=True)
+class CharSplits(Splits):
+    """The three contiguous blocks of the text and the windows cut from the first.
+
+    `x_train`/`y_train` are the training windows (codes, and the same codes
+    shifted by one); the validation and test blocks are kept as text and
+    scored by `evaluate`.
+    """
+
+    train_text: str  # the training block
+    validation_text: str  # the validation block (whole; `eval_chars` cuts it when scoring)
+    test_text: str  # the test block (whole)
+    vocabulary: CharVocabulary  # fit on the training block; code 0 is the unknown character
+    characters: int  # characters read (all three blocks)
 
 
 def read_text(config: Config) -> str:
     """The corpus: `text_path`, or Don Quijote from the data dir, cache or Gutenberg."""
-    if config.text_path is not None:
-        path = sources.find_file("", path=config.text_path)
-    else:
-        try:
-            path = sources.find_file(BODY_FILE)
-        except FileNotFoundError:
-            path = fetch_quijote()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path} is not UTF-8 text: {err}") from None
-    return text[: config.max_chars] if config.max_chars else text
+    return read_corpus(config.text_path, config.max_chars)
 
 
-def load_data(config: Config = Config()) -> Splits:
+def load_data(config: Config = Config()) -> CharSplits:
     """Contiguous train / validation / test blocks, coded with a training vocabulary."""
     text = read_text(config)
     n_val, n_test = (
@@ -147,7 +162,7 @@ def load_data(config: Config = Config()) -> Splits:
     blocks = text[:n_train], text[n_train : n_train + n_val], text[n_train + n_val :]
     vocab = CharVocabulary().fit(blocks[0])
     x_train, y_train = char_windows(vocab.transform(blocks[0]), config.window, config.stride)
-    return Splits(
+    return CharSplits(
         list(x_train),
         y_train,
         None,
@@ -155,11 +170,17 @@ def load_data(config: Config = Config()) -> Splits:
         [],
         None,
         class_names=[vocab.unknown, *vocab.chars_],
-        info={"text": blocks, "vocabulary": vocab, "characters": len(text), "config": config},
+        source=f"{config.text_path or 'Don Quijote (Project Gutenberg #2000)'}",
+        train_text=blocks[0],
+        validation_text=blocks[1],
+        test_text=blocks[2],
+        vocabulary=vocab,
+        characters=len(text),
     )
 
 
-def build_model(config: Config, data: Splits):
+def build_model(config: Config, data: CharSplits):
+    """Embedding -> `config.cell` -> softmax over the vocabulary at every step."""
     return build_char_lm(
         vocabulary_size=len(data.class_names),
         cell=config.cell,
@@ -169,102 +190,69 @@ def build_model(config: Config, data: Splits):
     )
 
 
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+def validation_windows(config: Config, data: CharSplits) -> tuple[np.ndarray, np.ndarray]:
+    """The validation block (its first `eval_chars`) cut into non-overlapping windows."""
+    codes = data.vocabulary.transform(data.validation_text[: config.eval_chars or None])
+    return char_windows(codes, config.window, config.window)
+
+
+def train(config: Config = Config(), data: CharSplits | None = None, *, callbacks=()) -> Run:
     """Fit the network on shuffled windows; returns a `Run`.
 
-    The validation block, cut into windows, is scored after every epoch
-    (`val_loss`, in nats per character over every window position); with
-    `keep_best` the model ends with the weights of its best epoch.
+    The optimizer comes from `training.make_optimizer` (`config.training`:
+    solver, `initial_learn_rate`, gradient clipping); by default its rate
+    decays smoothly (`learn_rate_schedule="exponential"`) to
+    `learn_rate_drop_factor` of the start over the planned epochs. The
+    validation block, cut into windows, is scored after every epoch
+    (`val_loss`, in nats per character over every window position);
+    with `keep_best` the model ends with the weights of its best epoch.
+    `training.checkpoint_dir` and `training.time_budget` act as in every
+    fit (`training.option_callbacks`); `callbacks` are extra Keras callbacks,
+    run after those (so an epoch is backed up before they see it).
     """
     data = data or load_data(config)
-    keras.utils.set_random_seed(config.seed)
+    settings = config.training
+    keras.utils.set_random_seed(settings.seed or 0)
     model = build_model(config, data)
-    steps = config.max_epochs * -(-len(data.x_train) // config.mini_batch_size)
-    rate = keras.optimizers.schedules.ExponentialDecay(
-        config.initial_learn_rate, decay_steps=steps, decay_rate=config.final_learn_rate_factor
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(rate, clipnorm=config.gradient_threshold),
-        loss="sparse_categorical_crossentropy",
-    )
+    x_val, y_val = validation_windows(config, data)
+    patience = settings.validation_patience
+    if config.keep_best and patience is None:
+        patience = settings.max_epochs  # restore the best epoch without stopping early
+    options = settings.options(validation_data=(x_val, y_val), validation_patience=patience)
+    steps_per_epoch = -(-len(data.x_train) // options.mini_batch_size)
+    optimizer = training.make_optimizer(options, steps_per_epoch)
+    training.apply_l2_penalty(model, options.l2_regularization)
+    loss, _ = training.loss_and_metrics(model, options.loss)
+    model.compile(optimizer=optimizer, loss=loss)
     x, y = np.stack(data.x_train), data.y_train
-    vocab = data.info["vocabulary"]
-    val_codes = vocab.transform(data.info["text"][1][: config.eval_chars or None])
-    x_val, y_val = char_windows(val_codes, config.window, config.window)
-    callbacks = []  # the backup comes first, so an epoch is saved before later callbacks run
-    if config.checkpoint_dir:
-        callbacks.append(keras.callbacks.BackupAndRestore(config.checkpoint_dir))
-    if config.keep_best:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=config.max_epochs, restore_best_weights=True
-            )
-        )
-    if config.time_budget:
-        callbacks.append(TimeBudget(config.time_budget))
-    callbacks += list(options.pop("callbacks", []))
+    if options.shuffle == "once":
+        order = np.random.default_rng(settings.seed or 0).permutation(len(x))
+        x, y = x[order], y[order]
     history = model.fit(
         x,
         y,
-        batch_size=config.mini_batch_size,
-        epochs=config.max_epochs,
-        shuffle=True,
-        validation_data=(x_val, y_val),
-        callbacks=callbacks,
-        verbose=config.verbose,
-        **options,
+        batch_size=options.mini_batch_size,
+        epochs=options.max_epochs,
+        shuffle=options.shuffle == "every-epoch",
+        validation_data=options.validation_data,
+        callbacks=[*training.option_callbacks(options, validation=True), *callbacks],
+        verbose=options.verbose,
     )
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
 
-def model_bits_per_char(model, codes, window, context=(), batch_size=128) -> float:
-    """Bits per character of every code in `codes`, each scored with at least window/2 of context.
-
-    Args:
-        model: a character model.
-        codes: the coded text to score.
-        window: window length; windows advance by half of it and only their
-            second half is scored (a last window aligned to the end covers
-            the tail).
-        context: codes of the text just before `codes` (at least window/2 + 1
-            of them are used), so that the first characters have context too.
-    """
-    half = window // 2
-    lead = np.asarray(context, dtype="int64")[-(half + 1) :] if len(context) else np.zeros(0, int)
-    full = np.concatenate([lead, np.asarray(codes, dtype="int64")])
-    if len(full) < window + 1:
-        raise ValueError(f"Need more than {window} characters to score; got {len(full)}.")
-    starts = list(range(0, len(full) - window, half))
-    if starts[-1] != len(full) - window - 1:
-        starts.append(len(full) - window - 1)
-    index = np.array(starts)[:, None] + np.arange(window)
-    probs = model.predict(full[index], batch_size=batch_size, verbose=0)
-    first_target = len(lead)  # full[k] for k >= len(lead) are the characters to score
-    scored = np.zeros(len(full), bool)
-    chosen = []
-    for row, s in enumerate(starts):
-        for pos in range(0 if s == 0 and not len(lead) else half, window):
-            k = s + pos + 1
-            if k >= first_target and not scored[k]:
-                scored[k] = True
-                chosen.append(probs[row, pos, full[k]])
-    if not len(lead):
-        chosen.insert(0, 1.0 / probs.shape[-1])  # the first character has no context at all
-    return float(-np.mean(np.log2(np.clip(chosen, 1e-12, 1.0))))
-
-
-def evaluate(model, data: Splits) -> dict[str, float]:
+def evaluate(run: Run) -> dict[str, float]:
     """Test bits per character of the network and of the unigram and n-gram baselines."""
-    config = data.info["config"]
-    train_text, val_full, test_text = data.info["text"]
+    config, data = run.config, _data(run)
+    val_full, test_text = data.validation_text, data.test_text
     val_text = val_full
     if config.eval_chars:
         val_text, test_text = val_full[: config.eval_chars], test_text[: config.eval_chars]
-    vocab = data.info["vocabulary"]
-    best, val_scores = choose_order(train_text, val_text, orders=range(1, 8))
-    unigram = CharNGramModel(1).fit(train_text)
+    vocab = data.vocabulary
+    best, val_scores = choose_order(data.train_text, val_text, orders=range(1, 8))
+    unigram = CharNGramModel(1).fit(data.train_text)
     network = model_bits_per_char(
-        model, vocab.transform(test_text), config.window, context=vocab.transform(val_full)
+        run.model, vocab.transform(test_text), config.window, context=vocab.transform(val_full)
     )
     return {
         "bits_per_char": network,
@@ -275,67 +263,84 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     }
 
 
+def vocabulary_of(run: Run) -> CharVocabulary:
+    """The run's character vocabulary: its data's, or rebuilt from `run.class_names`
+    (code 0, the unknown character, first) for a run loaded from its folder."""
+    if run.data is not None:
+        return run.data.vocabulary
+    names = run.class_names
+    return CharVocabulary.from_characters(names[1:], unknown=names[0])
+
+
 def generate(
-    model, vocabulary: CharVocabulary, prompt, length=400, temperature=0.8, top_k=None, seed=None
+    run: Run,
+    prompt: str,
+    *,
+    length: int = 400,
+    temperature: float = 0.8,
+    top_k: int | None = None,
+    seed: int | None = None,
 ) -> str:
-    """Continue `prompt` by `length` characters, carrying the recurrent state.
+    """Continue `prompt` by `length` characters with the run's model (`lstm-apps generate`).
 
-    Deterministic for a given `seed`. Characters of the prompt that the
-    vocabulary does not know are read as the unknown code, with a warning.
+    See `generate_text` for the arguments; the same `seed` gives the same text.
+
+    Returns:
+        The new characters, without the prompt.
+
+    Example:
+        >>> prompt = "En un lugar de la Mancha"
+        >>> print(prompt + generate(run, prompt, length=200, seed=0))
     """
-    if not isinstance(length, int) or length <= 0:
-        raise ValueError(f"`length` must be a positive integer. Received: length={length!r}")
-    if not prompt:
-        raise ValueError("`prompt` must hold at least one character.")
-    unknown = vocabulary.unknown_chars(prompt)
-    if unknown:
-        warnings.warn(
-            f"Prompt characters not in the vocabulary, read as unknown: {unknown}", stacklevel=2
-        )
-    sample_next(np.ones(2) / 2, temperature, top_k)  # validates temperature and top_k early
-    step = build_step_model(model)
-    states = [
-        np.zeros((1, layer.units), "float32")
-        for layer in recurrent_layers(model)
-        for _ in range(_num_states(layer))
-    ]
-    run_step = tf.function(lambda inputs: step(inputs, training=False), reduce_retracing=True)
-
-    def advance(code, states):
-        outputs = run_step([tf.constant([[code]], tf.int32), *states])
-        return np.array(outputs[0][0]), list(outputs[1:])
-
-    rng = np.random.default_rng(seed)
-    codes = [int(c) for c in vocabulary.transform(prompt)]
-    states = [tf.constant(s) for s in states]
-    for code in codes[:-1]:
-        _, states = advance(code, states)
-    out = []
-    current = codes[-1]
-    for _ in range(length):
-        probs, states = advance(current, states)
-        probs[0] = 0.0  # never write the unknown character
-        current = sample_next(probs, temperature, top_k, rng)
-        out.append(current)
-    return vocabulary.inverse_transform(out)
+    return generate_text(
+        run.model,
+        vocabulary_of(run),
+        prompt,
+        length=length,
+        temperature=temperature,
+        top_k=top_k,
+        seed=seed,
+    )
 
 
-def _num_states(layer) -> int:
-    return STATES["lstm"] if isinstance(layer, keras.layers.LSTM) else 1
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
+    """The most likely next character, and its probability, after each text.
 
+    Args:
+        run: a trained or loaded char_lm run.
+        inputs: a text or a list of texts; each is read whole from a zero
+            state (unknown characters as code 0).
 
-def predict(model, texts, class_names):
-    """The most likely next character, and its probability, after each text."""
-    vocab = CharVocabulary.from_characters(class_names[1:], unknown=class_names[0])
+    Returns:
+        One `(character, probability)` pair per text; a newline, tab or
+        carriage return comes back escaped ("\\n", "\\t", "\\r") so that
+        every result prints on one line.
+    """
+    texts = [inputs] if isinstance(inputs, str) else list(inputs)
+    vocab, names = vocabulary_of(run), run.class_names
     results = []
     for text in texts:
-        probs = model.predict(vocab.transform(text)[None], verbose=0)[0, -1]
-        results.append((class_names[int(np.argmax(probs))], float(np.max(probs))))
+        probs = run.model.predict(vocab.transform(text)[None], verbose=0)[0, -1]
+        char = names[int(np.argmax(probs))]
+        results.append((ESCAPES.get(char, char), float(np.max(probs))))
     return results
 
 
+def read_inputs(source, config: Config) -> list[str]:
+    """The texts to continue: the argument itself, or a .txt file with one text a line."""
+    return read_texts(source)
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write the first three non-empty lines of the test block to a .txt file; returns its path."""
+    lines = [line for line in _data(run).test_text.splitlines() if line.strip()][:3]
+    path = Path(directory) / "texts.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
 def figures(run: Run, directory) -> list[Path]:
-    """Training and validation loss curves, in bits per character."""
+    """Training and validation loss curves, in bits per character (none for a loaded run)."""
     from lstm_apps import plots
 
     history = {
@@ -343,6 +348,13 @@ def figures(run: Run, directory) -> list[Path]:
         for prefix in ("", "val_")
         if f"{prefix}loss" in run.history
     }
+    if not history:
+        return []
     path = Path(directory) / "training_progress.png"
     plots.plt.close(plots.plot_training_progress(history, path))
     return [path]
+
+
+def _data(run: Run) -> CharSplits:
+    """The run's data, loaded again from its Config for a run loaded without it."""
+    return run.data if run.data is not None else load_data(run.config)

@@ -22,7 +22,6 @@ where torque changes fast, and the LSTM, which reads the history, does not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral, Real
 from pathlib import Path
 from typing import ClassVar
 
@@ -31,13 +30,21 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_int, check_positive
+from lstm_apps.data.inputs import read_sequences
 from lstm_apps.data.sequences import check_sequences, pad_sequences, unpad
 from lstm_apps.data.splits import Splits
-from lstm_apps.data.synthetic import FEATURES, EngineSimulatorConfig, cycle_arrays, simulate_cycles
+from lstm_apps.data.synthetic import (
+    FEATURES,
+    TARGET,
+    EngineSimulatorConfig,
+    cycle_arrays,
+    simulate_cycles,
+)
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.training import TrainingConfig
 
 NAME = "engine_nox"
 DESCRIPTION = "Sequence-to-sequence regression: engine-out NOx from engine signals (SYNTHETIC data)"
@@ -48,24 +55,30 @@ TORQUE = FEATURES.index("torque_nm")
 class Config(CaseStudyConfig):
     """Settings of the engine NOx case study (defaults: the full run)."""
 
+    # data
     num_train_cycles: int = 32  # simulated training cycles
     num_validation_cycles: int = 4  # simulated validation cycles (0: none, no early stopping)
     num_test_cycles: int = 8  # simulated held-out test cycles
     cycle_seconds: int = 1800  # length of every cycle, 1 Hz (the WLTC lasts 1800 s)
     phases: tuple[str, ...] = ("low", "medium", "high", "extra_high")  # WLTC-like phases
     window_seconds: int | None = 120  # training/validation cycles are cut into windows this long
+    # model
     architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
     units: int | tuple = 64  # recurrent width, or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
-    initial_learn_rate: float = 0.005  # Adam's starting learning rate
-    learn_rate_drop_period: int | None = 50  # epochs between learning-rate drops
-    learn_rate_drop_factor: float = 0.3  # factor applied at each drop
-    max_epochs: int = 80  # training epochs
-    mini_batch_size: int = 32  # windows per mini-batch
-    validation_patience: int | None = 10  # early-stopping patience (needs validation cycles)
+    # training
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.005,
+        learn_rate_drop_period=50,
+        learn_rate_drop_factor=0.3,
+        max_epochs=80,
+        mini_batch_size=32,
+        shuffle="every-epoch",
+        validation_patience=10,
+        verbose=2,
+    )  # the fit (its seed also seeds the cycles and the baseline)
+    # evaluation
     transient_torque_rate: float = 20.0  # |d torque/dt| (N·m/s) from which a second is transient
-    seed: int = 0  # seed for the cycles, initialization, shuffling and the baseline
-    verbose: int = 2  # Keras verbosity: 0 silent, 1 progress bar, 2 a line per epoch
 
     FAST: ClassVar[dict] = dict(
         num_train_cycles=3,
@@ -74,32 +87,30 @@ class Config(CaseStudyConfig):
         cycle_seconds=300,
         window_seconds=100,
         units=8,
-        max_epochs=2,
-        mini_batch_size=8,
+        training=dict(max_epochs=2, mini_batch_size=8),
     )
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
-        least = dict(num_train_cycles=1, num_validation_cycles=0, num_test_cycles=1)
-        if self.window_seconds is not None:
-            least["window_seconds"] = 10
-        for name, low in least.items():
-            value = getattr(self, name)
-            if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
-                raise ValueError(
-                    f"`{name}` must be an integer of at least {low}. Received: {name}={value!r}"
-                )
-        rate = self.transient_torque_rate
-        if not isinstance(rate, Real) or not rate > 0:
-            raise ValueError(
-                "`transient_torque_rate` must be positive. "
-                f"Received: transient_torque_rate={rate!r}"
-            )
+        check_int("num_train_cycles", self.num_train_cycles, 1)
+        check_int("num_validation_cycles", self.num_validation_cycles, 0)
+        check_int("num_test_cycles", self.num_test_cycles, 1)
+        check_int("window_seconds", self.window_seconds, 10, allow_none=True)
+        check_positive("transient_torque_rate", self.transient_torque_rate, real=True)
         self.simulator()  # checks cycle_seconds and phases
 
     def simulator(self) -> EngineSimulatorConfig:
         """The simulator settings for these cycles (physics at its defaults)."""
         return EngineSimulatorConfig(cycle_seconds=self.cycle_seconds, phases=tuple(self.phases))
+
+
+@dataclass(kw_only=True)
+class EngineSplits(Splits):
+    """Windows of the training and validation cycles, whole test cycles, and the NOx scale."""
+
+    nox_mean: float  # mean training NOx (mg/s): the model's output offset
+    nox_std: float  # standard deviation of the training NOx (mg/s): its output scale
+    seed: int  # seed the cycles were simulated from; the static baseline uses it too
 
 
 def cut_windows(sequences, window) -> list[np.ndarray]:
@@ -109,44 +120,41 @@ def cut_windows(sequences, window) -> list[np.ndarray]:
     return [piece for s in sequences for piece in np.split(s, range(window, len(s), window))]
 
 
-def load_data(config: Config = Config()) -> Splits:
+def load_data(config: Config = Config()) -> EngineSplits:
     """Simulate train / validation / test cycles (SYNTHETIC) from three different seeds.
 
     Features stay in physical units: the model normalizes them with statistics
-    learned from the training split. The NOx scaler (mean and standard
-    deviation) is fitted on the training split only and kept in `info`.
+    learned from the training split. The NOx scale (mean and standard
+    deviation) is computed on the training split only. The seeds are
+    `[config.training.seed, split]`.
     """
     simulator = config.simulator()
+    seed = config.training.seed or 0
     counts = (config.num_train_cycles, config.num_validation_cycles, config.num_test_cycles)
     splits = []
     for split, count in enumerate(counts):
-        cycles = simulate_cycles(count, [config.seed, split], simulator) if count else []
+        cycles = simulate_cycles(count, [seed, split], simulator) if count else []
         pairs = [cycle_arrays(c) for c in cycles]
         # (T, 1) targets: Keras needs the output's last axis on per-step regression targets
         splits.append(([x for x, _ in pairs], [y[:, None] for _, y in pairs]))
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = splits
     nox = np.concatenate(y_train)
     window = config.window_seconds
-    return Splits(
+    return EngineSplits(
         cut_windows(x_train, window),
         cut_windows(y_train, window),
         cut_windows(x_val, window) or None,
         cut_windows(y_val, window) or None,
         x_test,
         y_test,
-        info={
-            "source": "SYNTHETIC: lstm_apps.data.synthetic (WLTC-like cycles, simulated engine)",
-            "features": list(FEATURES),
-            "target": "engine-out NOx, mg/s",
-            "nox_mean": float(nox.mean()),
-            "nox_std": float(nox.std()),
-            "transient_torque_rate": float(config.transient_torque_rate),
-            "seed": config.seed,
-        },
+        source="SYNTHETIC: lstm_apps.data.synthetic (WLTC-like cycles, simulated engine)",
+        nox_mean=float(nox.mean()),
+        nox_std=float(nox.std()),
+        seed=seed,
     )
 
 
-def build_model(config: Config, data: Splits) -> keras.Model:
+def build_model(config: Config, data: EngineSplits) -> keras.Model:
     """A sequence-output regression network whose last layer returns NOx in mg/s.
 
     The builder's linear head predicts standardized NOx; a `Rescaling` layer
@@ -162,48 +170,33 @@ def build_model(config: Config, data: Splits) -> keras.Model:
         units=config.units,
         dropout=config.dropout,
     )
-    return models.with_target_scale(base, data.info["nox_mean"], data.info["nox_std"], "nox_mg_s")
+    return models.with_target_scale(base, data.nox_mean, data.nox_std, TARGET)
 
 
-def training_options(config: Config, data: Splits, **extra) -> training.TrainingOptions:
-    validation = (data.x_val, data.y_val) if data.x_val else None
-    return training.TrainingOptions(
-        initial_learn_rate=config.initial_learn_rate,
-        learn_rate_drop_period=config.learn_rate_drop_period,
-        learn_rate_drop_factor=config.learn_rate_drop_factor,
-        max_epochs=config.max_epochs,
-        mini_batch_size=config.mini_batch_size,
-        shuffle="every-epoch",
-        validation_data=validation,
-        validation_patience=config.validation_patience if validation else None,
-        seed=config.seed,
-        verbose=config.verbose,
-        **extra,
-    )
-
-
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+def train(config: Config = Config(), data: EngineSplits | None = None, *, callbacks=()) -> Run:
     """Simulate (unless given), build and train; returns a `Run` with the model and history.
 
-    Extra keyword arguments go to `TrainingOptions` (e.g. `checkpoint_dir`).
+    `callbacks` are extra Keras callbacks. Validation cycles (when
+    `num_validation_cycles` > 0) drive `training.validation_patience`.
     """
     data = data or load_data(config)
-    keras.utils.set_random_seed(config.seed)
+    if config.training.seed is not None:
+        keras.utils.set_random_seed(config.training.seed)
     model = build_model(config, data)
-    history = training.train(
-        model, data.x_train, data.y_train, training_options(config, data, **options)
-    )
+    validation = (data.x_val, data.y_val) if data.x_val else None
+    options = config.training.options(validation_data=validation)
+    history = training.train(model, data.x_train, data.y_train, options, callbacks=callbacks)
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
 
-def fit_static_baseline(data: Splits):
+def fit_static_baseline(data: EngineSplits):
     """The static baseline: gradient-boosted trees on each second's five signals alone.
 
     Fitted on every training second, on one thread (see `static_predict`).
     """
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    baseline = HistGradientBoostingRegressor(random_state=data.info.get("seed", 0))
+    baseline = HistGradientBoostingRegressor(random_state=data.seed)
     with threadpool_limits(1):
         return baseline.fit(np.concatenate(data.x_train), np.concatenate(data.y_train)[:, 0])
 
@@ -224,32 +217,29 @@ def transient_seconds(features, threshold) -> np.ndarray:
     return np.abs(np.diff(torque, prepend=torque[0])) >= threshold
 
 
-def predict(model, sequences, batch_size=64) -> list[np.ndarray]:
+def predict_cycles(model, sequences, batch_size=64) -> list[np.ndarray]:
     """NOx (mg/s) for each second of each `(T, 5)` sequence of signals (FEATURES order).
 
     Runs the compiled `model.predict` on right-padded batches (the padding is
     masked and cut off again), which is much faster on long cycles than
     calling the model eagerly.
+
+    Returns:
+        One `(T_i,)` array per sequence.
     """
     sequences = check_sequences(sequences, "sequences", num_features=len(FEATURES))
     outputs = model.predict(pad_sequences(sequences), batch_size=batch_size, verbose=0)
     return [p[:, 0] for p in unpad(outputs, [len(s) for s in sequences])]
 
 
-def evaluate(model, data: Splits, baseline=None) -> dict[str, float]:
-    """Scores of the LSTM and of the static baseline on the test cycles, in mg/s.
-
-    Returns a flat dict: `mae`, `rmse`, `r2`, `within_10pct` (LSTM, every
-    second), the same with prefixes `static_` (baseline), `transient_` and
-    `static_transient_` (only the transient seconds, see
-    `transient_seconds`), and `transient_share` (their share of seconds).
-    `baseline` is a fitted baseline to reuse; by default one is fitted.
-    """
+def compare(run: Run, baseline=None) -> dict[str, float]:
+    """`evaluate`, with a static baseline already fitted on `run.data` (None: fit one)."""
+    data = run.data
     baseline = fit_static_baseline(data) if baseline is None else baseline
     truth = np.concatenate(data.y_test)[:, 0]
-    lstm = np.concatenate(predict(model, data.x_test))
+    lstm = np.concatenate(predict_cycles(run.model, data.x_test))
     static = np.concatenate(static_predict(baseline, data.x_test))
-    threshold = data.info["transient_torque_rate"]
+    threshold = run.config.transient_torque_rate
     transient = np.concatenate([transient_seconds(x, threshold) for x in data.x_test])
     metrics = regression_metrics(truth, lstm)
     for prefix, pred, keep in (
@@ -261,6 +251,47 @@ def evaluate(model, data: Splits, baseline=None) -> dict[str, float]:
         metrics.update({prefix + name: value for name, value in scores.items()})
     metrics["transient_share"] = float(transient.mean())
     return metrics
+
+
+def evaluate(run: Run) -> dict[str, float]:
+    """Scores of the LSTM and of the static baseline on the test cycles, in mg/s.
+
+    Returns a flat dict: `mae`, `rmse`, `r2`, `within_10pct` (LSTM, every
+    second), the same with prefixes `static_` (baseline), `transient_` and
+    `static_transient_` (only the transient seconds, see
+    `transient_seconds` and `Config.transient_torque_rate`), and
+    `transient_share` (their share of seconds). The baseline is fitted here
+    (`compare` takes one already fitted).
+    """
+    return compare(run)
+
+
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
+    """NOx (mg/s) of every second of every `(T, 5)` sequence of signals in `inputs`.
+
+    Returns:
+        `("sequence i, second t", NOx)` pairs, sequence by sequence (`i`
+        from 1, `t` from 0).
+    """
+    return [
+        (f"sequence {i}, second {t}", float(value))
+        for i, values in enumerate(predict_cycles(run.model, inputs), start=1)
+        for t, value in enumerate(values)
+    ]
+
+
+def read_inputs(source, config: Config) -> list[np.ndarray]:
+    """Sequences from a .csv (a row per second, the five FEATURES columns) or .npy file."""
+    return read_sequences(Path(source))
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write the first minute of the first test cycle as a CSV in `directory`; returns its path."""
+    import pandas as pd
+
+    path = Path(directory) / "engine_signals.csv"
+    pd.DataFrame(run.data.x_test[0][:60], columns=FEATURES).to_csv(path, index=False)
+    return str(path)
 
 
 def plot_cycle(features, nox, predictions, threshold, path=None, seconds=None, title=None):
@@ -310,13 +341,13 @@ def figures(run: Run, directory) -> list[Path]:
     data, directory = run.data, Path(directory)
     x, y = data.x_test[0], data.y_test[0][:, 0]
     predictions = {
-        "LSTM": predict(run.model, [x])[0],
+        "LSTM": predict_cycles(run.model, [x])[0],
         "static (gradient boosting)": static_predict(fit_static_baseline(data), [x])[0],
     }
     paths = [directory / "training_progress.png", directory / "held_out_cycle.png"]
     for fig in (
         plots.plot_training_progress(run.history, paths[0]),
-        plot_cycle(x, y, predictions, data.info["transient_torque_rate"], paths[1]),
+        plot_cycle(x, y, predictions, run.config.transient_torque_rate, paths[1]),
     ):
         plots.plt.close(fig)
     return paths

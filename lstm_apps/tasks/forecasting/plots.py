@@ -71,43 +71,52 @@ def plot_mase_by_horizon(per_step, season_length=None, *, title=None, path=None)
 def last_origin_forecasts(run, num_samples=None):
     """Forecasts from the last test origin (first column) and the MC interval when there is dropout.
 
+    Args:
+        run: a forecasting `Run` whose `predictions` hold `evaluate`'s `Backtest`.
+        num_samples: Monte Carlo dropout samples; default `run.config.num_samples`.
+
     Returns:
         `(origin, forecasts, interval)`: forecasts a dict name -> `(horizon,)`,
         interval `(lower, upper)` or None.
     """
-    info = run.data.info
-    backtest = info["backtest"]
-    origin = int(info["origins"][-1])
-    forecasts = {name: f[-1, :, 0] for name, f in backtest["forecasts"].items()}
+    data = run.data
+    origin = int(data.origins[-1])
+    forecasts = {name: f[-1, :, 0] for name, f in run.predictions.forecasts.items()}
     interval = None
-    samples = num_samples or info["config"].num_samples
-    forecaster = Forecaster.from_model(run.model, seed=info["config"].seed)
+    samples = num_samples or run.config.num_samples
+    forecaster = Forecaster.from_model(run.model, seed=run.config.training.seed)
     if forecaster.dropout > 0:
-        forecaster.predict_and_update_state(info["values"][:origin])
-        _, lower, upper = forecaster.forecast_interval(info["horizon"], num_samples=samples)
+        forecaster.predict_and_update_state(data.values[:origin])
+        _, lower, upper = forecaster.forecast_interval(data.horizon, num_samples=samples)
         interval = (lower[0, :, 0], upper[0, :, 0])
     return origin, forecasts, interval
 
 
 def plot_all(run, directory: Path) -> list[Path]:
-    """training_progress.png, forecast.png and mase_by_horizon.png in `directory`."""
-    info = run.data.info
-    names = ("training_progress", "forecast", "mase_by_horizon")
-    paths = [directory / f"{name}.png" for name in names]
+    """forecast.png, mase_by_horizon.png and (when the run has a history)
+    training_progress.png in `directory`.
+
+    `run.predictions` must hold `evaluate`'s `Backtest`.
+    """
+    data = run.data
+    directory = Path(directory)
+    paths = {name: directory / f"{name}.png" for name in ("forecast", "mase_by_horizon")}
     origin, forecasts, interval = last_origin_forecasts(run)
-    column = info["columns"][0]
-    title = f"{info['series']} ({column}): closed-loop forecast of {info['horizon']} steps"
+    column = data.columns[0]
+    title = f"{data.series} ({column}): closed-loop forecast of {data.horizon} steps"
     figures = [
-        plots.plot_training_progress(run.history, paths[0]),
         plot_forecast(
-            info["times"], info["values"][:, 0], origin, forecasts, interval,
-            history=4 * info["season_length"], title=title, path=paths[1],
+            data.times, data.values[:, 0], origin, forecasts, interval,
+            history=4 * data.season_length, title=title, path=paths["forecast"],
         ),
         plot_mase_by_horizon(
-            info["backtest"]["per_step"], info["season_length"],
-            title=f"{info['series']}: test MASE per horizon step", path=paths[2],
+            run.predictions.per_step, data.season_length,
+            title=f"{data.series}: test MASE per horizon step", path=paths["mase_by_horizon"],
         ),
     ]  # fmt: skip
+    if run.history:  # a run loaded from its folder has none
+        paths = {"training_progress": directory / "training_progress.png", **paths}
+        figures.append(plots.plot_training_progress(run.history, paths["training_progress"]))
     for fig in figures:
         plots.plt.close(fig)
-    return paths
+    return list(paths.values())

@@ -42,17 +42,15 @@ default; `--set series=co2` or `--set data=path.csv` choose another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from numbers import Integral
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_positive, check_range
+from lstm_apps.data.inputs import read_sequences
 from lstm_apps.data.sequences import feature_statistics
-from lstm_apps.data.series import infer_season_length, load_series
-from lstm_apps.data.splits import Splits
 from lstm_apps.forecasting import (
     AUTO_TRANSFORMS,
     CAUSAL_ARCHITECTURES,
@@ -60,23 +58,23 @@ from lstm_apps.forecasting import (
     Forecaster,
     build_network,
     horizon_metrics,
-    mase_scale,
     next_targets,
     rolling_forecasts,
 )
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.forecasting.baselines import baseline_forecasts
+from lstm_apps.tasks.forecasting.data import (
+    FILLS,
+    SERIES,
+    Backtest,
+    ForecastSplits,
+    load_splits,
+)
+from lstm_apps.training import TrainingConfig
 
 NAME = "forecasting"
 DESCRIPTION = "Forecasting sunspots, CO2 and airline passengers: stateful LSTM, closed/open loop"
-# series -> (season length, default fill, default transform, ETS season)
-SERIES = {
-    "sunspots": (11, "error", ("sqrt", "sqrt_difference"), "add"),
-    "co2": (52, "interpolate", "difference", "add"),
-    "airline": (12, "error", "auto", "mul"),
-}
-FILLS = ("interpolate", "ffill", "error")
 # The two networks the README compares: the course's single layer, and a deeper stack
 VARIANTS = {"lstm": dict(units=64, dropout=0.0), "stacked": dict(units=(64, 64), dropout=0.2)}
 
@@ -85,35 +83,48 @@ VARIANTS = {"lstm": dict(units=64, dropout=0.0), "stacked": dict(units=(64, 64),
 class Config(CaseStudyConfig):
     """Settings of the forecasting case study (defaults: the full run on `airline`)."""
 
+    # data
     series: str = "airline"  # built-in series: "sunspots", "co2" or "airline" (unused with `data`)
     data: str | None = None  # CSV with a time column and value columns (replaces `series`)
     target: str | tuple | None = None  # CSV value column(s); None: every column but the time
     time_column: str | None = None  # CSV time column, rows sorted by it; None: the first column
     season_length: int | None = None  # steps per season; None: the series' own, or inferred
     fill: str | None = None  # NaN: "interpolate", "ffill", "error"; None: the series' default
-    transform: str | tuple | None = None  # TRANSFORMS name, a tuple of them or "auto" (chosen
-    # on validation); None: the series' default
-    horizon: int | None = None  # steps forecast from each origin; None: the season length
-    num_origins: int = 20  # rolling forecast origins, evenly spread over the test part
     validation_fraction: float = 0.15  # share of steps in the validation part
     test_fraction: float = 0.2  # share of steps in the final test part
+    # model
     architecture: str = "lstm"  # "lstm", "gru", "simple_rnn", "lstm_projected" (no look-ahead)
     units: int | tuple = 64  # recurrent width, or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer (also gives MC intervals)
+    transform: str | tuple | None = None  # TRANSFORMS name, a tuple of them or "auto" (chosen
+    # on validation); None: the series' default
+    # training
     window: int | None = None  # steps per training sequence; None: 4 seasons
     stride: int | None = None  # steps between training windows; None: a twelfth of a season
-    max_epochs: int = 200  # training epochs (early stopping on the validation part)
-    mini_batch_size: int = 32  # windows per mini-batch
-    initial_learn_rate: float = 0.005  # Adam learning rate
-    validation_patience: int | None = 20  # epochs without a better validation loss before stopping
-    num_samples: int = 200  # Monte Carlo dropout samples for the plotted interval
     refit: bool = True  # after choosing on validation, train again on train + validation
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.005,
+        max_epochs=200,
+        mini_batch_size=32,
+        gradient_threshold=1.0,
+        shuffle="every-epoch",
+        validation_patience=20,
+        seed=0,
+        verbose=0,
+    )  # the fit of every network: see `lstm_apps.training.TrainingConfig`
+    # evaluation
+    horizon: int | None = None  # steps forecast from each origin; None: the season length
+    num_origins: int = 20  # rolling forecast origins, evenly spread over the test part
+    num_samples: int = 200  # Monte Carlo dropout samples for the plotted interval
     ets: bool = True  # also score the ETS baseline
-    seed: int = 0  # seed for initialization, shuffling and dropout samples
-    verbose: int = 0  # Keras verbosity
 
     FAST: ClassVar[dict] = dict(
-        units=8, max_epochs=3, num_origins=3, transform="difference", num_samples=20, refit=False
+        units=8,
+        num_origins=3,
+        transform="difference",
+        num_samples=20,
+        refit=False,
+        training=dict(max_epochs=3),
     )
 
     def __post_init__(self):
@@ -129,15 +140,12 @@ class Config(CaseStudyConfig):
         elif self.transform is not None:
             check_choice("transform", self.transform, TRANSFORMS + ("auto",))
         check_choice("architecture", self.architecture, CAUSAL_ARCHITECTURES)
-        for name in ("season_length", "horizon", "num_origins", "window", "stride", "num_samples"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, Integral) or value < 1):
-                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        for name in ("season_length", "horizon", "window", "stride"):
+            check_positive(name, getattr(self, name), allow_none=True)
+        check_positive("num_origins", self.num_origins)
+        check_positive("num_samples", self.num_samples)
         for name in ("validation_fraction", "test_fraction"):
-            if not 0 < getattr(self, name) < 0.5:
-                raise ValueError(
-                    f"`{name}` must be in (0, 0.5). Received: {name}={getattr(self, name)!r}"
-                )
+            check_range(name, getattr(self, name), 0, 0.5, closed=(False, False))
 
     def resolved(self, name):
         """`season_length`, `fill` or `transform`, with the series' default where None."""
@@ -150,63 +158,18 @@ class Config(CaseStudyConfig):
         return {"season_length": season, "fill": fill, "transform": transform}[name]
 
 
-def load_data(config: Config = Config()) -> Splits:
-    """The series split in time order, with everything the backtest needs in `info`.
+def load_data(config: Config = Config()) -> ForecastSplits:
+    """The series split in time order, with everything the backtest needs.
 
     Each part is one `(T, F)` input sequence and its next values as targets
-    (the test part's last value has no next value). `info["values"]` holds
-    the whole series, `info["origins"]` the test forecast origins.
+    (see `ForecastSplits`): `values` holds the whole series, `origins` the
+    test forecast origins.
 
     Raises:
         ValueError: for a series too short for the window and the horizon,
             NaN without a `fill`, or an unknown target column.
     """
-    times, values, columns, source, missing = load_series(config, config.resolved("fill"))
-    season = config.resolved("season_length") or infer_season_length(times)
-    if season is None:
-        raise ValueError(
-            "Set `season_length` (steps per season): it cannot be inferred from the time "
-            f"column, whose first values are {[str(t) for t in times[:3]]}. "
-            "Received: season_length=None"
-        )
-    horizon = config.horizon or season
-    window = config.window or 4 * season
-    n = len(values)
-    n_test, n_val = (int(round(n * f)) for f in (config.test_fraction, config.validation_fraction))
-    n_train = n - n_val - n_test
-    if n_train < window + 1 or min(n_val, n_test) < horizon:
-        raise ValueError(
-            f"The series has {n} steps, too few for window + horizon = {window} + {horizon}: "
-            f"its parts have {n_train} training steps (need window + 1 = {window + 1}), "
-            f"{n_val} validation and {n_test} test steps (need the horizon, {horizon}, each)."
-        )
-    test_start, val_start = n - n_test, n_train
-
-    def origins(start, stop, count):
-        return np.unique(np.round(np.linspace(start, stop - horizon, count)).astype(int))
-
-    return Splits(
-        [values[:n_train]], [values[1 : n_train + 1]],
-        [values[val_start:test_start]], [values[val_start + 1 : test_start + 1]],
-        [values[test_start:-1]], [values[test_start + 1 :]],
-        info={
-            "source": source,
-            "series": config.data or config.series,
-            "columns": columns,
-            "times": times,
-            "values": values,
-            "missing_values": missing,
-            "season_length": season,
-            "horizon": horizon,
-            "window": min(window, n_train - 1),
-            "stride": config.stride or max(1, season // 12),
-            "parts": {"train": n_train, "validation": n_val, "test": n_test},
-            "origins": origins(test_start, n, config.num_origins),
-            "validation_origins": origins(val_start, test_start, config.num_origins),
-            "mase_scale": mase_scale(values[:n_train], season),
-            "config": config,
-        },
-    )  # fmt: skip
+    return load_splits(config)
 
 
 def candidate_transforms(config: Config, values) -> tuple[str, ...]:
@@ -224,12 +187,12 @@ def candidate_transforms(config: Config, values) -> tuple[str, ...]:
     return AUTO_TRANSFORMS
 
 
-def build_model(config: Config, data: Splits, transform=None):
+def build_model(config: Config, data: ForecastSplits):
     """The untrained network (`lstm_apps.forecasting.build_network`), training statistics inside.
 
-    `transform` defaults to the configured one (the first candidate of a choice).
+    Its transform is the configured one (the first candidate of a choice).
     """
-    transform = transform or candidate_transforms(config, data.info["values"])[0]
+    transform = candidate_transforms(config, data.values)[0]
     offset, scale = feature_statistics(next_targets(data.x_train[0], transform))
     return build_network(
         config.architecture,
@@ -242,48 +205,65 @@ def build_model(config: Config, data: Splits, transform=None):
     )
 
 
-def forecaster(config: Config, info: dict, transform: str) -> Forecaster:
-    """The unfitted `Forecaster` of the configuration (window and stride from `info`)."""
+def make_forecaster(config: Config, data: ForecastSplits, transform, stage=None) -> Forecaster:
+    """The unfitted `Forecaster` of the configuration (window and stride from `data`).
+
+    `stage` names the fit ("none", "refit", ...): with `training.checkpoint_dir`
+    set, each fit keeps its backup in its own subfolder of it.
+    """
+    fit = config.training
+    if fit.checkpoint_dir is not None and stage is not None:
+        fit = fit.replace(checkpoint_dir=str(Path(fit.checkpoint_dir) / stage))
     return Forecaster(
         config.architecture,
         units=config.units,
         dropout=config.dropout,
         transform=transform,
-        window=info["window"],
-        stride=info["stride"],
-        max_epochs=config.max_epochs,
-        mini_batch_size=config.mini_batch_size,
-        initial_learn_rate=config.initial_learn_rate,
-        validation_patience=config.validation_patience,
-        seed=config.seed,
-        verbose=config.verbose,
+        window=data.window,
+        stride=data.stride,
+        training=fit,
     )
 
 
-def train(config: Config = Config(), data: Splits | None = None) -> Run:
+@dataclass
+class ForecastRun(Run):
+    """A forecasting `Run`, with what the choice of the transform measured.
+
+    `config.transform` is the chosen transform; `predictions` holds the
+    test `Backtest` once `evaluate` has run.
+    """
+
+    validation_mase: dict = field(default_factory=dict)  # transform -> mean validation MASE
+    epochs: int = 0  # epochs of the final fit (the refit's, with `refit`)
+
+
+def train(
+    config: Config = Config(), data: ForecastSplits | None = None, *, callbacks=()
+) -> ForecastRun:
     """Choose the transform on validation, then (with `refit`) train again on train + validation.
 
     Each candidate transform (a tuple's; "auto": every one of
-    `AUTO_TRANSFORMS` that the series allows) is fitted
-    on the training part with early stopping on the validation part, and
-    scored by the mean MASE over the horizon of closed-loop forecasts from
-    the validation origins. The best one is then refit on the training and
-    validation parts together for its best epoch count (at least 10), so the
-    network sees the same data as the ETS baseline. `history` is the
-    validation-phase fit of the chosen transform.
+    `AUTO_TRANSFORMS` that the series allows) is fitted on the training part
+    with early stopping on the validation part, and scored by the mean MASE
+    over the horizon of closed-loop forecasts from the validation origins.
+    The best one is then refit on the training and validation parts together
+    for its best epoch count (at least 10), so the network sees the same
+    data as the ETS baseline. `history` is the validation-phase fit of the
+    chosen transform; `callbacks` are extra Keras callbacks for every fit.
+    The returned Config holds the chosen transform, the season length and
+    the horizon, so a saved run predicts without its data.
     """
     data = data or load_data(config)
-    info = data.info
-    candidates = candidate_transforms(config, info["values"])
-    end = info["parts"]["train"] + info["parts"]["validation"]
-    truth = _truth(info["values"], info["validation_origins"], info["horizon"])
+    end = data.fit_end
+    truth = _truth(data.values, data.validation_origins, data.horizon)
     scores, best = {}, None
-    for candidate in candidates:
-        fitted = forecaster(config, info, candidate).fit(data.x_train, data.x_val)
+    for candidate in candidate_transforms(config, data.values):
+        fitted = make_forecaster(config, data, candidate, candidate)
+        fitted.fit(data.x_train, data.x_val, callbacks=callbacks)
         predicted = rolling_forecasts(
-            fitted, info["values"][:end], info["validation_origins"], info["horizon"]
+            fitted, data.values[:end], data.validation_origins, data.horizon
         )
-        mase = horizon_metrics(truth, predicted, info["mase_scale"])["mase"]
+        mase = horizon_metrics(truth, predicted, data.mase_scale)["mase"]
         scores[candidate] = float(mase.mean())
         if best is None or scores[candidate] < scores[best[0]]:
             best = (candidate, fitted)
@@ -292,38 +272,48 @@ def train(config: Config = Config(), data: Splits | None = None) -> Run:
     epochs = len(history["loss"])
     if config.refit:
         epochs = max(10, int(np.argmin(history["val_loss"])) + 1)
-        fitted = forecaster(config.replace(max_epochs=epochs), info, chosen)
-        fitted.fit(info["values"][:end])
-    config = config.replace(transform=chosen)
-    info.update(transform=chosen, validation_mase=scores, epochs=epochs, config=config)
-    return Run(name=NAME, config=config, model=fitted.model_, history=history, data=data)
+        refit = config.replace(training=dict(max_epochs=epochs))
+        fitted = make_forecaster(refit, data, chosen, "refit")
+        fitted.fit(data.values[:end], callbacks=callbacks)
+    config = config.replace(
+        transform=chosen, season_length=data.season_length, horizon=data.horizon
+    )
+    return ForecastRun(
+        name=NAME,
+        config=config,
+        model=fitted.model_,
+        history=history,
+        data=data,
+        validation_mase=scores,
+        epochs=epochs,
+    )
 
 
 def _truth(values, origins, horizon):
     return np.stack([values[o : o + horizon] for o in origins])
 
 
-def evaluate(model, data: Splits) -> dict[str, float]:
+def evaluate(run: Run) -> dict[str, float]:
     """Rolling-origin test scores of the network and of the baselines.
 
     Names: `{metric}_{step}` for the network and `{baseline}_{metric}_{step}`
     for `naive`, `seasonal_naive` and `ets`, where metric is `mase`, `mae`
     or `rmse` and step is `h1` (one step ahead), `season` (one season ahead,
     when the horizon reaches it) or `mean` (mean over the horizon). Also
-    `horizon`, `season_length` and `num_origins`. Per-step values and the
-    forecasts stay in `data.info["backtest"]` for the figures.
+    `horizon`, `season_length` and `num_origins`. The forecasts and the
+    per-step scores stay in `run.predictions` (a `Backtest`) for the figures.
     """
-    info, config = data.info, data.info["config"]
-    values, origins, horizon = info["values"], info["origins"], info["horizon"]
-    season = info["season_length"]
-    forecasts = {"lstm": rolling_forecasts(Forecaster.from_model(model), values, origins, horizon)}
-    fit_end = info["parts"]["train"] + info["parts"]["validation"]
-    ets_season = SERIES[config.series][3] if config.data is None else "add"
-    ets_season = ets_season if config.ets else None
-    forecasts.update(baseline_forecasts(values, origins, horizon, season, fit_end, ets_season))
+    data = run.data
+    values, origins, horizon = data.values, data.origins, data.horizon
+    season = data.season_length
+    forecaster = Forecaster.from_model(run.model)
+    forecasts = {"lstm": rolling_forecasts(forecaster, values, origins, horizon)}
+    forecasts.update(
+        baseline_forecasts(values, origins, horizon, season, data.fit_end, data.ets_seasonal)
+    )
     truth = _truth(values, origins, horizon)
-    per_step = {k: horizon_metrics(truth, f, info["mase_scale"]) for k, f in forecasts.items()}
-    info["backtest"] = {"truth": truth, "forecasts": forecasts, "per_step": per_step}
+    per_step = {k: horizon_metrics(truth, f, data.mase_scale) for k, f in forecasts.items()}
+    run.predictions = Backtest(truth=truth, forecasts=forecasts, per_step=per_step)
     metrics = {}
     for key, scores in per_step.items():
         prefix = "" if key == "lstm" else f"{key}_"
@@ -338,24 +328,55 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     return metrics
 
 
-def predict(model, sequences, class_names=None):
-    """The next-step forecast (data units) after each `(T, F)` sequence of observed values."""
-    fc = Forecaster.from_model(model)
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
+    """Closed-loop forecasts (data units) of the next `horizon` steps after each series.
+
+    Each `(T, F)` (or `(T,)`) series of observed values is read from an
+    empty state. Labels are `t+1`, `t+2`, ... (`t+1[j]` for value column j
+    of a multi-column series), preceded by `series i: ` when `inputs` holds
+    several series.
+    """
+    config = run.config
+    horizon = config.horizon or config.resolved("season_length") or 1
+    forecaster = Forecaster.from_model(run.model, seed=config.training.seed)
     pairs = []
-    for sequence in sequences:
-        fc.reset_state()
-        next_values = fc.predict_and_update_state(np.asarray(sequence, "float32"))[0]
-        if len(next_values) == 1:
-            pairs.append(("next_step", float(next_values[0])))
-        else:
-            pairs += [(f"next_step[{j}]", float(v)) for j, v in enumerate(next_values)]
+    for i, sequence in enumerate(inputs):
+        forecaster.reset_state(num_series=1)
+        forecaster.predict_and_update_state(np.asarray(sequence, "float32"))
+        steps = forecaster.forecast(horizon)[0]  # (horizon, F)
+        prefix = f"series {i}: " if len(inputs) > 1 else ""
+        for h, step in enumerate(steps, start=1):
+            if len(step) == 1:
+                pairs.append((f"{prefix}t+{h}", float(step[0])))
+            else:
+                pairs += [(f"{prefix}t+{h}[{j}]", float(v)) for j, v in enumerate(step)]
     return pairs
 
 
+def read_inputs(source, config: Config) -> list[np.ndarray]:
+    """Series from a .csv (a row per step, a column per value column) or a .npy file
+    (`(T,)`, `(T, F)` or a `(N, T, F)` batch)."""
+    path = Path(source)
+    if path.suffix == ".npy" and path.is_file():
+        array = np.load(path)
+        if array.ndim == 1:
+            return [array[:, None]]
+    return read_sequences(path)
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write the test part's observed values as a CSV in `directory`; returns its path."""
+    path = Path(directory) / "history.csv"
+    np.savetxt(path, run.data.x_test[0], delimiter=",")
+    return str(path)
+
+
 def figures(run: Run, directory) -> list[Path]:
-    """Training progress, the forecast from the last test origin, and MASE per horizon step."""
+    """The forecast from the last test origin, MASE per horizon step and (for a run with a
+    history) training progress, saved as PNG files; the backtest is run first when
+    `run.predictions` is None."""
     from lstm_apps.tasks.forecasting import plots as forecasting_plots
 
-    if "backtest" not in run.data.info:
-        evaluate(run.model, run.data)
+    if run.predictions is None:
+        evaluate(run)
     return forecasting_plots.plot_all(run, Path(directory))

@@ -27,9 +27,11 @@ import pandas as pd
 from lstm_apps import models, training
 from lstm_apps.analysis.gates import recurrent_states
 from lstm_apps.checks import check_choice
+from lstm_apps.data.inputs import read_texts
 from lstm_apps.data.splits import Splits
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.training import TrainingConfig
 
 NAME = "hola"
 DESCRIPTION = "Character model: predict the next letter of 'hola' (h->o, o->l, l->a)"
@@ -40,13 +42,19 @@ CELLS = ("simple_rnn", "lstm", "gru")
 class Config(CaseStudyConfig):
     """Settings of the hola case study (defaults: the full run, a few seconds)."""
 
+    # data
     word: str = "hola"  # the word to memorise; its distinct letters are the vocabulary
+    # model
     cell: str = "lstm"  # recurrent cell: "simple_rnn", "lstm" or "gru"
     units: int = 8  # size of the hidden state
-    initial_learn_rate: float = 0.1  # Adam's learning rate
-    max_epochs: int = 20  # epochs; each is one gradient step on the single sequence
-    seed: int = 0  # seed for the weight initialization
-    verbose: int = 0  # Keras verbosity: 0 silent, 1 progress bar, 2 a line per epoch
+    # training
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.1,
+        max_epochs=20,
+        mini_batch_size=1,
+        seed=0,
+        verbose=0,
+    )  # the fit: each epoch is one Adam step on the single sequence
 
     def __post_init__(self):
         check_choice("cell", self.cell, CELLS)
@@ -60,7 +68,7 @@ class Config(CaseStudyConfig):
             )
 
     FAST: ClassVar[dict] = dict(
-        max_epochs=10,
+        training=dict(max_epochs=10),
     )
 
 
@@ -86,9 +94,12 @@ def load_data(config: Config = Config()) -> Splits:
     names = vocabulary(config.word)
     x = [one_hot(config.word[:-1], names)]
     y = [np.array([names.index(c) for c in config.word[1:]], dtype="int32")]
-    return Splits(
-        x, y, None, None, x, y, class_names=names, info={"source": f"the word {config.word!r}"}
-    )
+    return Splits(x, y, None, None, x, y, class_names=names, source=f"the word {config.word!r}")
+
+
+def _data(run: Run) -> Splits:
+    """The run's data, rebuilt from its Config for a run loaded without it."""
+    return run.data if run.data is not None else load_data(run.config)
 
 
 def build_model(config: Config, data: Splits):
@@ -103,23 +114,16 @@ def build_model(config: Config, data: Splits):
     )
 
 
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
+def train(config: Config = Config(), data: Splits | None = None, *, callbacks=()) -> Run:
     """Build and train on the word; returns a `Run` with the model and history.
 
-    Extra keyword arguments go to `TrainingOptions`.
+    `callbacks` are extra Keras callbacks.
     """
     data = data or load_data(config)
-    keras.utils.set_random_seed(config.seed)
+    keras.utils.set_random_seed(config.training.seed or 0)
     model = build_model(config, data)
-    settings = training.TrainingOptions(
-        initial_learn_rate=config.initial_learn_rate,
-        max_epochs=config.max_epochs,
-        mini_batch_size=1,
-        seed=config.seed,
-        verbose=config.verbose,
-        **options,
-    )
-    history = training.train(model, data.x_train, data.y_train, settings)
+    options = config.training.options()
+    history = training.train(model, data.x_train, data.y_train, options, callbacks=callbacks)
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
 
@@ -134,9 +138,10 @@ def next_letter_probabilities(model, sequences) -> list[np.ndarray]:
     return [_distribution(p) for p in training.predict(model, sequences)]
 
 
-def evaluate(model, data: Splits) -> dict[str, float]:
+def evaluate(run: Run) -> dict[str, float]:
     """Share of right next-letter guesses, mean probability and bits given to the right letter."""
-    p = np.concatenate(next_letter_probabilities(model, data.x_test))
+    data = _data(run)
+    p = np.concatenate(next_letter_probabilities(run.model, data.x_test))
     y = np.concatenate(data.y_test)
     right = p[np.arange(len(y)), y]
     return {
@@ -146,31 +151,48 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     }
 
 
-def predict(model, letters, class_names) -> list[tuple[str, float]]:
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """The most likely next letter and its probability after each letter read.
 
     Args:
-        model: a trained hola model.
-        letters: a string such as "hol", or a list of one-hot `(T, V)` arrays
-            (what `lstm-apps predict` reads from a file); the hidden state
-            starts from zero at the start of each.
-        class_names: the vocabulary, `run.data.class_names`.
+        run: a trained (or loaded) hola run.
+        inputs: a string of letters such as "hol", or a list of them; the
+            hidden state starts from zero at the start of each, and the
+            guesses of all of them come back in one list.
+
+    Returns:
+        One `(letter, probability)` pair per letter read.
 
     Example:
-        >>> predict(run.model, "hol", run.data.class_names)
+        >>> predict(run, "hol")
         [('o', 0.98), ('l', 0.97), ('a', 0.98)]
     """
-    sequences = [one_hot(letters, class_names)] if isinstance(letters, str) else letters
-    p = np.concatenate(next_letter_probabilities(model, sequences))
-    return [(str(class_names[c]), float(row[c])) for c, row in zip(p.argmax(-1), p)]
+    names = run.class_names
+    texts = [inputs] if isinstance(inputs, str) else list(inputs)
+    p = np.concatenate(next_letter_probabilities(run.model, [one_hot(t, names) for t in texts]))
+    return [(str(names[c]), float(row[c])) for c, row in zip(p.argmax(-1), p)]
 
 
-def step_table(model, data: Splits) -> pd.DataFrame:
+def read_inputs(source, config: Config) -> list[str]:
+    """The letters to read: the argument itself ("hol") or a .txt file, one string a line."""
+    return [text.strip() for text in read_texts(source)]
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write the letters of the test sequence ("hol") to a .txt file; returns its path."""
+    names = run.class_names
+    path = Path(directory) / "letters.txt"
+    path.write_text("".join(names[c] for c in _data(run).x_test[0].argmax(-1)) + "\n")
+    return str(path)
+
+
+def step_table(run: Run) -> pd.DataFrame:
     """One row per time step: letter read, right next letter, guess and probabilities."""
+    data = _data(run)
     names = data.class_names
     inputs = [names[c] for c in data.x_test[0].argmax(-1)]
-    guesses = predict(model, "".join(inputs), names)
-    p = next_letter_probabilities(model, data.x_test[:1])[0]
+    guesses = predict(run, "".join(inputs))
+    p = next_letter_probabilities(run.model, data.x_test[:1])[0]
     return pd.DataFrame(
         {
             "input": inputs,
@@ -183,19 +205,20 @@ def step_table(model, data: Splits) -> pd.DataFrame:
     )
 
 
-def inspect_steps(model, data: Splits) -> dict:
+def inspect_steps(run: Run) -> dict:
     """Gates, states and next-letter probabilities at each step of the word, in NumPy.
 
     Returns:
-        `recurrent_states(model, data.x_test[0])` (arrays of shape
+        `recurrent_states(run.model, run.data.x_test[0])` (arrays of shape
         `(steps, units)`: "hidden", and for the LSTM "cell", "input_gate",
         "forget_gate", "output_gate", "candidate"; for the GRU
         "update_gate", "reset_gate", "candidate"), with "probabilities" as
         `(steps, V)`, plus "letters" (input letters), "targets" (right next
         letters) and "class_names".
     """
+    data = _data(run)
     names = data.class_names
-    states = recurrent_states(model, data.x_test[0])
+    states = recurrent_states(run.model, data.x_test[0])
     states["probabilities"] = _distribution(states["probabilities"])
     return {
         "letters": [names[c] for c in data.x_test[0].argmax(-1)],
@@ -211,12 +234,16 @@ def figures(run: Run, directory) -> list[Path]:
     from lstm_apps.tasks.hola import plots as hola_plots
 
     directory = Path(directory)
-    steps = inspect_steps(run.model, run.data)
-    drawings = {
-        "training_progress.png": lambda path: plots.plot_training_progress(run.history, path),
-        "hidden_state.png": lambda path: hola_plots.plot_hidden_state(steps, path),
-        "next_letter_probabilities.png": lambda path: hola_plots.plot_next_letter(steps, path),
-    }
+    steps = inspect_steps(run)
+    drawings = {}
+    if run.history:  # a run loaded from its folder has no history
+        drawings["training_progress.png"] = lambda path: plots.plot_training_progress(
+            run.history, path
+        )
+    drawings["hidden_state.png"] = lambda path: hola_plots.plot_hidden_state(steps, path)
+    drawings["next_letter_probabilities.png"] = lambda path: hola_plots.plot_next_letter(
+        steps, path
+    )
     if run.config.cell != "simple_rnn":
         drawings["gates.png"] = lambda path: hola_plots.plot_gates(steps, path)
     paths = []

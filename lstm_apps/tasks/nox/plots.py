@@ -1,4 +1,8 @@
-"""Figures of the NOx case study: over time, scatter, and errors by year."""
+"""Figures of the NOx case study: over time, scatter, and errors by year.
+
+Each draws a `recalibration.Comparison`, what `nox.evaluate` keeps in
+`run.predictions`.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,14 @@ from lstm_apps.plots import plt, save_figure
 SHOWN = ("lstm", "lstm_recalibrated", "hgb_lagged_recalibrated")
 
 
-def plot_over_time(predictions, path=None, hours=24 * 28):
+def plot_over_time(comparison, path=None, hours=24 * 28):
     """Measured and predicted NOx over the first `hours` scored test hours."""
-    truth = predictions["truth"][:hours]
+    truth = comparison.truth[:hours]
     fig, ax = plt.subplots(figsize=(11, 3.8))
     ax.plot(truth, color="black", lw=1.2, label="measured")
     for key in SHOWN:
-        ax.plot(predictions[key][:hours], lw=0.9, alpha=0.85, label=key.replace("_", " "))
+        predicted = comparison.predictions[key][:hours]
+        ax.plot(predicted, lw=0.9, alpha=0.85, label=key.replace("_", " "))
     ax.set_xlabel("test hour")
     ax.set_ylabel("NOx (mg/m³)")
     ax.set_title(f"Measured vs predicted NOx, first {len(truth)} test hours")
@@ -27,14 +32,14 @@ def plot_over_time(predictions, path=None, hours=24 * 28):
     return save_figure(fig, path)
 
 
-def plot_scatter(predictions, path=None):
+def plot_scatter(comparison, path=None):
     """Predicted against measured NOx, with and without recalibration, and the ±10 % band."""
-    truth = predictions["truth"]
+    truth = comparison.truth
     keys = ("lstm", "lstm_recalibrated")
     fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), sharex=True, sharey=True)
     line = np.array([truth.min(), truth.max()])
     for ax, key in zip(axes, keys):
-        ax.scatter(truth, predictions[key], s=2, alpha=0.25)
+        ax.scatter(truth, comparison.predictions[key], s=2, alpha=0.25)
         ax.plot(line, line, "k-", lw=1)
         ax.fill_between(line, 0.9 * line, 1.1 * line, color="gray", alpha=0.2, label="±10 %")
         ax.set_title(key.replace("_", " "))
@@ -46,10 +51,10 @@ def plot_scatter(predictions, path=None):
     return save_figure(fig, path)
 
 
-def plot_errors_by_year(predictions, path=None):
+def plot_errors_by_year(comparison, path=None):
     """Mean absolute error of every model, per test year, both protocols."""
-    truth, years = predictions["truth"], predictions["year"]
-    keys = [k for k in predictions if k not in ("truth", "year")]
+    truth, years, predictions = comparison.truth, comparison.year, comparison.predictions
+    keys = list(predictions)
     unique = np.unique(years)
     width = 0.8 / len(unique)
     fig, ax = plt.subplots(figsize=(10, 4))
@@ -67,7 +72,8 @@ def plot_errors_by_year(predictions, path=None):
     return save_figure(fig, path)
 
 
-def plot_all(predictions, directory) -> list[Path]:
+def plot_all(comparison, directory) -> list[Path]:
+    """Draw the three figures into `directory`; returns their paths."""
     directory = Path(directory)
     paths = []
     for name, draw in (
@@ -76,5 +82,5 @@ def plot_all(predictions, directory) -> list[Path]:
         ("nox_errors_by_year.png", plot_errors_by_year),
     ):
         paths.append(directory / name)
-        plt.close(draw(predictions, paths[-1]))
+        plt.close(draw(comparison, paths[-1]))
     return paths

@@ -10,7 +10,8 @@ recalibrate. The protocol here, *weekly walk-forward recalibration*:
 3. Predict the week without its labels, then move on.
 
 The recurrent network is fine-tuned, week after week, from its trained
-weights (a copy: the trained model is left as it was). The scikit-learn
+weights (a copy: the trained model is left as it was), with the settings of
+the Config's `recalibration` section (`TrainingConfig`). The scikit-learn
 baselines are refit from scratch on the same rows. Without recalibration,
 every model keeps what it learned from the training years.
 
@@ -25,6 +26,9 @@ that length.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -35,10 +39,35 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from lstm_apps import training
 from lstm_apps.data import gas_turbine as gt
 
 HOURS_PER_DAY = 24
 HOURS_PER_WEEK = 7 * HOURS_PER_DAY
+
+
+@dataclass
+class Choice:
+    """The history length a recalibrated model chose on the validation weeks."""
+
+    days: int  # days of labelled rows each weekly update reads
+    validation_mae: dict[int, float] = field(default_factory=dict)  # candidate days -> MAE
+    # on the validation weeks (empty when there was a single candidate)
+
+
+@dataclass
+class Comparison:
+    """Every model's predictions on the scored test rows, without and with recalibration.
+
+    What `compare` returns, `evaluate` keeps in `run.predictions` and the
+    figures draw.
+    """
+
+    truth: np.ndarray  # measured target of every scored test row
+    year: np.ndarray  # test year (block number for a custom CSV) of every scored row
+    predictions: dict[str, np.ndarray]  # model and protocol (`lstm`, `lstm_recalibrated`,
+    # `linear`, `linear_recalibrated`, `linear_lagged`, ...) -> predictions over the rows
+    choices: dict[str, Choice]  # recalibrated model (`lstm_recalibrated`, ...) -> its Choice
 
 
 class LinearThenBoosting(RegressorMixin, BaseEstimator):
@@ -79,7 +108,7 @@ def _timeline(data, k, sequence):
     ):
         for i, (x, y) in enumerate(zip(xs, ys)):
             windows, targets = gt.windows(x, k, y, sequence)
-            year = data.info["test_years"][i] if kind == "test" else -1
+            year = data.test_years[i] if kind == "test" else -1
             parts.append((windows, targets, np.full(len(y), kind), np.full(len(y), year), y))
     return [np.concatenate([p[j] for p in parts]) for j in range(5)]
 
@@ -141,16 +170,39 @@ def _choose_and_walk(walker, val_spans, test_spans, candidates, row_y):
     return walker(test_spans, best), best, scores
 
 
-def compare(model, data, config, k, progress=True) -> tuple[dict[str, np.ndarray], dict]:
+def fine_tune(model, x, y, options: training.TrainingConfig) -> None:
+    """One weekly update of a compiled model: `options.max_epochs` epochs on `(x, y)`.
+
+    Keras shuffles the rows every epoch unless `options.shuffle` is "never";
+    the callbacks are those `options` asks for (no validation, so no early
+    stopping).
+    """
+    model.fit(
+        x,
+        y,
+        epochs=options.max_epochs,
+        batch_size=options.mini_batch_size,
+        shuffle=options.shuffle != "never",
+        callbacks=training.option_callbacks(options, validation=False),
+        verbose=options.verbose,
+    )
+
+
+def compare(model, data, config, k, progress=True) -> Comparison:
     """Predictions of the network and the baselines on the scored test rows, both protocols.
 
+    Args:
+        model: the trained network (left unchanged: updates go to a copy).
+        data: the study's `NoxSplits`.
+        config: the study's Config; `recalibration` holds the settings of the
+            network's weekly updates, seeded by `recalibration.seed` or, when
+            that is None, `training.seed`.
+        k: hours per window.
+        progress: show a progress bar for the network's walks.
+
     Returns:
-        `(predictions, choices)`. `predictions` is a dict of arrays over the
-        scored test rows: `truth`, `year`, and one prediction array per model
-        and protocol (`lstm`, `lstm_recalibrated`, `linear`,
-        `linear_recalibrated`, `linear_lagged`, ...). `choices` maps each
-        recalibrated model to `{"days": chosen, "validation_mae": {days: MAE}}`
-        (the MAE is empty when there was a single candidate).
+        A `Comparison`: the scored test rows' truth and year, one prediction
+        array per model and protocol, and each recalibrated model's `Choice`.
     """
     sequence = config.output_mode == "sequence"
     windows, targets, kind, years, row_y = _timeline(data, k, sequence)
@@ -160,8 +212,9 @@ def compare(model, data, config, k, progress=True) -> tuple[dict[str, np.ndarray
     val_spans = _weeks(kind == "val", years)
     candidates = candidate_days(config)
     scored = np.concatenate([np.arange(a, b) for a, b in test_spans])
-    out = {"truth": row_y[scored], "year": years[scored]}
-    out["lstm"] = predict_rows(model, windows[scored])
+    out = {"lstm": predict_rows(model, windows[scored])}
+    settings = config.recalibration
+    seed = config.training.seed if settings.seed is None else settings.seed
     choices = {}
     bar = tqdm(
         total=(len(candidates) if len(candidates) > 1 else 0) + 1,
@@ -171,23 +224,17 @@ def compare(model, data, config, k, progress=True) -> tuple[dict[str, np.ndarray
     )
 
     def lstm_walk(spans, days):
-        keras.utils.set_random_seed(config.seed)
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
         tuned = keras.models.clone_model(model)
         tuned.set_weights(model.get_weights())
-        tuned.compile(
-            optimizer=keras.optimizers.Adam(config.recalibration_learn_rate, clipnorm=1.0),
-            loss=config.loss,
-        )
+        options = settings.options()
+        steps = math.ceil(days * HOURS_PER_DAY / options.mini_batch_size)  # per update epoch
+        loss, _ = training.loss_and_metrics(tuned, options.loss)
+        tuned.compile(optimizer=training.make_optimizer(options, steps), loss=loss)
 
         def update(rows):
-            tuned.fit(
-                windows[rows],
-                targets[rows],
-                epochs=config.recalibration_epochs,
-                batch_size=config.mini_batch_size,
-                shuffle=True,
-                verbose=0,
-            )
+            fine_tune(tuned, windows[rows], targets[rows], options)
 
         predictions = _walk(spans, days, update, lambda rows: predict_rows(tuned, windows[rows]))
         bar.update()
@@ -197,7 +244,7 @@ def compare(model, data, config, k, progress=True) -> tuple[dict[str, np.ndarray
         lstm_walk, val_spans, test_spans, candidates, row_y
     )
     bar.close()
-    choices["lstm_recalibrated"] = {"days": days, "validation_mae": scores}
+    choices["lstm_recalibrated"] = Choice(days, scores)
 
     # One thread: beside TensorFlow's, OpenMP threads in the tree fits wait on each other.
     with threadpool_limits(1):
@@ -218,5 +265,5 @@ def compare(model, data, config, k, progress=True) -> tuple[dict[str, np.ndarray
                 out[f"{key}_recalibrated"], days, scores = _choose_and_walk(
                     baseline_walk, val_spans, test_spans, candidates, row_y
                 )
-                choices[f"{key}_recalibrated"] = {"days": days, "validation_mae": scores}
-    return out, choices
+                choices[f"{key}_recalibrated"] = Choice(days, scores)
+    return Comparison(truth=row_y[scored], year=years[scored], predictions=out, choices=choices)

@@ -19,7 +19,8 @@ monitors do. The remedy is *weekly walk-forward recalibration*
 (`lstm_apps.tasks.nox.recalibration`): before each test week, every model is updated on
 the labelled hours of the preceding `recalibration_days` days, then predicts
 that week blind; each model chooses that length on the validation year's
-weeks. `evaluate` reports both protocols side by side.
+weeks. The network's updates follow the Config's `recalibration` section.
+`evaluate` reports both protocols side by side.
 
 Custom data: `data_path` names a CSV with a time-order column (`time_column`),
 the `features` and the `target`; it is split in time order by
@@ -28,7 +29,7 @@ the `features` and the `target`; it is split in time order by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -36,13 +37,15 @@ import keras
 import numpy as np
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_bool, check_choice, check_positive
 from lstm_apps.data import gas_turbine as gt
+from lstm_apps.data.inputs import read_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.nox import recalibration
+from lstm_apps.training import TrainingConfig
 
 NAME = "nox"
 DESCRIPTION = "NOx regression from gas-turbine sensor windows (UCI, 2011-2015), with drift"
@@ -52,24 +55,7 @@ DESCRIPTION = "NOx regression from gas-turbine sensor windows (UCI, 2011-2015), 
 class Config(CaseStudyConfig):
     """Settings of the NOx case study (defaults: the full run)."""
 
-    architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
-    units: int | tuple = 64  # recurrent width, or a tuple for a stack
-    dropout: float = 0.0  # dropout after each recurrent layer
-    linear_path: bool = False  # add a frozen least-squares linear model of the current hour,
-    # and the network learns its residual (better without recalibration, worse with it)
-    output_mode: str = "last"  # "last" (sequence-to-one) or "sequence" (sequence-to-sequence)
-    window: int | None = None  # hours per window; None: choose among window_choices
-    window_choices: tuple = (1, 6, 12, 24)  # candidate windows, compared on validation MAE
-    max_epochs: int = 30  # training epochs
-    mini_batch_size: int = 64  # windows per mini-batch
-    initial_learn_rate: float = 0.002  # Adam learning rate
-    validation_patience: int | None = 5  # early stopping on the validation year
-    loss: str = "mae"  # training and fine-tuning loss: "mae", "mse" or "huber"
-    # labelled days each weekly update learns from; a tuple: each model chooses on validation
-    recalibration_days: int | tuple = (7, 14, 30, 60, 120)
-    recalibration_epochs: int = 5  # epochs of each weekly LSTM update
-    recalibration_learn_rate: float = 0.001  # Adam learning rate of the weekly updates
-    max_test_weeks: int | None = None  # recalibrate and score only the first weeks of the test
+    # data
     data_path: str | None = None  # folder of gt_YYYY.csv files, or a custom CSV
     time_column: str | None = None  # time-order column of a custom CSV
     features: tuple = gt.FEATURES  # input columns
@@ -80,22 +66,62 @@ class Config(CaseStudyConfig):
     validation_fraction: float = 0.2  # custom CSV: share of rows in the validation block
     test_fraction: float = 0.2  # custom CSV: share of rows in the (final) test block
     nan_policy: str = "error"  # missing values: "error", "drop" or "interpolate"
-    seed: int = 0  # seed for initialization and shuffling
-    verbose: int = 2  # Keras verbosity
+    # model
+    architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
+    units: int | tuple = 64  # recurrent width, or a tuple for a stack
+    dropout: float = 0.0  # dropout after each recurrent layer
+    linear_path: bool = False  # add a frozen least-squares linear model of the current hour,
+    # and the network learns its residual (better without recalibration, worse with it)
+    output_mode: str = "last"  # "last" (sequence-to-one) or "sequence" (sequence-to-sequence)
+    window: int | None = None  # hours per window; None: choose among window_choices
+    window_choices: tuple = (1, 6, 12, 24)  # candidate windows, compared on validation MAE
+    # training
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.002,
+        max_epochs=30,
+        mini_batch_size=64,
+        gradient_threshold=1.0,
+        loss="mae",
+        validation_patience=5,
+        bucket_by_length=False,
+        verbose=2,
+    )  # the fit on the training years, early-stopped on the validation year
+    recalibration: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.001,
+        max_epochs=5,
+        mini_batch_size=64,
+        gradient_threshold=1.0,
+        loss="mae",
+        shuffle="every-epoch",
+        seed=None,
+        verbose=0,
+    )  # each weekly update of the network (seed None: training.seed)
+    # evaluation
+    recalibration_days: int | tuple = (7, 14, 30, 60, 120)  # labelled days each weekly update
+    # learns from; a tuple: each model chooses on the validation weeks
+    max_test_weeks: int | None = None  # recalibrate and score only the first weeks of the test
+
+    RENAMED: ClassVar[dict] = {
+        "recalibration_learn_rate": "recalibration.initial_learn_rate",
+        "recalibration_epochs": "recalibration.max_epochs",
+    }
+    FAST: ClassVar[dict] = dict(
+        units=16,
+        window=6,
+        train_years=(2011,),
+        max_test_weeks=2,
+        recalibration_days=14,
+        training=dict(max_epochs=2),
+        recalibration=dict(max_epochs=1),
+    )
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
         check_choice("output_mode", self.output_mode, ("last", "sequence"))
         check_choice("nan_policy", self.nan_policy, ("error", "drop", "interpolate"))
-        check_choice("loss", self.loss, tuple(training.REGRESSION_LOSSES))
-        if not isinstance(self.linear_path, bool):
-            raise ValueError(
-                f"`linear_path` must be True or False. Received: linear_path={self.linear_path!r}"
-            )
-        for name in ("window", "recalibration_epochs"):
-            value = getattr(self, name)
-            if value is not None and not _positive_int(value):
-                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+        check_bool("linear_path", self.linear_path)
+        check_positive("window", self.window, allow_none=True)
+        check_positive("max_test_weeks", self.max_test_weeks, allow_none=True)
         days = self.recalibration_days
         if isinstance(days, tuple):
             valid = len(days) > 0 and all(map(_positive_int, days))
@@ -107,15 +133,25 @@ class Config(CaseStudyConfig):
                 f"Received: recalibration_days={days!r}"
             )
 
-    FAST: ClassVar[dict] = dict(
-        units=16,
-        window=6,
-        max_epochs=2,
-        train_years=(2011,),
-        max_test_weeks=2,
-        recalibration_days=14,
-        recalibration_epochs=1,
-    )
+
+@dataclass(kw_only=True)
+class NoxSplits(Splits):
+    """Rows of each block in time order (one array per year), and the target's scale."""
+
+    target_mean: float  # training target mean (NOx units): the model's output offset
+    target_std: float  # training target standard deviation: the model's output scale
+    test_years: list[int]  # year of each test block (its position, for a custom CSV)
+    missing_values: int  # missing or infinite values that `nan_policy` dropped or filled
+
+
+@dataclass
+class NoxRun(Run):
+    """A `Run` that also keeps the validation MAE of every window `train` tried.
+
+    `evaluate` keeps its `recalibration.Comparison` in `predictions`.
+    """
+
+    window_validation_mae: dict[int, float] = field(default_factory=dict)  # window -> MAE
 
 
 def _positive_int(value) -> bool:
@@ -145,12 +181,12 @@ def _blocks(config: Config):
     return [[c] for c in cuts], table.attrs["missing_values"], f"CSV {path}"
 
 
-def load_data(config: Config = Config()) -> Splits:
+def load_data(config: Config = Config()) -> NoxSplits:
     """Rows of each block as `(T, F)` feature arrays and `(T,)` targets, in time order.
 
     Windows are cut later (`make_windows`), so the window can be chosen on
-    validation. `info` holds the target's training mean and std (the network
-    learns the standardized target) and the row count of every block.
+    validation. The splits also hold the target's training mean and std (the
+    network learns the standardized target) and the year of every test block.
     """
     (train, val, test), missing, source = _blocks(config)
 
@@ -170,16 +206,13 @@ def load_data(config: Config = Config()) -> Splits:
         )
     y_all = np.concatenate(y_tr)
     years = [int(b.year.iloc[0]) if "year" in b else i for i, b in enumerate(test)]
-    return Splits(
+    return NoxSplits(
         x_tr, y_tr, x_va, y_va, x_te, y_te,
-        info={
-            "source": source,
-            "missing_values": missing,
-            "target_mean": float(y_all.mean()),
-            "target_std": float(y_all.std()),
-            "test_years": years,
-            "config": config,
-        },
+        source=source,
+        target_mean=float(y_all.mean()),
+        target_std=float(y_all.std()),
+        test_years=years,
+        missing_values=int(missing),
     )  # fmt: skip
 
 
@@ -189,16 +222,16 @@ def make_windows(xs, ys, k, sequence=False):
     return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
 
 
-def linear_fit(data: Splits):
+def linear_fit(data: NoxSplits):
     """Least-squares coefficients and intercept: training rows to the standardized target."""
     from sklearn.linear_model import LinearRegression
 
     x, y = np.concatenate(data.x_train), np.concatenate(data.y_train)
-    fitted = LinearRegression().fit(x, (y - data.info["target_mean"]) / data.info["target_std"])
+    fitted = LinearRegression().fit(x, (y - data.target_mean) / data.target_std)
     return fitted.coef_, fitted.intercept_
 
 
-def build_model(config: Config, data: Splits):
+def build_model(config: Config, data: NoxSplits):
     """The recurrent network, with a last layer that maps its output to NOx units.
 
     The head learns a standardized target; `target_scale` multiplies by the
@@ -220,57 +253,52 @@ def build_model(config: Config, data: Splits):
     )
     if config.linear_path:
         base = models.with_linear_path(base, *linear_fit(data))
-    return models.with_target_scale(base, data.info["target_mean"], data.info["target_std"])
+    return models.with_target_scale(base, data.target_mean, data.target_std)
 
 
-def _fit(config: Config, data: Splits, k: int, **options):
+def _fit(config: Config, data: NoxSplits, k: int, callbacks=()):
     sequence = config.output_mode == "sequence"
     x, y = make_windows(data.x_train, data.y_train, k, sequence)
     xv, yv = make_windows(data.x_val, data.y_val, k, sequence)
-    keras.utils.set_random_seed(config.seed)
+    if config.training.seed is not None:
+        keras.utils.set_random_seed(config.training.seed)
     model = build_model(config, data)
-    history = training.train(
-        model,
-        x,
-        list(y) if sequence else y,
-        training.TrainingOptions(
-            initial_learn_rate=config.initial_learn_rate,
-            max_epochs=config.max_epochs,
-            mini_batch_size=config.mini_batch_size,
-            gradient_threshold=1.0,
-            loss=config.loss,
-            validation_data=(xv, list(yv) if sequence else yv),
-            validation_patience=config.validation_patience,
-            bucket_by_length=False,
-            seed=config.seed,
-            verbose=config.verbose,
-            **options,
-        ),
-    )
+    options = config.training.options(validation_data=(xv, list(yv) if sequence else yv))
+    target = list(y) if sequence else y
+    history = training.train(model, x, target, options, callbacks=callbacks)
     xv_last, yv_last = make_windows(data.x_val, data.y_val, k)
     val_mae = float(np.mean(np.abs(recalibration.predict_rows(model, xv_last) - yv_last)))
     return model, history.history, val_mae
 
 
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
-    """Choose the window on validation (unless fixed), then keep that window's model."""
+def train(config: Config = Config(), data: NoxSplits | None = None, *, callbacks=()) -> NoxRun:
+    """Choose the window on validation (unless fixed), then keep that window's model.
+
+    The returned run's Config has that window; `window_validation_mae` gives
+    the validation MAE of every window tried. `callbacks` are extra Keras
+    callbacks for every fit.
+    """
     data = data or load_data(config)
     choices = (config.window,) if config.window else tuple(config.window_choices)
     best = None
     scores = {}
     for k in choices:
-        model, history, val_mae = _fit(config, data, k, **options)
+        model, history, val_mae = _fit(config, data, k, callbacks)
         scores[k] = val_mae
         if best is None or val_mae < best[2]:
             best = (model, history, val_mae, k)
     model, history, _, k = best
-    config = config.replace(window=k)
-    # `evaluate` reads the config from the data: it must be this run's, even for shared data
-    data.info.update(window=k, window_validation_mae=scores, config=config)
-    return Run(name=NAME, config=config, model=model, history=history, data=data)
+    return NoxRun(
+        name=NAME,
+        config=config.replace(window=k),
+        model=model,
+        history=history,
+        data=data,
+        window_validation_mae=scores,
+    )
 
 
-def evaluate(model, data: Splits) -> dict[str, float]:
+def evaluate(run: Run) -> dict[str, float]:
     """Test metrics of the LSTM and the baselines, without and with weekly recalibration.
 
     Names: `mae`, `rmse`, `r2`, `within_10pct` (the network, no recalibration),
@@ -279,37 +307,53 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     `hgb`, `hgb_lagged` and `linear_hgb` (gradient boosting on the linear
     model's residual, current hour); `*_mae_<year>` per test year;
     `*_recalibration_days`, the history length each recalibrated model chose
-    on the validation weeks.
+    on the validation weeks; `window`. The predictions of every model
+    (a `recalibration.Comparison`) are kept in `run.predictions`.
     """
-    config = data.info["config"]
-    k = data.info.get("window") or config.window
+    config = run.config
+    k = config.window
     if k is None:
-        raise ValueError("The data does not say which window the model reads; train it first.")
-    results, choices = recalibration.compare(model, data, config, k)
-    data.info["predictions"] = dict(results)
-    data.info["recalibration_choices"] = choices
+        raise ValueError("The run's Config does not say which window the model reads; train it.")
+    comparison = recalibration.compare(run.model, run.data, config, k)
+    run.predictions = comparison
+    truth, years = comparison.truth, comparison.year
     metrics = {}
-    truth = results.pop("truth")
-    years = results.pop("year")
-    for key, predicted in results.items():
+    for key, predicted in comparison.predictions.items():
         prefix = "" if key == "lstm" else key.replace("lstm_", "") + "_"
         for name, value in regression_metrics(truth, predicted).items():
             metrics[f"{prefix}{name}"] = value
         for year in np.unique(years):
             mask = years == year
             metrics[f"{prefix}mae_{year}"] = float(np.mean(np.abs(predicted[mask] - truth[mask])))
-    for key, choice in choices.items():
+    for key, choice in comparison.choices.items():
         prefix = "" if key == "lstm_recalibrated" else key.replace("_recalibrated", "") + "_"
-        metrics[f"{prefix}recalibration_days"] = float(choice["days"])
+        metrics[f"{prefix}recalibration_days"] = float(choice.days)
     metrics["window"] = float(k)
     return metrics
 
 
-def predict(model, sequences, class_names=None):
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """NOx (data units) for each `(k, F)` window of sensor readings, oldest row first."""
-    out = training.predict(model, sequences)  # a list of (T_i, 1) arrays for "sequence" models
+    out = training.predict(run.model, inputs)  # a list of (T_i, 1) arrays for "sequence" models
     values = [o[-1, 0] for o in out] if isinstance(out, list) else out[:, 0]
     return [("NOx", float(v)) for v in values]
+
+
+def read_inputs(source, config: Config) -> list[np.ndarray]:
+    """Windows from a .csv (a row per hour, oldest first, a column per feature) or .npy file."""
+    return read_sequences(Path(source))
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write the first full window of the test rows as a CSV in `directory`; returns its path."""
+    import pandas as pd
+
+    k = run.config.window or max(run.config.window_choices)
+    path = Path(directory) / "sensor_window.csv"
+    pd.DataFrame(run.data.x_test[0][:k], columns=list(run.config.features)).to_csv(
+        path, index=False
+    )
+    return str(path)
 
 
 def figures(run: Run, directory) -> list[Path]:
@@ -318,8 +362,8 @@ def figures(run: Run, directory) -> list[Path]:
     from lstm_apps.tasks.nox import plots as nox_plots
 
     directory = Path(directory)
-    if "predictions" not in run.data.info:
-        evaluate(run.model, run.data)
+    if run.predictions is None:
+        evaluate(run)
     paths = [directory / "training_progress.png"]
     plots.plt.close(plots.plot_training_progress(run.history, paths[0]))
-    return paths + nox_plots.plot_all(run.data.info["predictions"], directory)
+    return paths + nox_plots.plot_all(run.predictions, directory)

@@ -1,4 +1,8 @@
-"""Figures and report files of a sentiment run (see `sentiment.figures`)."""
+"""Figures and report files of a sentiment run (what `sentiment.figures` writes).
+
+Everything here takes what it draws as arguments (model, data, results), so
+it depends on the study's helpers but never on the study module itself.
+"""
 
 from __future__ import annotations
 
@@ -9,78 +13,91 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lstm_apps import plots
-from lstm_apps.tasks import sentiment
+from lstm_apps.tasks.sentiment.comparison import LABELS, RECURRENT
+from lstm_apps.tasks.sentiment.explain import (
+    PROBE_WORDS,
+    confident_mistakes,
+    embedding_matrix,
+    nearest_words,
+    probe_words,
+)
+from lstm_apps.tasks.sentiment.networks import text_probabilities
 
-LABELS = {
-    "bilstm": "embedding + BiLSTM",
-    "lstm": "embedding + LSTM",
-    "gru": "embedding + GRU",
-    "cnn_lstm": "embedding + Conv1D + LSTM",
-    "bag_of_embeddings": "bag of embeddings",
-    "tfidf": "TF-IDF + logistic regression",
-}
 
+def write_figures(
+    directory, *, model, data, probabilities, history=None, results=None, best=None
+) -> list[Path]:
+    """Write the figures into `directory` and the report files beside it (the run folder).
 
-def figures(run, directory: Path) -> list[Path]:
-    """Write the figures into `directory` and the report files beside it (the run folder)."""
-    data, best = run.data, run.data.results["best"]
-    probabilities = data.results[best]["probabilities"]
-    paths = {
-        "progress": directory / "training_progress.png",
-        "confusion": directory / "confusion_matrix.png",
-        "comparison": directory / "model_comparison.png",
-        "embedding": directory / "embedding_map.png",
-    }
-    for fig in (
-        plots.plot_training_progress(run.history, paths["progress"]),
+    Args:
+        directory: the figures folder (the report files go to its parent).
+        model: the text model (raw strings in, class probabilities out).
+        data: the `SentimentSplits` it is scored on.
+        probabilities: `(N, K)` test probabilities of `model`.
+        history: per-epoch logs of the kept network; no progress figure if empty.
+        results: model kind → `ModelResult` of the comparison; without it no
+            comparison figure or table is written.
+        best: the kind kept as `model`, marked in the table.
+
+    Returns:
+        The paths of the figures written.
+    """
+    directory = Path(directory)
+    paths = {}
+    if history:
+        paths["progress"] = directory / "training_progress.png"
+    paths["confusion"] = directory / "confusion_matrix.png"
+    if results:
+        paths["comparison"] = directory / "model_comparison.png"
+    paths["embedding"] = directory / "embedding_map.png"
+    drawn = [
         plots.plot_confusion_matrix(
-            data.labels["test"], probabilities.argmax(1), data.class_names, paths["confusion"]
+            data.y_test, probabilities.argmax(1), data.class_names, paths["confusion"]
         ),
-        plot_comparison(data.results, paths["comparison"]),
-        plot_embedding_map(run.model, data, paths["embedding"]),
-    ):
+        plot_embedding_map(model, data, paths["embedding"]),
+    ]
+    if history:
+        drawn.append(plots.plot_training_progress(history, paths["progress"]))
+    if results:
+        drawn.append(plot_comparison(results, paths["comparison"]))
+    for fig in drawn:
         plt.close(fig)
     report = directory.parent
-    mistakes = sentiment.confident_mistakes(data, probabilities)
+    mistakes = confident_mistakes(data, probabilities)
     mistakes.to_csv(report / "confident_mistakes.csv", index=False)
-    matrix = sentiment.embedding_matrix(run.model)
-    words = _probe_words(data)
-    neighbours = sentiment.nearest_words(matrix, data.vocabulary, words)
+    neighbours = nearest_words(
+        embedding_matrix(model), data.vocabulary, probe_words(data.vocabulary)
+    )
     (report / "nearest_words.json").write_text(json.dumps(neighbours, indent=1, ensure_ascii=False))
-    (report / "comparison.md").write_text(comparison_table(data.results) + "\n")
+    if results:
+        (report / "comparison.md").write_text(comparison_table(results, best) + "\n")
     return list(paths.values())
 
 
-def _probe_words(data):
-    vocabulary = set(data.vocabulary)
-    words = [w for w in sentiment.PROBE_WORDS if w in vocabulary]
-    return words or data.vocabulary[2:10]
-
-
-def comparison_table(results) -> str:
+def comparison_table(results, best=None) -> str:
+    """A Markdown table of the compared models' scores (`best` marked as kept)."""
     lines = [
         "| model | test accuracy | F1 | ROC-AUC | validation accuracy | train s |",
         "|---|---|---|---|---|---|",
     ]
     for kind, r in results.items():
-        if not isinstance(r, dict):
-            continue
-        mark = " (kept)" if kind == results.get("best") else ""
+        mark = " (kept)" if kind == best else ""
         lines.append(
-            f"| {LABELS[kind]}{mark} | {r['accuracy']:.4f} | {r['f1']:.4f} | {r['roc_auc']:.4f} "
-            f"| {r['validation_accuracy']:.4f} | {r['train_seconds']:.0f} |"
+            f"| {LABELS[kind]}{mark} | {r.accuracy:.4f} | {r.f1:.4f} | {r.roc_auc:.4f} "
+            f"| {r.validation_accuracy:.4f} | {r.train_seconds:.0f} |"
         )
     return "\n".join(lines)
 
 
 def plot_comparison(results, path=None):
-    kinds = [k for k, r in results.items() if isinstance(r, dict)]
-    accuracy = [results[k]["accuracy"] for k in kinds]
+    """Test accuracy and training time of each compared model, recurrent ones in blue."""
+    kinds = list(results)
+    accuracy = [results[k].accuracy for k in kinds]
     fig, ax = plt.subplots(figsize=(7, 0.5 * len(kinds) + 1.2))
-    colors = ["tab:blue" if k in sentiment.RECURRENT else "tab:gray" for k in kinds]
+    colors = ["tab:blue" if k in RECURRENT else "tab:gray" for k in kinds]
     ax.barh([LABELS[k] for k in kinds], accuracy, color=colors)
     for y, (k, a) in enumerate(zip(kinds, accuracy)):
-        ax.text(a, y, f" {a:.3f} ({results[k]['train_seconds']:.0f} s)", va="center", fontsize=8)
+        ax.text(a, y, f" {a:.3f} ({results[k].train_seconds:.0f} s)", va="center", fontsize=8)
     low = max(0.0, min(accuracy) - 0.05)
     ax.set_xlim(low, min(1.0, max(accuracy) + 0.06))
     ax.invert_yaxis()
@@ -98,15 +115,15 @@ def plot_embedding_map(model, data, path=None, count=200, labelled=40):
     """
     from sklearn.decomposition import PCA
 
-    matrix = sentiment.embedding_matrix(model)
+    matrix = embedding_matrix(model)
     vocabulary = data.vocabulary
     rows = np.arange(2, min(len(vocabulary), count + 2))
-    probes = [vocabulary.index(w) for w in sentiment.PROBE_WORDS if w in vocabulary]
+    probes = [vocabulary.index(w) for w in PROBE_WORDS if w in vocabulary]
     rows = np.unique(np.r_[rows, probes]).astype(int)
     points = PCA(2, random_state=0).fit_transform(matrix[rows])
     fig, ax = plt.subplots(figsize=(8, 6.5))
     if len(data.class_names) == 2:
-        colour = sentiment.text_probabilities(model, [vocabulary[i] for i in rows])[:, 1]
+        colour = text_probabilities(model, [vocabulary[i] for i in rows])[:, 1]
         scatter = ax.scatter(
             points[:, 0], points[:, 1], c=colour, cmap="coolwarm", s=14, vmin=0, vmax=1
         )

@@ -80,18 +80,22 @@ def plot_test_engines(truth, predicted, cap=None, path=None):
     return save_figure(fig, path)
 
 
-def plot_all(data, directory) -> list[Path]:
-    """The two figures of a run, from the predictions `evaluate` left in `data.info`."""
+def plot_all(config, data, predictions, directory) -> list[Path]:
+    """The two figures of a run: `engine_lives.png` and `test_engines.png`.
+
+    Args:
+        config: the run's `Config` (its `rul_cap` is drawn).
+        data: the run's `TurbofanSplits`.
+        predictions: the `CyclePredictions` that `evaluate` keeps in `run.predictions`.
+        directory: folder of the PNG files.
+    """
     directory = Path(directory)
-    config, predictions = data.info["config"], data.info["predictions"]
     paths = [directory / "engine_lives.png", directory / "test_engines.png"]
-    last = [p[-1] for p in predictions["test"]]
     for fig in (
         plot_engine_lives(
-            data.y_val, predictions["validation"], config.rul_cap,
-            data.info["validation_units"], paths[0],
+            data.y_val, predictions.validation, config.rul_cap, data.validation_units, paths[0]
         ),
-        plot_test_engines(data.info["test_rul"], last, config.rul_cap, paths[1]),
-    ):  # fmt: skip
+        plot_test_engines(data.test_rul, predictions.last, config.rul_cap, paths[1]),
+    ):
         plt.close(fig)
     return paths

@@ -34,8 +34,7 @@ test engine against RUL_FD001.txt.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from numbers import Integral, Real
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -43,13 +42,25 @@ import keras
 import numpy as np
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_int, check_range
 from lstm_apps.data import cmapss
+from lstm_apps.data.inputs import read_sequences
 from lstm_apps.data.sequences import check_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run, save_model, write_json
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.turbofan.rul import (
+    CyclePredictions,
+    capped,
+    phm08_score,
+    predict_cycles,
+    rul_correlation,
+    scores,
+    training_pairs,
+    windows,  # noqa: F401  (re-exported as turbofan.windows)
+)
+from lstm_apps.training import TrainingConfig
 
 NAME = "turbofan"
 DESCRIPTION = "Remaining useful life (RUL) of turbofan engines, NASA C-MAPSS FD001"
@@ -60,41 +71,47 @@ CAUSAL = tuple(name for name in models.ARCHITECTURES if not name.startswith("bi"
 class Config(CaseStudyConfig):
     """Settings of the turbofan case study (defaults: the full run)."""
 
+    # data
+    data_path: str | None = None  # folder with train_FD001.txt, test_FD001.txt, RUL_FD001.txt
+    subset: str = "FD001"  # C-MAPSS subset; the preprocessing suits one operating condition
+    features: tuple | None = None  # columns to read; None: all that vary on the training engines
+    min_rul_correlation: float = 0.2  # drop features whose |correlation| with the capped RUL
+    # on the training engines is below this; 0 keeps every column that varies
+    validation_engines: int = 20  # training engines held out whole for validation
+    split_seed: int = 0  # seed of the train / validation split of the engines
+    max_train_engines: int | None = None  # use only the first training engines (quick runs)
+    max_test_engines: int | None = None  # score only the first test engines (quick runs)
+    # model
     architecture: str = "lstm"  # any name in ARCHITECTURES; "bi*" only with output_mode="last"
     units: int | tuple = 100  # recurrent width (the course's single layer), or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
     input_noise: float = 0.1  # std of Gaussian noise added to the z-scored inputs while training
-    ensemble: int = 1  # networks trained from different seeds; the model averages their RUL
     output_mode: str = "sequence"  # "sequence": RUL at every cycle; "last": from the last `window`
     window: int = 30  # cycles each "last" network reads (at most the shortest test engine)
+    ensemble: int = 1  # networks trained from different seeds; the model averages their RUL
+    # training
     rul_cap: int | None = 125  # training RUL target is min(RUL, rul_cap); None: uncapped
-    validation_engines: int = 20  # training engines held out whole for validation
+    training: TrainingConfig = TrainingConfig(
+        initial_learn_rate=0.003,
+        learn_rate_drop_period=30,
+        learn_rate_drop_factor=0.3,
+        max_epochs=120,
+        mini_batch_size=8,
+        gradient_threshold=1.0,
+        shuffle="every-epoch",
+        validation_patience=30,
+        verbose=2,
+    )  # each member's fit (mini-batches of engines or windows); with `checkpoint_dir`,
+    # member i backs up in checkpoint_dir/member_<i>/ and is kept as member_<i>.keras
+    # evaluation
     validation_max_rul: int = 150  # validation cycles scored: true RUL up to this (test: 7-145)
-    max_epochs: int = 120  # training epochs
-    mini_batch_size: int = 8  # engines (or windows) per mini-batch
-    initial_learn_rate: float = 0.003  # Adam's starting learning rate
-    learn_rate_drop_period: int | None = 30  # epochs between learning-rate drops
-    learn_rate_drop_factor: float = 0.3  # factor applied at each drop
-    gradient_threshold: float = 1.0  # clip each weight's gradient L2 norm at this value
-    validation_patience: int | None = 30  # early stopping on the validation engines' loss
-    features: tuple | None = None  # columns to read; None: all that vary on the training engines
-    # drop features whose |correlation| with the capped RUL on the training engines is below this
-    min_rul_correlation: float = 0.2  # 0 keeps every column that varies
-    max_train_engines: int | None = None  # use only the first training engines (quick runs)
-    max_test_engines: int | None = None  # score only the first test engines (quick runs)
-    data_path: str | None = None  # folder with train_FD001.txt, test_FD001.txt, RUL_FD001.txt
-    subset: str = "FD001"  # C-MAPSS subset; the preprocessing suits one operating condition
-    split_seed: int = 0  # seed of the train / validation split of the engines
-    seed: int = 0  # seed for initialization and shuffling
-    verbose: int = 2  # Keras verbosity: 0 silent, 1 progress bar, 2 a line per epoch
 
     FAST: ClassVar[dict] = dict(
         units=16,
-        max_epochs=2,
         max_train_engines=12,
         validation_engines=3,
         max_test_engines=10,
-        mini_batch_size=4,
+        training=dict(max_epochs=2, mini_batch_size=4),
     )
 
     def __post_init__(self):
@@ -107,32 +124,42 @@ class Config(CaseStudyConfig):
                 "network cannot give the per-cycle RUL; use it with output_mode='last'. "
                 f"Received: architecture={self.architecture!r}"
             )
-        limit = self.min_rul_correlation
-        if isinstance(limit, bool) or not isinstance(limit, Real) or not 0 <= limit <= 1:
-            raise ValueError(
-                f"`min_rul_correlation` must be a number from 0 to 1. Received: "
-                f"min_rul_correlation={limit!r}"
-            )
-        least = dict(window=1, validation_engines=1, validation_max_rul=1, ensemble=1)
+        check_range("min_rul_correlation", self.min_rul_correlation, 0, 1, closed=(True, True))
+        for name in ("window", "validation_engines", "validation_max_rul", "ensemble"):
+            check_int(name, getattr(self, name), 1)
         for name in ("rul_cap", "max_train_engines", "max_test_engines"):
-            if getattr(self, name) is not None:
-                least[name] = 1
-        for name, low in least.items():
-            value = getattr(self, name)
-            if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
-                raise ValueError(
-                    f"`{name}` must be an integer of at least {low}. Received: {name}={value!r}"
-                )
+            check_int(name, getattr(self, name), 1, allow_none=True)
 
 
-def load_data(config: Config = Config()) -> Splits:
+@dataclass(kw_only=True)
+class TurbofanSplits(Splits):
+    """Engine histories `(cycles, features)` and their true (uncapped) RUL at every cycle."""
+
+    features: list[str]  # the columns kept, in the order of the model's input
+    dropped_constant: list[str]  # columns constant on the training engines
+    dropped_uncorrelated: list[str]  # varying columns below `min_rul_correlation`
+    rul_correlation: dict[str, float]  # |correlation| of every varying column with the capped RUL
+    train_units: list[int]  # the engine (unit) number of each training history
+    validation_units: list[int]  # ... of each validation history
+    test_units: list[int]  # ... of each test history
+    test_rul: np.ndarray  # RUL_FD001.txt: the true RUL after each test engine's last cycle
+
+
+@dataclass
+class TurbofanRun(Run):
+    """A `Run` of the turbofan study; `predictions` is a `CyclePredictions` once
+    `evaluate` has run."""
+
+    member_histories: list[dict] = field(default_factory=list)  # every ensemble member's
+    # history, in member order (`history` is member 0's)
+
+
+def load_data(config: Config = Config()) -> TurbofanSplits:
     """Engine histories as `(cycles, features)` arrays and their true RUL at every cycle.
 
     The targets are the *uncapped* RUL; the cap is applied when training.
-    `info` holds the kept and dropped features (`dropped_constant`,
-    `dropped_uncorrelated`, and `rul_correlation` of every varying feature on
-    the training engines), the unit numbers of each split
-    and `test_rul` (RUL_FD001.txt, the RUL after each test engine's last cycle).
+    The returned `TurbofanSplits` names the kept and dropped features, the
+    unit numbers of each split and `test_rul` (RUL_FD001.txt).
 
     Raises:
         ValueError: if there are too few training engines for the validation
@@ -175,39 +202,20 @@ def load_data(config: Config = Config()) -> Splits:
     x_te, y_te, test_units = cmapss.engine_histories(
         test[test.unit.isin(test_units)], features, test_rul
     )
-    data = Splits(
+    data = TurbofanSplits(
         x_tr, y_tr, x_va, y_va, x_te, y_te,
-        info={
-            "source": f"NASA C-MAPSS {config.subset} ({folder})",
-            "features": features,
-            "dropped_constant": [c for c in candidates if c not in varying],
-            "dropped_uncorrelated": [c for c in varying if c not in features],
-            "rul_correlation": correlation,
-            "train_units": fit_units,
-            "validation_units": val_units,
-            "test_units": test_units,
-            "test_rul": test_rul,
-            "config": config,
-        },
+        source=f"NASA C-MAPSS {config.subset} ({folder})",
+        features=features,
+        dropped_constant=[c for c in candidates if c not in varying],
+        dropped_uncorrelated=[c for c in varying if c not in features],
+        rul_correlation=correlation,
+        train_units=fit_units,
+        validation_units=val_units,
+        test_units=test_units,
+        test_rul=test_rul,
     )  # fmt: skip
     check_window(config, data)
     return data
-
-
-def rul_correlation(frame, columns, cap=None) -> dict[str, float]:
-    """Absolute Pearson correlation of each column with the (capped) RUL of run-to-failure engines.
-
-    Args:
-        frame: rows of engines run to failure (`unit`, `cycle` and the columns).
-        columns: the columns to score.
-        cap: the RUL cap applied to the target, or None.
-
-    On the FD001 training engines with `cap=125`, sensor_2 scores 0.678 and
-    setting_1 0.006.
-    """
-    rul = frame.groupby("unit").cycle.transform("max") - frame.cycle
-    target = rul.clip(upper=cap) if cap else rul
-    return {c: float(abs(frame[c].corr(target))) for c in columns}
 
 
 def check_window(config: Config, data: Splits):
@@ -219,38 +227,6 @@ def check_window(config: Config, data: Splits):
             f"windowed network reads whole windows, never padded ones. Received: "
             f"window={config.window}"
         )
-
-
-def capped(targets, cap) -> list[np.ndarray]:
-    """`min(RUL, cap)` at every cycle (a piecewise-linear RUL); `cap=None` leaves it."""
-    return [np.minimum(t, cap) if cap else np.asarray(t) for t in targets]
-
-
-def windows(sequences, targets=None, window=30):
-    """Every whole window of `window` cycles, and the target at its last cycle.
-
-    Args:
-        sequences: list of `(cycles, features)` arrays, each at least `window` long.
-        targets: optional list of `(cycles,)` arrays.
-        window: cycles per window.
-
-    Returns:
-        `x` of shape `(windows, window, features)` and, with `targets`, `y` of
-        shape `(windows,)`; an engine of T cycles gives `T - window + 1` windows.
-    """
-    views = [np.lib.stride_tricks.sliding_window_view(s, window, axis=0) for s in sequences]
-    x = np.concatenate([v.transpose(0, 2, 1) for v in views]).astype("float32")
-    if targets is None:
-        return x
-    return x, np.concatenate([t[window - 1 :] for t in targets]).astype("float32")
-
-
-def training_pairs(config: Config, sequences, targets):
-    """Inputs and capped targets in the form the configured network learns from."""
-    targets = capped(targets, config.rul_cap)
-    if config.output_mode == "sequence":
-        return list(sequences), targets
-    return windows(sequences, targets, config.window)
 
 
 def build_model(config: Config, data: Splits) -> keras.Model:
@@ -277,33 +253,35 @@ def build_model(config: Config, data: Splits) -> keras.Model:
     return models.with_target_scale(base, float(y.mean()), float(y.std()), name="rul")
 
 
-def train(config: Config = Config(), data: Splits | None = None, **options) -> Run:
-    """Load (unless given), build and train; returns a `Run` with the model and history.
+def train(
+    config: Config = Config(), data: TurbofanSplits | None = None, *, callbacks=()
+) -> TurbofanRun:
+    """Load (unless given), build and train; returns a `TurbofanRun`.
 
     With `ensemble=n`, n networks are trained one after the other from seeds
-    `seed * n` to `seed * n + n - 1` (so runs with different seeds share no
-    member), and the model averages their RUL (`models.average_ensemble`);
-    `run.history` is the first member's and `data.info["member_histories"]`
-    holds every member's.
+    `training.seed * n` to `training.seed * n + n - 1` (so runs with different
+    seeds share no member), and the model averages their RUL
+    (`models.average_ensemble`); `run.history` is the first member's and
+    `run.member_histories` holds every member's.
 
-    Extra keyword arguments go to `TrainingOptions`. With `checkpoint_dir`,
-    each member backs up every epoch in `checkpoint_dir/member_<i>/` and is
-    saved as `checkpoint_dir/member_<i>.keras` when it finishes; a rerun after
-    a crash loads the finished members and resumes the interrupted one.
+    With `training.checkpoint_dir`, each member backs up every epoch in
+    `checkpoint_dir/member_<i>/` and is saved as `checkpoint_dir/member_<i>.keras`
+    when it finishes; a rerun after a crash loads the finished members and
+    resumes the interrupted one. `callbacks` are extra Keras callbacks, given
+    to every member's fit.
 
     Example:
-        >>> run = train(Config.fast(verbose=0))
-        >>> evaluate(run.model, run.data)["rmse"]  # cycles, at each test engine's end
+        >>> run = train(Config.fast(training=dict(verbose=0)))
+        >>> evaluate(run)["rmse"]  # cycles, at each test engine's end
     """
     data = data or load_data(config)
     check_window(config, data)
-    data.info["config"] = config  # `evaluate` reads the cap and window of this run
     x, y = training_pairs(config, data.x_train, data.y_train)
     validation = training_pairs(config, data.x_val, data.y_val)
-    checkpoints = options.pop("checkpoint_dir", None)
+    checkpoints = config.training.checkpoint_dir
     members, histories = [], []
     for i in range(config.ensemble):
-        seed = config.seed * config.ensemble + i
+        seed = (config.training.seed or 0) * config.ensemble + i
         folder = Path(checkpoints) / f"member_{i}" if checkpoints else None
         if folder is not None and folder.with_suffix(".keras").exists():
             members.append(keras.saving.load_model(folder.with_suffix(".keras")))
@@ -311,71 +289,31 @@ def train(config: Config = Config(), data: Splits | None = None, **options) -> R
             continue
         keras.utils.set_random_seed(seed)
         model = build_model(config, data)
-        member_options = training.TrainingOptions(
-            initial_learn_rate=config.initial_learn_rate,
-            learn_rate_drop_period=config.learn_rate_drop_period,
-            learn_rate_drop_factor=config.learn_rate_drop_factor,
-            max_epochs=config.max_epochs,
-            mini_batch_size=config.mini_batch_size,
-            gradient_threshold=config.gradient_threshold,
-            shuffle="every-epoch",
+        options = config.training.options(
             validation_data=validation,
-            validation_patience=config.validation_patience,
-            bucket_by_length=True,
             seed=seed,
-            verbose=config.verbose,
-            checkpoint_dir=folder,
-            **options,
+            checkpoint_dir=None if folder is None else str(folder),
         )
-        history = training.train(model, x, y, member_options).history
+        history = training.train(model, x, y, options, callbacks=callbacks).history
         if folder is not None:  # the history first: a member counts as done once its model is
             write_json(folder.with_suffix(".json"), history)
             save_model(model, folder.with_suffix(".keras"))
         members.append(model)
         histories.append(history)
-    data.info["member_histories"] = histories
-    name = f"{config.architecture}_ensemble"
-    model = models.average_ensemble(members, name=name, output_name="rul")
-    return Run(name=NAME, config=config, model=model, history=histories[0], data=data)
+    model = models.average_ensemble(
+        members, name=f"{config.architecture}_ensemble", output_name="rul"
+    )
+    return TurbofanRun(
+        name=NAME,
+        config=config,
+        model=model,
+        history=histories[0],
+        data=data,
+        member_histories=histories,
+    )
 
 
-def phm08_score(y_true, y_pred) -> float:
-    """The PHM08 challenge score: late predictions cost more than early ones.
-
-    With `d = predicted - true`, each engine adds `exp(-d / 13) - 1` when
-    `d < 0` (early) and `exp(d / 10) - 1` when `d >= 0` (late). Lower is better;
-    0 is perfect.
-
-    Example:
-        >>> round(phm08_score([50, 50], [60, 37]), 3)  # 10 late, 13 early: e - 1 each
-        3.437
-    """
-    d = np.asarray(y_pred, "float64") - np.asarray(y_true, "float64")
-    return float(np.sum(np.exp(np.where(d < 0, -d / 13, d / 10)) - 1))
-
-
-def predict_cycles(model, sequences) -> list[np.ndarray]:
-    """The predicted RUL at every cycle of each `(cycles, features)` sequence.
-
-    A "last" network gives NaN for the first `window - 1` cycles, which have
-    no whole window behind them.
-    """
-    window = model.input_shape[1]
-    if window is None:
-        return [p[:, 0] for p in training.predict(model, sequences)]
-    flat = model.predict(windows(sequences, window=window), batch_size=1024, verbose=0)[:, 0]
-    cuts = np.cumsum([len(s) - window + 1 for s in sequences])[:-1]
-    return [np.r_[np.full(window - 1, np.nan), p] for p in np.split(flat, cuts)]
-
-
-def _scores(truth, predicted, pattern="{}") -> dict[str, float]:
-    """RMSE and MAE where a prediction exists, named by `pattern` ("{}_per_cycle")."""
-    keep = np.isfinite(predicted)
-    scores = regression_metrics(truth[keep], predicted[keep])
-    return {pattern.format(name): scores[name] for name in ("rmse", "mae")}
-
-
-def evaluate(model, data: Splits) -> dict[str, float]:
+def evaluate(run: Run) -> dict[str, float]:
     """Test metrics at each test engine's last cycle, and at every cycle.
 
     Names: `rmse`, `mae`, `r2`, `within_10pct` and `phm08_score` at the last
@@ -385,35 +323,39 @@ def evaluate(model, data: Splits) -> dict[str, float]:
     "last" network); `validation_rmse` / `validation_mae` against the true
     RUL at the validation cycles that look like a test engine's last one: true
     RUL at most `validation_max_rul`, cycle `window` or later (so that both
-    networks are scored on the same cycles).
+    networks are scored on the same cycles). The per-cycle predictions are
+    kept in `run.predictions` (a `CyclePredictions`).
     """
-    config = data.info["config"]
-    test = predict_cycles(model, data.x_test)
-    val = predict_cycles(model, data.x_val)
-    data.info["predictions"] = {"test": test, "validation": val}
-    truth, last = data.info["test_rul"], np.array([p[-1] for p in test])
+    config, data = run.config, run.data
+    predictions = CyclePredictions(
+        test=predict_cycles(run.model, data.x_test),
+        validation=predict_cycles(run.model, data.x_val),
+    )
+    run.predictions = predictions
+    truth, last = data.test_rul, predictions.last
     metrics = regression_metrics(truth, last)
     metrics["phm08_score"] = phm08_score(truth, last)
-    metrics["rmse_capped_truth"] = _scores(capped([truth], config.rul_cap)[0], last)["rmse"]
+    metrics["rmse_capped_truth"] = scores(capped([truth], config.rul_cap)[0], last)["rmse"]
     cycles = np.concatenate(capped(data.y_test, config.rul_cap))
-    metrics.update(_scores(cycles, np.concatenate(test), "{}_per_cycle"))
-    y_val, p_val = np.concatenate(data.y_val), np.concatenate(val)
+    metrics.update(scores(cycles, np.concatenate(predictions.test), "{}_per_cycle"))
+    y_val, p_val = np.concatenate(data.y_val), np.concatenate(predictions.validation)
     late = np.concatenate([np.arange(len(y)) >= config.window - 1 for y in data.y_val])
     scored = late & (y_val <= config.validation_max_rul)
-    metrics.update(_scores(y_val[scored], p_val[scored], "validation_{}"))
+    metrics.update(scores(y_val[scored], p_val[scored], "validation_{}"))
     return metrics
 
 
-def predict(model, sequences, class_names=None):
+def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """The RUL (cycles) after the last cycle of each `(cycles, features)` engine history.
 
-    The features are the kept ones, in the order of `data.info["features"]`.
-    A "last" network reads the last `window` cycles of each history.
+    The features are the kept ones, in the order of `data.features`. A
+    "last" network reads the last `window` cycles of each history.
 
     Raises:
         ValueError: if a history is shorter than a "last" network's window.
     """
-    sequences = check_sequences(sequences, "sequences", num_features=model.input_shape[-1])
+    model = run.model
+    sequences = check_sequences(inputs, "inputs", num_features=model.input_shape[-1])
     window = model.input_shape[1]
     if window is not None:
         short = [i for i, s in enumerate(sequences) if len(s) < window]
@@ -426,17 +368,29 @@ def predict(model, sequences, class_names=None):
     return [("RUL", float(p[-1])) for p in predict_cycles(model, sequences)]
 
 
+def read_inputs(source, config: Config) -> list[np.ndarray]:
+    """Engine histories from a .npy file (`(cycles, features)`, or `(engines, cycles,
+    features)` for several of one length) or a .csv file (a row per cycle)."""
+    return read_sequences(Path(source))
+
+
+def sample_input(run: Run, directory) -> str:
+    """Write the first test engine's history (kept features) as .npy; returns its path."""
+    path = Path(directory) / "engine.npy"
+    np.save(path, np.asarray(run.data.x_test[0], "float32"))
+    return str(path)
+
+
 def figures(run: Run, directory) -> list[Path]:
-    """Training progress, RUL over the life of validation engines, and the test engines."""
+    """Training progress (one pair of curves per member), RUL over the life of validation
+    engines, and the test engines at their last cycle."""
     from lstm_apps import plots
     from lstm_apps.tasks.turbofan import plots as turbofan_plots
 
     directory = Path(directory)
-    if "predictions" not in run.data.info:
-        evaluate(run.model, run.data)
+    if not isinstance(run.predictions, CyclePredictions):
+        evaluate(run)
     paths = [directory / "training_progress.png"]
-    histories = run.data.info.get("member_histories") or [None]
-    if histories[0] is not run.history:  # the shared data was trained on again since
-        histories = [run.history]
+    histories = getattr(run, "member_histories", None) or [run.history]
     plots.plt.close(plots.plot_training_progress(histories, paths[0]))
-    return paths + turbofan_plots.plot_all(run.data, directory)
+    return paths + turbofan_plots.plot_all(run.config, run.data, run.predictions, directory)

@@ -1,0 +1,169 @@
+"""The sentiment networks: built on word ids, fit on batches of similar length, read text.
+
+A network reads word ids (`SentimentSplits.x_*`). Its fit is a custom loop
+over a `tf.data` pipeline of length-bucketed batches, so it takes its
+optimizer from `training.make_optimizer` and its callbacks from
+`training.option_callbacks`, like every fit in the package. The network the
+run keeps is wrapped by `text_model` so that the saved model reads raw text.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from lstm_apps import training
+from lstm_apps.tasks.sentiment.data import batch_indices, id_lengths, pad_ids, predict_by_length
+
+VALIDATION_BATCH = 256  # texts per batch when scoring the validation split
+
+
+def build_network(config, data, kind="bilstm"):
+    """The network of `kind` on word ids, with the data's starting vectors when there are some.
+
+    Args:
+        config: the sentiment `Config` (its model fields).
+        data: the `SentimentSplits` (vocabulary, classes, starting vectors).
+        kind: one of `RECURRENT` or "bag_of_embeddings".
+    """
+    from lstm_apps.models.text import build_text_classifier
+
+    embeddings = data.embeddings
+    return build_text_classifier(
+        kind,
+        vocabulary_size=len(data.vocabulary),
+        num_classes=len(data.class_names),
+        embedding_dim=config.embedding_dim if embeddings is None else embeddings.shape[1],
+        units=config.units,
+        dropout=config.dropout,
+        embedding_dropout=config.embedding_dropout,
+        pooling=config.pooling,
+        embeddings=embeddings,
+        trainable_embeddings=not config.freeze_embeddings,
+    )
+
+
+def text_model(network, vectorizer, max_length, keep="start", strip_accents=False):
+    """A model from raw strings: the vectorizer, the kept `max_length` words, then `network`."""
+    from lstm_apps.models.text import KeepWords, build_vectorizer
+
+    reader = build_vectorizer(vectorizer.vocabulary_size(), strip_accents=strip_accents)
+    reader.set_vocabulary(vectorizer.get_vocabulary()[2:])
+    inputs = keras.Input(shape=(1,), dtype="string", name="text")
+    ids = KeepWords(max_length, keep, name="keep_words")(reader(inputs))
+    return keras.Model(inputs, network(ids), name=f"{network.name}_on_text")
+
+
+def word_id_dataset(ids, labels, batch_size, *, shuffle="never", seed=0, bucket_by_length=True):
+    """A `tf.data.Dataset` of `(word ids, class codes)` batches, padded per batch.
+
+    Args:
+        ids: word ids, one array per text.
+        labels: class codes.
+        batch_size: texts per batch.
+        shuffle: "never" (shortest first), "once" (one random order for every
+            epoch) or "every-epoch" (a new order each epoch, drawn from one
+            generator seeded with `seed`).
+        seed: seed of the order.
+        bucket_by_length: put texts of similar length in the same batch.
+    """
+    import tensorflow as tf
+
+    labels = np.asarray(labels)
+    lengths = id_lengths(ids)
+    rng = np.random.default_rng(seed) if shuffle == "every-epoch" else None
+    fixed = None
+    if shuffle != "every-epoch":
+        order = np.random.default_rng(seed) if shuffle == "once" else None
+        fixed = batch_indices(lengths, batch_size, order, bucket_by_length)
+
+    def generate():
+        batches = (
+            fixed
+            if fixed is not None
+            else batch_indices(lengths, batch_size, rng, bucket_by_length)
+        )
+        for batch in batches:
+            yield pad_ids(ids, batch), labels[batch]
+
+    signature = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.int64))
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    batches = -(-len(ids) // batch_size)
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
+
+
+def fit_network(config, data, kind, callbacks=()):
+    """Train one network on the training word ids.
+
+    The settings come from `config.training`: the optimizer from
+    `training.make_optimizer`, backup, time budget and progress plot from
+    `training.option_callbacks`, early stopping included: by default it
+    watches the validation *accuracy* (`training.validation_metric`, the
+    measure that also picks the kept model) and restores the best weights.
+
+    Args:
+        config: the sentiment `Config`.
+        data: the `SentimentSplits`.
+        kind: the network to build (see `build_network`).
+        callbacks: extra Keras callbacks.
+
+    Returns:
+        `(network, history, seconds)`.
+    """
+    options = config.training.options()
+    if options.checkpoint_dir is not None:  # one backup folder per network
+        options = options.replace(checkpoint_dir=str(Path(options.checkpoint_dir) / kind))
+    binary = len(data.class_names) == 2
+    network = build_network(config, data, kind)
+    steps = math.ceil(len(data.x_train) / options.mini_batch_size)
+    network.compile(
+        optimizer=training.make_optimizer(options, steps),
+        loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    has_validation = data.x_val is not None
+    shared = training.option_callbacks(options, has_validation)
+    start = time.perf_counter()
+    history = network.fit(
+        word_id_dataset(
+            data.x_train,
+            data.y_train,
+            options.mini_batch_size,
+            shuffle=options.shuffle,
+            seed=options.seed,
+            bucket_by_length=options.bucket_by_length,
+        ),
+        validation_data=(
+            word_id_dataset(data.x_val, data.y_val, VALIDATION_BATCH) if has_validation else None
+        ),
+        epochs=options.max_epochs,
+        shuffle=False,  # the dataset orders its batches itself, as `training.shuffle` says
+        callbacks=[*shared, *callbacks],
+        verbose=options.verbose,
+    )
+    return network, history.history, time.perf_counter() - start
+
+
+def network_probabilities(network, ids, batch_size=256) -> np.ndarray:
+    """Class probabilities `(N, K)` from a network on word ids, in the texts' order."""
+    return predict_by_length(
+        id_lengths(ids), batch_size, lambda batch: network(pad_ids(ids, batch), training=False)
+    )
+
+
+def text_probabilities(model, texts, batch_size=256) -> np.ndarray:
+    """Class probabilities `(N, K)` from a saved text model on raw strings.
+
+    Texts are batched by length (then put back in order), so that a batch of
+    short texts is not padded to the length of a long one.
+    """
+    texts = list(texts)
+    if not texts:
+        raise ValueError("No texts to predict.")
+    column = np.asarray(texts, dtype=object).reshape(-1, 1)
+    lengths = np.array([len(t) for t in texts])
+    return predict_by_length(lengths, batch_size, lambda batch: model(column[batch]))

@@ -1,0 +1,98 @@
+"""The case-study contract, checked on every registered study.
+
+One table (the registry) drives every test here, so that a study which drifts
+from the contract, or whose run folder the command line cannot use, fails CI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+
+import pytest
+
+from lstm_apps.cli import main
+from lstm_apps.tasks import CASE_STUDIES, check_case_study, get_case_study
+from lstm_apps.tasks.base import GROUPS
+from lstm_apps.training import TrainingConfig
+
+STUDIES = sorted(CASE_STUDIES)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_study_meets_the_contract(name):
+    module = get_case_study(name)  # runs check_case_study
+    assert module.NAME == name
+    config = module.Config()
+    assert isinstance(config.training, TrainingConfig)
+    assert isinstance(module.Config.fast().training, TrainingConfig)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_every_config_field_is_grouped_and_explained(name):
+    config_class = get_case_study(name).Config
+    table = config_class.field_help()
+    assert set(table) <= set(GROUPS)
+    listed = {row[0].split(".")[0] for rows in table.values() for row in rows}
+    assert listed == {f.name for f in dataclasses.fields(config_class)}
+    missing = [row[0] for rows in table.values() for row in rows if not row[3].strip()]
+    assert not missing, f"{name}: fields without a one-line meaning: {missing}"
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_no_study_declares_a_training_setting_outside_its_section(name):
+    config_class = get_case_study(name).Config
+    shared = {f.name for f in dataclasses.fields(TrainingConfig)}
+    own = {f.name for f in dataclasses.fields(config_class)}
+    assert not (own & shared), f"{name} declares {sorted(own & shared)} outside `training`"
+
+
+def test_a_drifted_module_is_refused():
+    from lstm_apps.tasks import japanese_vowels as jv
+
+    drifted = types.ModuleType("drifted")
+    for key in ("NAME", "DESCRIPTION", "Config", "load_data", "build_model", "train"):
+        setattr(drifted, key, getattr(jv, key))
+    drifted.evaluate = lambda model, data: {}  # the old signature
+    with pytest.raises(TypeError) as error:
+        check_case_study(drifted)
+    message = str(error.value)
+    assert "`evaluate` takes (model, data); the contract is (run)" in message
+    assert "has no function `predict`" in message and "has no function `figures`" in message
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_fast_run_folder_serves_evaluate_predict_and_card(name, tmp_path, capsys):
+    """fast run -> run folder -> `lstm-apps evaluate` -> `predict` on the study's own
+    sample input -> model card."""
+    from lstm_apps.tasks import load_run
+
+    run_dir = tmp_path / "run"
+    argv = ["run", name, "--fast", "--set", "training.verbose=0", "--output", str(run_dir)]
+    assert main(argv) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    saved = json.loads((run_dir / "metrics.json").read_text())["test"]
+    assert saved and all(isinstance(v, (int, float)) for v in saved.values())
+    assert (run_dir / "model.keras").exists() and any((run_dir / "figures").iterdir())
+
+    assert main(["evaluate", str(run_dir)]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert set(again) == set(saved)
+    for key, value in saved.items():
+        if math.isfinite(value):
+            assert again[key] == pytest.approx(value, rel=1e-3, abs=1e-4), key
+
+    module, run = load_run(run_dir, with_data=True)
+    argument = module.sample_input(run, tmp_path)
+    assert main(["predict", str(run_dir), argument]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines
+    for line in lines:
+        label, score = line.rsplit("\t", 1)
+        assert label and math.isfinite(float(score))
+
+    assert main(["card", str(run_dir)]) == 0
+    card = (run_dir / "MODEL_CARD.md").read_text()
+    assert f"# Model card: {name}" in card and "training.max_epochs" in card
