@@ -79,15 +79,17 @@ def test_fast_run_folder_serves_evaluate_predict_and_card(name, tmp_path, capsys
 
     assert main(["evaluate", str(run_dir)]) == 0
     again = json.loads(capsys.readouterr().out)
-    assert set(again) == set(saved)
-    for key, value in saved.items():
-        if math.isfinite(value):
-            assert again[key] == pytest.approx(value, rel=1e-3, abs=1e-4), key
+    # a saved model is scored again; comparisons made while training (other
+    # models, baselines fitted in the run) may be left out, never changed
+    assert again and set(again) <= set(saved)
+    for key, value in again.items():
+        if math.isfinite(saved[key]) and not key.endswith("seconds"):
+            assert value == pytest.approx(saved[key], rel=1e-3, abs=1e-4), key
 
     module, run = load_run(run_dir, with_data=True)
     argument = module.sample_input(run, tmp_path)
     assert main(["predict", str(run_dir), argument]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
     assert lines
     for line in lines:
         label, score = line.rsplit("\t", 1)

@@ -241,3 +241,47 @@ def test_a_layer_saved_before_the_split_into_modules_still_loads():
     layer = keras.saving.deserialize_keras_object(saved)
     assert type(layer).__module__ == "lstm_apps.models.layers.steps"
     assert layer.factor == 3 and layer.name == "hold"
+
+
+def test_build_model_refuses_options_the_architecture_does_not_have():
+    with pytest.raises(ValueError, match="'lstm' has no option 'filters'. Received: filters="):
+        build_model("lstm", num_features=3, num_outputs=2, filters=(8,))
+    with pytest.raises(ValueError, match="'gru' has no option 'output_projector_size'"):
+        build_model("gru", num_features=3, num_outputs=2, output_projector_size=4)
+    with pytest.raises(ValueError, match="'bigru' is always bidirectional"):
+        build_model("bigru", num_features=3, num_outputs=2, bidirectional=False)
+    with pytest.raises(TypeError):
+        build_model("lstm", num_features=3, num_outputs=2, dropuot=0.2)  # a misspelt option
+    model = build_model(
+        "cnn_lstm", num_features=3, num_outputs=2, units=4, filters=(8,), cell="gru"
+    )
+    assert any(isinstance(layer, keras.layers.GRU) for layer in model.layers)
+
+
+def _shifted(n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (rng.normal(size=(n, 6, 3)) * 20 + 300).astype("float32")
+    return x, (x[:, 0, 0] > 300).astype("int32")
+
+
+def test_a_plain_fit_on_an_unadapted_model_raises():
+    x, y = _shifted()
+    model = build_model("lstm", num_features=3, num_outputs=2, units=4)
+    model.compile("adam", "binary_crossentropy")
+    with pytest.raises(ValueError, match="has not learned its statistics.*adapt=x_train"):
+        model.fit(x, y, epochs=1, verbose=0)
+    assert model.predict(x[:2], verbose=0).shape == (2, 1)  # inference is still allowed
+
+
+def test_adapt_in_build_model_makes_a_plain_fit_correct():
+    x, y = _shifted()
+    model = build_model("lstm", num_features=3, num_outputs=2, units=4, adapt=x)
+    layer = model.get_layer("normalization")
+    np.testing.assert_allclose(layer.offset.numpy(), x.reshape(-1, 3).mean(0), rtol=1e-5)
+    model.compile("adam", "binary_crossentropy")
+    history = model.fit(x, y, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    # lstm_apps.train adapts a fresh model itself, and a saved model stays adapted
+    other = build_model("lstm", num_features=3, num_outputs=2, units=4)
+    train(other, list(x), y, TrainingOptions(max_epochs=1, verbose=0))
+    assert other.get_layer("normalization").is_adapted

@@ -8,6 +8,7 @@ padding excluded and are stored as weights of the model.
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from lstm_apps.checks import check_choice
@@ -28,6 +29,9 @@ class SequenceNormalization(keras.layers.Layer):
         method: one of "zscore" (default), "zerocenter", "rescale-zero-one",
             "rescale-symmetric" or "none".
         **kwargs: base `keras.layers.Layer` arguments (`name`, ...).
+
+    A training step through a layer that has not learned its statistics
+    raises a ValueError instead of silently training on raw inputs.
 
     Input shape: `(batch, timesteps, features)`. Output shape: the same.
     """
@@ -77,7 +81,21 @@ class SequenceNormalization(keras.layers.Layer):
         self.adapted.assign(1.0)
         return self
 
-    def call(self, inputs, mask=None):
+    def _learned(self) -> bool:
+        if self.method == "none":
+            return True
+        with tf.init_scope():  # read the flag eagerly, also while a training step is traced
+            return bool(float(ops.convert_to_numpy(self.adapted)))
+
+    def call(self, inputs, mask=None, training=None):
+        if training and not self._learned():
+            raise ValueError(
+                f"The {self.method!r} normalization layer {self.name!r} has not learned its "
+                "statistics, so training would read un-normalized inputs. Build the model "
+                "with `build_model(..., adapt=x_train)`, call `layer.adapt(x_train)`, train "
+                "with `lstm_apps.train` (which adapts it first), or choose "
+                "normalization='none'. Received: an un-adapted layer in a training step"
+            )
         outputs = (inputs - ops.cast(self.offset, inputs.dtype)) / ops.cast(
             self.scale, inputs.dtype
         )

@@ -250,7 +250,8 @@ def train(
 def evaluate(run: Run) -> dict[str, float]:
     """Test accuracy, F1 and ROC-AUC of the kept text model on the raw test texts, then
     `{kind}_accuracy`, `_f1`, `_roc_auc`, `_train_seconds` and `_validation_accuracy`
-    of every compared model, `best_model`, `embedding_coverage` and `word2vec_seconds`.
+    of every compared model, `embedding_coverage` and `word2vec_seconds` (all
+    numbers; the kept model's name is `run.best`, shown in `comparison.md`).
 
     The test probabilities are kept in `run.predictions` for `figures`. A run
     loaded from a folder (`lstm-apps evaluate`) has no comparison: it gets
@@ -264,8 +265,6 @@ def evaluate(run: Run) -> dict[str, float]:
     for kind, result in results.items():
         for key in ("accuracy", "f1", "roc_auc", "train_seconds", "validation_accuracy"):
             metrics[f"{kind}_{key}"] = getattr(result, key)
-    if results:
-        metrics["best_model"] = run.best
     if data.coverage is not None:
         metrics["embedding_coverage"] = data.coverage
     if data.embedding_seconds:
