@@ -6,7 +6,7 @@ Public API:
     evaluate, classification_metrics, regression_metrics
     SequenceScaler, SequenceLabelEncoder, pad_sequences, make_windows
     list_case_studies, get_case_study, run_case_study
-    export, StreamingPredictor         deployment (lstm_apps.deploy.export, lstm_apps.deploy.streaming)
+    export, StreamingPredictor         deployment (lstm_apps.deploy)
     Forecaster, rolling_forecasts     open- and closed-loop forecasting (lstm_apps.forecasting)
 
 Also: lstm_apps.plots (figures), lstm_apps.analysis (reference cells, gate
@@ -32,7 +32,6 @@ from lstm_apps.runs import Run, load_model, save_model
 from lstm_apps.tasks import get_case_study, list_case_studies, run_case_study
 from lstm_apps.training import TrainingConfig, TrainingOptions, predict, train
 from lstm_apps.version import __version__
-
 
 __all__ = [
     "inspect_gates",

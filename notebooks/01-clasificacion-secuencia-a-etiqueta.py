@@ -84,7 +84,7 @@ data = jv.load_data(config)
 print("sizes:", data.sizes())
 print("features per frame:", data.num_features)
 print("speakers:", data.class_names)
-print("source:", data.info["source"])
+print("source:", data.source)
 print("first training utterance:", data.x_train[0].shape)
 
 # %% [markdown]

@@ -82,7 +82,7 @@ def test_cells_get_matched_parameter_counts(task):
 
 
 def test_memory_training_builds_its_optimizer_from_a_training_config():
-    config = memory.MemoryConfig(learning_rate=0.02, clipnorm=0.5, batch_size=8)
+    config = memory.MemoryConfig(initial_learn_rate=0.02, gradient_threshold=0.5, mini_batch_size=8)
     settings = config.training_config()
     assert (settings.initial_learn_rate, settings.gradient_threshold) == (0.02, 0.5)
     assert settings.gradient_threshold_method == "l2norm" and settings.mini_batch_size == 8
@@ -91,7 +91,7 @@ def test_memory_training_builds_its_optimizer_from_a_training_config():
 
 
 def test_an_lstm_learns_the_short_adding_problem():
-    config = memory.MemoryConfig(steps=400, eval_every=100, eval_size=300, learning_rate=0.01)
+    config = memory.MemoryConfig(steps=400, eval_every=100, eval_size=300, initial_learn_rate=0.01)
     model, result = memory.train_memory_task("lstm", "adding", 10, 0, config, progress=False)
     assert result["error"] < 0.3 * mt.ADDING_BASELINE_MSE
     assert [step for step, _ in result["curve"]][0] == 100
@@ -220,3 +220,22 @@ def test_verdicts_say_when_a_claim_does_not_hold():
     text = "\n".join(comparison_report.verdicts(rows))
     assert 'GRUs train faster than LSTMs": holds here' in text
     assert 'gates fix this": does not hold' in text
+
+
+def test_a_sweep_saved_under_the_old_names_matches_todays_protocol(tmp_path):
+    import json
+    from dataclasses import asdict
+
+    from lstm_apps.analysis.comparison import SweepResults, _protocol
+
+    old = dict(asdict(memory.MemoryConfig()))
+    old["batch_size"] = old.pop("mini_batch_size")
+    old["learning_rate"] = old.pop("initial_learn_rate")
+    old["clipnorm"] = old.pop("gradient_threshold")
+    path = tmp_path / "old_sweep.json"
+    path.write_text(
+        json.dumps({"config": json.loads(json.dumps(old)), "runs": [], "gradients": {}})
+    )
+    loaded = SweepResults.load(path)
+    today = json.loads(json.dumps(asdict(memory.MemoryConfig())))
+    assert _protocol(loaded.config) == _protocol(today)

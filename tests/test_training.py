@@ -267,13 +267,14 @@ def test_train_rejects_wrong_feature_count_and_nan():
 
 def test_time_budget_runs_every_epoch_that_fits_and_rejects_bad_values():
     x, y = _data()
-    model = _model()
+    x = np.stack([s[:3] for s in x])
+    model = _model(adapt=x)  # a plain fit needs the normalization statistics first
     model.compile(optimizer="adam", loss="binary_crossentropy")
     budget = TimeBudget(1e6)
-    history = model.fit(np.stack([s[:3] for s in x]), y, epochs=3, verbose=0, callbacks=[budget])
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[budget])
     assert len(history.history["loss"]) == 3 and budget.stopped_epoch is None
     short = TimeBudget(1e-9)
-    history = model.fit(np.stack([s[:3] for s in x]), y, epochs=3, verbose=0, callbacks=[short])
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[short])
     assert len(history.history["loss"]) == 1 and short.stopped_epoch == 0
     with pytest.raises(ValueError, match="seconds=0"):
         TimeBudget(0)

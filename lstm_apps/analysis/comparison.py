@@ -47,6 +47,13 @@ from lstm_apps.data import memory_tasks
 from lstm_apps.models.recurrent import matched_units, recurrent_parameters
 from lstm_apps.runs import atomic_write
 
+# protocol names of sweeps saved before MemoryConfig took the TrainingConfig names
+OLD_PROTOCOL_NAMES = {
+    "batch_size": "mini_batch_size",
+    "learning_rate": "initial_learn_rate",
+    "clipnorm": "gradient_threshold",
+}
+
 
 @dataclass
 class SweepResults:
@@ -63,7 +70,12 @@ class SweepResults:
 
     @classmethod
     def load(cls, path):
-        return cls(**json.loads(Path(path).read_text()))
+        """Read a saved sweep (files written before the training names were shared too)."""
+        saved = json.loads(Path(path).read_text())
+        for old, new in OLD_PROTOCOL_NAMES.items():
+            if old in saved["config"]:
+                saved["config"][new] = saved["config"].pop(old)
+        return cls(**saved)
 
     def find(self, kind, task, length, seed):
         for run in self.runs:
@@ -334,7 +346,7 @@ def compare(output, *, fast=False, adding_results=None, seed=0, progress=True) -
         "calls of the compiled forward pass (tf.function, no XLA) on one test utterance, "
         "batch 1, after warm-up. Longest T solved: held-out MSE < 0.01 for most of the "
         f"seeds {seeds}, T in {lengths}, {sweep.config['steps']} Adam steps of "
-        f"{sweep.config['batch_size']} fresh sequences. Gradient ratio: "
+        f"{sweep.config['mini_batch_size']} fresh sequences. Gradient ratio: "
         "||dL/dh_1|| / ||dL/dh_T|| on adding sequences of "
         f"{rows[0]['gradient_length']} steps (geometric mean over 32), by BPTT in the "
         "NumPy reference cells.",

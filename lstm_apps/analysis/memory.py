@@ -38,7 +38,8 @@ class MemoryConfig:
     """Protocol of the long-range memory benchmarks (defaults: the full run).
 
     Every cell gets the same budget: `steps` Adam updates on fresh batches of
-    `batch_size`, gradients clipped to norm `clipnorm`. A run stops early
+    `mini_batch_size`, each weight's gradient clipped to norm
+    `gradient_threshold` (the `TrainingConfig` names). A run stops early
     once its held-out error falls below `stop_fraction` of the memoryless
     baseline; the recorded error is the held-out error at the end.
     """
@@ -47,34 +48,34 @@ class MemoryConfig:
     seeds: tuple = (0, 1, 2)
     lstm_units: int = 32  # the other cells get the width with the closest parameter count
     steps: int = 3000  # optimizer steps (the training budget)
-    batch_size: int = 64
-    learning_rate: float = 0.01
-    clipnorm: float = 1.0
+    mini_batch_size: int = 64  # sequences per optimizer step
+    initial_learn_rate: float = 0.01  # Adam's learning rate
+    gradient_threshold: float = 1.0  # clip each weight's gradient to this norm
     eval_every: int = 250  # steps between held-out evaluations
     eval_size: int = 1000  # held-out sequences
     stop_fraction: float = 0.005  # stop once error < this share of the baseline
     jit_compile: bool = True  # XLA: 1.6-2.3x faster per step than the plain loop on this CPU
 
     def __post_init__(self):
-        for name in ("lstm_units", "steps", "batch_size", "eval_every", "eval_size"):
+        for name in ("lstm_units", "steps", "mini_batch_size", "eval_every", "eval_size"):
             check_positive(name, getattr(self, name))
         if not self.lengths or min(self.lengths) < 2:
             raise ValueError(f"`lengths` must be T values >= 2. Received: lengths={self.lengths!r}")
         if not self.seeds:
             raise ValueError(f"`seeds` must name at least one seed. Received: seeds={self.seeds!r}")
-        check_range("learning_rate", self.learning_rate, 0, 1, closed=(False, False))
-        check_positive("clipnorm", self.clipnorm, real=True)
+        check_range("initial_learn_rate", self.initial_learn_rate, 0, 1, closed=(False, False))
+        check_positive("gradient_threshold", self.gradient_threshold, real=True)
 
     def training_config(self) -> TrainingConfig:
         """The optimizer settings as a `TrainingConfig` for `make_optimizer`:
-        Adam at `learning_rate`, each weight's gradient clipped to norm
-        `clipnorm` ("l2norm", Keras's `clipnorm`), mini-batches of `batch_size`."""
+        Adam at `initial_learn_rate`, each weight's gradient clipped to norm
+        `gradient_threshold` ("l2norm", Keras's `clipnorm`)."""
         return TrainingConfig(
             solver="adam",
-            initial_learn_rate=self.learning_rate,
-            gradient_threshold=self.clipnorm,
+            initial_learn_rate=self.initial_learn_rate,
+            gradient_threshold=self.gradient_threshold,
             gradient_threshold_method="l2norm",
-            mini_batch_size=self.batch_size,
+            mini_batch_size=self.mini_batch_size,
             verbose=0,
         )
 
@@ -175,7 +176,7 @@ def train_memory_task(kind, task, length, seed=0, config=MemoryConfig(), *, prog
     bar = _progress(config.steps, f"{task} T={length} {LABELS[kind]} seed {seed}", progress)
     start = time.perf_counter()
     for step in range(1, config.steps + 1):
-        model.train_on_batch(*task_batch(task, config.batch_size, length, rng))
+        model.train_on_batch(*task_batch(task, config.mini_batch_size, length, rng))
         bar.update(1)
         if step % config.eval_every == 0 or step == config.steps:
             scores = _score(task, model, x_eval, y_eval)

@@ -17,14 +17,7 @@ from numbers import Integral
 import numpy as np
 
 from lstm_apps.checks import check_bool, check_choice, check_positive, check_range
-from lstm_apps.data.digit_pools import (
-    DIGIT_PIXELS,
-    NUMBER_WORDS,
-    SPLITS,
-    check_size,
-    draw_images,
-    number_word,
-)
+from lstm_apps.data import digit_pools as pools
 
 SPEED_RANGE = (1.0, 3.0)  # pixels per frame of a moving digit, drawn uniformly
 
@@ -36,7 +29,7 @@ CLIP_CLASS_NAMES = tuple(f"{d}-{name}" for d in range(10) for name in DIRECTIONS
 
 CLIP_WORDS = tuple(
     sorted(
-        {"el", "y", "luego", *NUMBER_WORDS}
+        {"el", "y", "luego", *pools.NUMBER_WORDS}
         | {w for phrase in MOTION_PHRASES + TURN_PHRASES for w in phrase.split()}
     )
 )
@@ -77,7 +70,7 @@ def clip_caption(digit, first, second=None) -> str:
         'el cuatro sube y luego gira a la derecha'
     """
     check_choice("first", first, range(4))
-    caption = f"{number_word(digit, 'el')} {MOTION_PHRASES[first]}"
+    caption = f"{pools.number_word(digit, 'el')} {MOTION_PHRASES[first]}"
     if second is None or second == -1:
         return caption
     check_choice("second", second, range(4))
@@ -176,11 +169,11 @@ def digit_clips(
         ((32, 32, 1), (4,))
     """
     num_clips = int(check_positive("num_clips", num_clips))
-    check_choice("split", split, SPLITS)
+    check_choice("split", split, pools.SPLITS)
     check_bool("turns", turns)
     shortest, longest = _check_frames_range(num_frames, 6 if turns else 2)
-    height, width = check_size("frame_size", frame_size)
-    side = DIGIT_PIXELS * int(check_positive("scale", scale))
+    height, width = pools.check_size("frame_size", frame_size)
+    side = pools.DIGIT_PIXELS * int(check_positive("scale", scale))
     room = np.array([height - side, width - side])
     if room.min() < SPEED_RANGE[0] * (longest - 1):
         raise ValueError(
@@ -195,7 +188,7 @@ def digit_clips(
     noise_rng = np.random.default_rng(rng.integers(2**63))
     labels = rng.permutation(np.resize(np.arange(len(CLIP_CLASS_NAMES)), num_clips))
     digits, firsts = labels // 4, labels % 4
-    pictures, sources = draw_images(rng, split, digits, scale)
+    pictures, sources = pools.draw_images(rng, split, digits, scale)
     frames, positions, captions = [], [], []
     directions = np.full((num_clips, 2), -1, dtype="int64")
     directions[:, 0] = firsts

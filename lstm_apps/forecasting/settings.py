@@ -15,14 +15,9 @@ from lstm_apps.training import TrainingConfig
 
 # the fit of a Forecaster built without `training`
 DEFAULT_TRAINING = TrainingConfig(
-    initial_learn_rate=0.005,
-    max_epochs=100,
-    mini_batch_size=32,
-    gradient_threshold=1.0,
-    shuffle="every-epoch",
-    seed=0,
-    verbose=0,
-)
+    initial_learn_rate=0.005, max_epochs=100, mini_batch_size=32, gradient_threshold=1.0,
+    shuffle="every-epoch", seed=0, verbose=0,
+)  # fmt: skip
 TRAINING_NAMES = frozenset(f.name for f in dataclasses.fields(TrainingConfig))
 
 

@@ -125,7 +125,10 @@ class CaseStudyConfig:
             current = changes.get(section, getattr(self, section, None))
             if not dataclasses.is_dataclass(current):
                 raise ValueError(f"Unknown Config section {section!r}. Received: {values!r}")
-            changes[section] = dataclasses.replace(current, **values)
+            try:
+                changes[section] = dataclasses.replace(current, **values)
+            except (TypeError, ValueError) as error:  # say which section was wrong
+                raise type(error)(f"In the `{section}` section: {error}") from None
         return dataclasses.replace(self, **changes)
 
     @classmethod

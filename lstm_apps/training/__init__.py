@@ -5,7 +5,8 @@ mini-batch (grouping sequences of similar length when `bucket_by_length`),
 learns the model's input-normalization statistics from the training data,
 compiles with the loss that matches the model's head, and fits. Every case
 study trains through it or, for custom loops (teacher forcing, ensembles,
-walk-forward updates), through `make_optimizer` and `option_callbacks`.
+walk-forward updates), through `make_optimizer` and `fit_dataset` / `fit_arrays` (which add the
+`option_callbacks`).
 
 Modules: `options` (settings, optimizer, loss), `batches` (padded
 mini-batches), `fit` (`train`, callbacks), `inference` (`predict`).
@@ -16,6 +17,8 @@ from lstm_apps.training.fit import (
     TimeBudget,
     adapt_normalization,
     apply_l2_penalty,
+    fit_arrays,
+    fit_dataset,
     option_callbacks,
     train,
 )
@@ -50,6 +53,8 @@ __all__ = [
     "TrainingOptions",
     "adapt_normalization",
     "apply_l2_penalty",
+    "fit_arrays",
+    "fit_dataset",
     "compiled_forward",
     "head_activation",
     "is_sequence_output",

@@ -6,6 +6,7 @@ import math
 import time
 
 import keras
+import numpy as np
 
 from lstm_apps.checks import check_positive
 from lstm_apps.models.builder import adapt_normalization
@@ -152,12 +153,67 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     if options.validation_data is not None:
         x_val, y_val = options.validation_data
         val_ds = SequenceData(x_val, y_val, model, options).dataset("never")
-    all_callbacks = [_EpochCounter(epoch), *option_callbacks(options, val_ds is not None)]
+    return fit_dataset(
+        model, train_ds, options, validation=val_ds, callbacks=[_EpochCounter(epoch), *callbacks]
+    )
+
+
+def fit_dataset(model, dataset, options: TrainingConfig, *, validation=None, callbacks=()):
+    """`model.fit` on a `tf.data.Dataset` that batches and shuffles itself.
+
+    The fit of `train` and of the custom loops that build their own datasets
+    (teacher forcing): epochs and verbosity from `options`, the callbacks of
+    `option_callbacks` (early stopping, backup, time budget, progress plot)
+    before the extra `callbacks`, so an epoch is backed up before they see it.
+
+    Args:
+        model: a compiled Keras model.
+        dataset: the training batches.
+        options: `TrainingOptions` or `TrainingConfig`.
+        validation: optional validation dataset.
+        callbacks: extra Keras callbacks.
+
+    Returns:
+        The `keras.callbacks.History` of the fit.
+    """
     return model.fit(
-        train_ds,
-        validation_data=val_ds,
+        dataset,
+        validation_data=validation,
         epochs=options.max_epochs,
-        callbacks=all_callbacks + list(callbacks),
+        callbacks=[*option_callbacks(options, validation is not None), *callbacks],
         verbose=options.verbose,
         shuffle=False,  # the dataset shuffles itself, as `options.shuffle` says
+    )
+
+
+def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbacks=()):
+    """`model.fit` on in-memory arrays of equal-length samples, as `options` says.
+
+    Epochs, mini-batch size, shuffling ("never", "once": one permutation
+    seeded by `options.seed` before the fit, "every-epoch"), verbosity and
+    the callbacks of `option_callbacks` come from `options`; the model must
+    be compiled (with `make_optimizer`).
+
+    Args:
+        model: a compiled Keras model.
+        x, y: training inputs and targets (arrays of equal length).
+        options: `TrainingOptions` or `TrainingConfig`.
+        validation: optional `(x_val, y_val)`.
+        callbacks: extra Keras callbacks, run after the option callbacks.
+
+    Returns:
+        The `keras.callbacks.History` of the fit.
+    """
+    if options.shuffle == "once":
+        order = np.random.default_rng(options.seed or 0).permutation(len(x))
+        x, y = np.asarray(x)[order], np.asarray(y)[order]
+    return model.fit(
+        x,
+        y,
+        batch_size=options.mini_batch_size,
+        epochs=options.max_epochs,
+        validation_data=validation,
+        callbacks=[*option_callbacks(options, validation is not None), *callbacks],
+        shuffle=options.shuffle == "every-epoch",
+        verbose=options.verbose,
     )

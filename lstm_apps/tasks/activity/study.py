@@ -83,23 +83,16 @@ class Config(CaseStudyConfig):
     # training
     chunk_seconds: float = 20.0  # steps: length of the training chunks
     chunk_overlap: float = 0.5  # steps: share of a chunk that the next one repeats
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.002,
-        max_epochs=30,
-        mini_batch_size=32,
-        gradient_threshold=1.0,
-        shuffle="every-epoch",
-        validation_patience=4,
-        verbose=2,
-    )  # the fit (mini-batches of chunks or windows): see `lstm_apps.training.TrainingConfig`
+    training: TrainingConfig = TrainingConfig(  # the fit (mini-batches of chunks or windows): see
+        initial_learn_rate=0.002, max_epochs=30, mini_batch_size=32, gradient_threshold=1.0,
+        shuffle="every-epoch", validation_patience=4, verbose=2,
+    )  # fmt: skip
+    # `lstm_apps.training.TrainingConfig`
 
     FAST: ClassVar[dict] = dict(
-        units=16,
-        max_recordings=4,
-        validation_subjects=1,
-        chunk_seconds=10.0,
+        units=16, max_recordings=4, validation_subjects=1, chunk_seconds=10.0,
         training=dict(max_epochs=2),
-    )
+    )  # fmt: skip
 
     def __post_init__(self):
         check_choice("task", self.task, TASKS)
@@ -257,14 +250,7 @@ def train(
         training_chunks = len(x)
     options = config.training.options(validation_data=val if len(val[0]) else None)
     history = training.train(model, x, y, options, callbacks=callbacks)
-    return ActivityRun(
-        name=NAME,
-        config=config,
-        model=model,
-        history=history.history,
-        data=data,
-        training_chunks=training_chunks,
-    )
+    return ActivityRun(NAME, config, model, history.history, data, training_chunks=training_chunks)
 
 
 def evaluate(run: Run) -> dict[str, float]:

@@ -20,7 +20,13 @@ import tensorflow as tf
 
 from lstm_apps.data.text import SPECIAL_WORDS, WordVocabulary
 from lstm_apps.models.seq2seq import source_encoder, teacher_forcing
-from lstm_apps.training import TrainingConfig, TrainingOptions, make_optimizer, option_callbacks
+from lstm_apps.training import (
+    TrainingConfig,
+    TrainingOptions,
+    fit_arrays,
+    fit_dataset,
+    make_optimizer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,38 +125,6 @@ def word_targets(references, vocabulary: WordVocabulary) -> np.ndarray:
     return rows
 
 
-def fit_arrays(model, x, y, options: TrainingOptions, *, validation=None, callbacks=()):
-    """`model.fit` on in-memory arrays, as `options` says (a compiled `model`).
-
-    Epochs, mini-batch size, shuffling ("never", "once": one seeded
-    permutation before the fit, "every-epoch"), verbosity and the callbacks
-    of `option_callbacks` come from `options`.
-
-    Args:
-        model: a compiled Keras model.
-        x, y: training inputs and targets (arrays of equal length).
-        options: `TrainingOptions`.
-        validation: optional `(x_val, y_val)`.
-        callbacks: extra Keras callbacks.
-
-    Returns:
-        The `keras.callbacks.History` of the fit.
-    """
-    if options.shuffle == "once":
-        order = np.random.default_rng(options.seed).permutation(len(x))
-        x, y = np.asarray(x)[order], np.asarray(y)[order]
-    return model.fit(
-        x,
-        y,
-        batch_size=options.mini_batch_size,
-        epochs=options.max_epochs,
-        validation_data=validation,
-        callbacks=option_callbacks(options, validation is not None) + list(callbacks),
-        shuffle=options.shuffle == "every-epoch",
-        verbose=options.verbose,
-    )
-
-
 def pretrain_encoder(
     encoder, sources, references, vocabulary, options: TrainingOptions, *, validation=None
 ):
@@ -242,15 +216,7 @@ def train_captioner(
     if validation is not None:
         _check_pairs(validation[0], validation[1], validation[2], "validation")
         val_ds = _pairs_dataset(*validation, max_length, batch, "never", seed)
-    extra = option_callbacks(options, val_ds is not None)
-    return model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=options.max_epochs,
-        callbacks=extra + list(callbacks),
-        verbose=options.verbose,
-        shuffle=False,  # the dataset shuffles itself, as `options.shuffle` says
-    )
+    return fit_dataset(model, train_ds, options, validation=val_ds, callbacks=callbacks)
 
 
 def resuming(options: TrainingOptions) -> bool:

@@ -76,20 +76,16 @@ class Config(CaseStudyConfig):
     cell: str = "lstm"  # decoder cell: "lstm" or "gru"
     dropout: float = 0.3  # on the image vector, the embeddings and the decoder output
     # training
-    pretraining: TrainingConfig | None = TrainingConfig(
-        max_epochs=5,
-        mini_batch_size=64,
-        shuffle="every-epoch",
-    )  # small_cnn: word spotting before captioning, None for none; seed and verbose: training's
-    training: TrainingConfig = TrainingConfig(
-        max_epochs=15,
-        mini_batch_size=64,
-        gradient_threshold=5.0,
-        gradient_threshold_method="global-l2norm",
-        shuffle="every-epoch",
-        validation_patience=4,
+    pretraining: TrainingConfig | None = TrainingConfig(  # small_cnn: word spotting before
+        max_epochs=5, mini_batch_size=64, shuffle="every-epoch",
+    )  # fmt: skip
+    # captioning, None for none; seed and verbose: training's
+    training: TrainingConfig = TrainingConfig(  # the teacher-forcing fit; its seed also draws the
+        max_epochs=15, mini_batch_size=64, gradient_threshold=5.0,
+        gradient_threshold_method="global-l2norm", shuffle="every-epoch", validation_patience=4,
         verbose=2,
-    )  # the teacher-forcing fit; its seed also draws the scenes
+    )  # fmt: skip
+    # scenes
     # evaluation
     beam_width: int = 3  # beam search width for the reported captions (1: greedy)
     length_penalty: float = 0.0  # beams ranked by log p / length ** this (0: by log p)
@@ -122,15 +118,9 @@ class Config(CaseStudyConfig):
         captioning.check_fit_settings("pretraining", self.pretraining, optional=True)
 
     FAST: ClassVar[dict] = dict(
-        num_scenes=(300, 60, 60),
-        max_images=40,
-        image_size=64,
-        units=32,
-        embedding_dim=16,
-        beam_width=2,
-        pretraining=dict(max_epochs=1),
-        training=dict(max_epochs=2),
-    )
+        num_scenes=(300, 60, 60), max_images=40, image_size=64, units=32, embedding_dim=16,
+        beam_width=2, pretraining=dict(max_epochs=1), training=dict(max_epochs=2),
+    )  # fmt: skip
     RENAMED: ClassVar[dict] = {"pretrain_epochs": "pretraining.max_epochs"}
 
 
@@ -283,14 +273,7 @@ def train(
         max_length=config.max_caption_words + 1,
         callbacks=callbacks,
     )
-    return CaptionRun(
-        name=NAME,
-        config=config,
-        model=model,
-        history=history.history,
-        data=data,
-        pretraining_history=spotting,
-    )
+    return CaptionRun(NAME, config, model, history.history, data, pretraining_history=spotting)
 
 
 def evaluate(run: Run) -> dict[str, float]:

@@ -73,18 +73,12 @@ class Config(CaseStudyConfig):
     embedding_dim: int = 32  # character embedding size
     dropout: float = 0.0  # dropout after each recurrent layer
     # training
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.01,
-        max_epochs=18,
-        mini_batch_size=64,
-        learn_rate_schedule="exponential",
-        learn_rate_drop_factor=0.1,
-        gradient_threshold=1.0,
-        shuffle="every-epoch",
-        bucket_by_length=False,
-        seed=0,
-        verbose=1,
-    )  # the fit on shuffled windows: see `lstm_apps.training.TrainingConfig`
+    training: TrainingConfig = TrainingConfig(  # the fit on shuffled windows: see
+        initial_learn_rate=0.01, max_epochs=18, mini_batch_size=64,
+        learn_rate_schedule="exponential", learn_rate_drop_factor=0.1, gradient_threshold=1.0,
+        shuffle="every-epoch", bucket_by_length=False, seed=0, verbose=1,
+    )  # fmt: skip
+    # `lstm_apps.training.TrainingConfig`
     keep_best: bool = True  # end with the weights of the epoch with the best validation loss
     # evaluation
     eval_chars: int | None = None  # score only this many characters of each block
@@ -102,13 +96,9 @@ class Config(CaseStudyConfig):
     }
 
     FAST: ClassVar[dict] = dict(
-        units=32,
-        window=40,
-        stride=40,
-        max_chars=60_000,
-        eval_chars=3_000,
+        units=32, window=40, stride=40, max_chars=60_000, eval_chars=3_000,
         training=dict(max_epochs=1, verbose=0),
-    )
+    )  # fmt: skip
 
     def __post_init__(self):
         check_choice("cell", self.cell, tuple(CELLS))
@@ -207,7 +197,7 @@ def train(config: Config = Config(), data: CharSplits | None = None, *, callback
     (`val_loss`, in nats per character over every window position);
     with `keep_best` the model ends with the weights of its best epoch.
     `training.checkpoint_dir` and `training.time_budget` act as in every
-    fit (`training.option_callbacks`); `callbacks` are extra Keras callbacks,
+    fit (`training.fit_arrays`); `callbacks` are extra Keras callbacks,
     run after those (so an epoch is backed up before they see it).
     """
     data = data or load_data(config)
@@ -224,19 +214,13 @@ def train(config: Config = Config(), data: CharSplits | None = None, *, callback
     training.apply_l2_penalty(model, options.l2_regularization)
     loss, _ = training.loss_and_metrics(model, options.loss)
     model.compile(optimizer=optimizer, loss=loss)
-    x, y = np.stack(data.x_train), data.y_train
-    if options.shuffle == "once":
-        order = np.random.default_rng(settings.seed or 0).permutation(len(x))
-        x, y = x[order], y[order]
-    history = model.fit(
-        x,
-        y,
-        batch_size=options.mini_batch_size,
-        epochs=options.max_epochs,
-        shuffle=options.shuffle == "every-epoch",
-        validation_data=options.validation_data,
-        callbacks=[*training.option_callbacks(options, validation=True), *callbacks],
-        verbose=options.verbose,
+    history = training.fit_arrays(
+        model,
+        np.stack(data.x_train),
+        data.y_train,
+        options,
+        validation=options.validation_data,
+        callbacks=callbacks,
     )
     return Run(name=NAME, config=config, model=model, history=history.history, data=data)
 
@@ -272,18 +256,12 @@ def vocabulary_of(run: Run) -> CharVocabulary:
     return CharVocabulary.from_characters(names[1:], unknown=names[0])
 
 
-def generate(
-    run: Run,
-    prompt: str,
-    *,
-    length: int = 400,
-    temperature: float = 0.8,
-    top_k: int | None = None,
-    seed: int | None = None,
-) -> str:
-    """Continue `prompt` by `length` characters with the run's model (`lstm-apps generate`).
+def generate(run: Run, prompt: str, **sampling) -> str:
+    """Continue `prompt` with the run's model (`lstm-apps generate`).
 
-    See `generate_text` for the arguments; the same `seed` gives the same text.
+    `sampling` holds the keyword options of `generate_text`: `length` (400),
+    `temperature` (0.8), `top_k` (None) and `seed` (None); the same `seed`
+    gives the same text.
 
     Returns:
         The new characters, without the prompt.
@@ -292,15 +270,7 @@ def generate(
         >>> prompt = "En un lugar de la Mancha"
         >>> print(prompt + generate(run, prompt, length=200, seed=0))
     """
-    return generate_text(
-        run.model,
-        vocabulary_of(run),
-        prompt,
-        length=length,
-        temperature=temperature,
-        top_k=top_k,
-        seed=seed,
-    )
+    return generate_text(run.model, vocabulary_of(run), prompt, **sampling)
 
 
 def predict(run: Run, inputs) -> list[tuple[str, float]]:

@@ -67,28 +67,19 @@ class Config(CaseStudyConfig):
     units: int | tuple = 64  # recurrent width, or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
     # training
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.005,
-        learn_rate_drop_period=50,
-        learn_rate_drop_factor=0.3,
-        max_epochs=80,
-        mini_batch_size=32,
-        shuffle="every-epoch",
-        validation_patience=10,
+    training: TrainingConfig = TrainingConfig(  # the fit (its seed also seeds the cycles and the
+        initial_learn_rate=0.005, learn_rate_drop_period=50, learn_rate_drop_factor=0.3,
+        max_epochs=80, mini_batch_size=32, shuffle="every-epoch", validation_patience=10,
         verbose=2,
-    )  # the fit (its seed also seeds the cycles and the baseline)
+    )  # fmt: skip
+    # baseline)
     # evaluation
     transient_torque_rate: float = 20.0  # |d torque/dt| (N·m/s) from which a second is transient
 
     FAST: ClassVar[dict] = dict(
-        num_train_cycles=3,
-        num_validation_cycles=1,
-        num_test_cycles=1,
-        cycle_seconds=300,
-        window_seconds=100,
-        units=8,
-        training=dict(max_epochs=2, mini_batch_size=8),
-    )
+        num_train_cycles=3, num_validation_cycles=1, num_test_cycles=1, cycle_seconds=300,
+        window_seconds=100, units=8, training=dict(max_epochs=2, mini_batch_size=8),
+    )  # fmt: skip
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))

@@ -102,16 +102,11 @@ class Config(CaseStudyConfig):
     window: int | None = None  # steps per training sequence; None: 4 seasons
     stride: int | None = None  # steps between training windows; None: a twelfth of a season
     refit: bool = True  # after choosing on validation, train again on train + validation
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.005,
-        max_epochs=200,
-        mini_batch_size=32,
-        gradient_threshold=1.0,
-        shuffle="every-epoch",
-        validation_patience=20,
-        seed=0,
-        verbose=0,
-    )  # the fit of every network: see `lstm_apps.training.TrainingConfig`
+    training: TrainingConfig = TrainingConfig(  # the fit of every network: see
+        initial_learn_rate=0.005, max_epochs=200, mini_batch_size=32, gradient_threshold=1.0,
+        shuffle="every-epoch", validation_patience=20, seed=0, verbose=0,
+    )  # fmt: skip
+    # `lstm_apps.training.TrainingConfig`
     # evaluation
     horizon: int | None = None  # steps forecast from each origin; None: the season length
     num_origins: int = 20  # rolling forecast origins, evenly spread over the test part
@@ -119,13 +114,9 @@ class Config(CaseStudyConfig):
     ets: bool = True  # also score the ETS baseline
 
     FAST: ClassVar[dict] = dict(
-        units=8,
-        num_origins=3,
-        transform="difference",
-        num_samples=20,
-        refit=False,
+        units=8, num_origins=3, transform="difference", num_samples=20, refit=False,
         training=dict(max_epochs=3),
-    )
+    )  # fmt: skip
 
     def __post_init__(self):
         if self.data is None:

@@ -48,13 +48,10 @@ class Config(CaseStudyConfig):
     cell: str = "lstm"  # recurrent cell: "simple_rnn", "lstm" or "gru"
     units: int = 8  # size of the hidden state
     # training
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.1,
-        max_epochs=20,
-        mini_batch_size=1,
-        seed=0,
-        verbose=0,
-    )  # the fit: each epoch is one Adam step on the single sequence
+    training: TrainingConfig = TrainingConfig(  # the fit: each epoch is one Adam step on the single
+        initial_learn_rate=0.1, max_epochs=20, mini_batch_size=1, seed=0, verbose=0,
+    )  # fmt: skip
+    # sequence
 
     def __post_init__(self):
         check_choice("cell", self.cell, CELLS)
@@ -69,7 +66,7 @@ class Config(CaseStudyConfig):
 
     FAST: ClassVar[dict] = dict(
         training=dict(max_epochs=10),
-    )
+    )  # fmt: skip
 
 
 def vocabulary(word: str) -> list[str]:

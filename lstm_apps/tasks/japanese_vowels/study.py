@@ -56,26 +56,19 @@ class Config(CaseStudyConfig):
     normalization: str = "zscore"  # in-model input normalization
     input_noise: float = 0.1  # std of Gaussian noise on normalized inputs while training
     # training
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.003,
-        learn_rate_drop_period=50,
-        max_epochs=80,
-        mini_batch_size=16,
-        gradient_threshold=1.0,
-        shuffle="every-epoch",
-        verbose=2,
-    )  # the fit: see `lstm_apps.training.TrainingConfig`
+    training: TrainingConfig = TrainingConfig(  # the fit: see `lstm_apps.training.TrainingConfig`
+        initial_learn_rate=0.003, learn_rate_drop_period=50, max_epochs=80, mini_batch_size=16,
+        gradient_threshold=1.0, shuffle="every-epoch", verbose=2,
+    )  # fmt: skip
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
         check_range("validation_fraction", self.validation_fraction, 0, 1)
 
     FAST: ClassVar[dict] = dict(
-        units=16,
-        max_train_sequences=90,
-        max_test_sequences=60,
+        units=16, max_train_sequences=90, max_test_sequences=60,
         training=dict(max_epochs=2, mini_batch_size=30),
-    )
+    )  # fmt: skip
 
 
 def _read_aeon(split):

@@ -76,26 +76,16 @@ class Config(CaseStudyConfig):
     window: int | None = None  # hours per window; None: choose among window_choices
     window_choices: tuple = (1, 6, 12, 24)  # candidate windows, compared on validation MAE
     # training
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.002,
-        max_epochs=30,
-        mini_batch_size=64,
-        gradient_threshold=1.0,
-        loss="mae",
-        validation_patience=5,
-        bucket_by_length=False,
-        verbose=2,
-    )  # the fit on the training years, early-stopped on the validation year
-    recalibration: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.001,
-        max_epochs=5,
-        mini_batch_size=64,
-        gradient_threshold=1.0,
-        loss="mae",
-        shuffle="every-epoch",
-        seed=None,
-        verbose=0,
-    )  # each weekly update of the network (seed None: training.seed)
+    training: TrainingConfig = TrainingConfig(  # the fit on the training years, early-stopped on
+        initial_learn_rate=0.002, max_epochs=30, mini_batch_size=64, gradient_threshold=1.0,
+        loss="mae", validation_patience=5, bucket_by_length=False, verbose=2,
+    )  # fmt: skip
+    # the validation year
+    recalibration: TrainingConfig = TrainingConfig(  # each weekly update of the network (seed None:
+        initial_learn_rate=0.001, max_epochs=5, mini_batch_size=64, gradient_threshold=1.0,
+        loss="mae", shuffle="every-epoch", seed=None, verbose=0,
+    )  # fmt: skip
+    # training.seed)
     # evaluation
     recalibration_days: int | tuple = (7, 14, 30, 60, 120)  # labelled days each weekly update
     # learns from; a tuple: each model chooses on the validation weeks
@@ -106,14 +96,9 @@ class Config(CaseStudyConfig):
         "recalibration_epochs": "recalibration.max_epochs",
     }
     FAST: ClassVar[dict] = dict(
-        units=16,
-        window=6,
-        train_years=(2011,),
-        max_test_weeks=2,
-        recalibration_days=14,
-        training=dict(max_epochs=2),
-        recalibration=dict(max_epochs=1),
-    )
+        units=16, window=6, train_years=(2011,), max_test_weeks=2, recalibration_days=14,
+        training=dict(max_epochs=2), recalibration=dict(max_epochs=1),
+    )  # fmt: skip
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))

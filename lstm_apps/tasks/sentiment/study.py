@@ -104,26 +104,17 @@ class Config(CaseStudyConfig):
     embedding_dropout: float = 0.3  # share of whole word vectors dropped while training
     pooling: str = "max_mean"  # head reads "max_mean" of the outputs over time, or "last" state
     # training
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.001,
-        max_epochs=4,
-        mini_batch_size=64,
-        gradient_threshold=1.0,
-        shuffle="every-epoch",
-        validation_patience=1,
-        validation_metric="accuracy",
-    )  # the networks' fit: see `lstm_apps.training.TrainingConfig`
+    training: TrainingConfig = TrainingConfig(  # the networks' fit: see
+        initial_learn_rate=0.001, max_epochs=4, mini_batch_size=64, gradient_threshold=1.0,
+        shuffle="every-epoch", validation_patience=1, validation_metric="accuracy",
+    )  # fmt: skip
+    # `lstm_apps.training.TrainingConfig`
 
     FAST: ClassVar[dict] = dict(
-        max_train_texts=2000,
-        max_test_texts=500,
-        vocabulary_size=4000,
-        max_length=80,
-        embedding_dim=32,
-        units=16,
-        models=("bilstm", "bag_of_embeddings", "tfidf"),
+        max_train_texts=2000, max_test_texts=500, vocabulary_size=4000, max_length=80,
+        embedding_dim=32, units=16, models=("bilstm", "bag_of_embeddings", "tfidf"),
         training=dict(max_epochs=3, initial_learn_rate=0.003),
-    )
+    )  # fmt: skip
     RENAMED: ClassVar[dict] = {
         "learn_rate": "training.initial_learn_rate",
         "patience": "training.validation_patience",

@@ -91,28 +91,20 @@ class Config(CaseStudyConfig):
     ensemble: int = 1  # networks trained from different seeds; the model averages their RUL
     # training
     rul_cap: int | None = 125  # training RUL target is min(RUL, rul_cap); None: uncapped
-    training: TrainingConfig = TrainingConfig(
-        initial_learn_rate=0.003,
-        learn_rate_drop_period=30,
-        learn_rate_drop_factor=0.3,
-        max_epochs=120,
-        mini_batch_size=8,
-        gradient_threshold=1.0,
-        shuffle="every-epoch",
-        validation_patience=30,
-        verbose=2,
-    )  # each member's fit (mini-batches of engines or windows); with `checkpoint_dir`,
+    training: TrainingConfig = TrainingConfig(  # each member's fit (mini-batches of engines or
+        initial_learn_rate=0.003, learn_rate_drop_period=30, learn_rate_drop_factor=0.3,
+        max_epochs=120, mini_batch_size=8, gradient_threshold=1.0, shuffle="every-epoch",
+        validation_patience=30, verbose=2,
+    )  # fmt: skip
+    # windows); with `checkpoint_dir`,
     # member i backs up in checkpoint_dir/member_<i>/ and is kept as member_<i>.keras
     # evaluation
     validation_max_rul: int = 150  # validation cycles scored: true RUL up to this (test: 7-145)
 
     FAST: ClassVar[dict] = dict(
-        units=16,
-        max_train_engines=12,
-        validation_engines=3,
-        max_test_engines=10,
+        units=16, max_train_engines=12, validation_engines=3, max_test_engines=10,
         training=dict(max_epochs=2, mini_batch_size=4),
-    )
+    )  # fmt: skip
 
     def __post_init__(self):
         check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))

@@ -91,26 +91,21 @@ class Config(CaseStudyConfig):
     decoder_units: int = 128  # caption: decoder LSTM width
     dropout: float = 0.2  # on the frame features and before the head / decoder
     # training
-    warmup: TrainingConfig | None = TrainingConfig(
-        max_epochs=10,
-        mini_batch_size=64,
-        shuffle="every-epoch",
-    )  # single-frame fit of the frame CNN first, None for none; seed and verbose: training's
+    warmup: TrainingConfig | None = TrainingConfig(  # single-frame fit of the frame CNN first, None
+        max_epochs=10, mini_batch_size=64, shuffle="every-epoch",
+    )  # fmt: skip
+    # for none; seed and verbose: training's
     warmup_frames: int = 4  # frames drawn from each training clip for the warm-up
-    pretraining: TrainingConfig | None = TrainingConfig(
-        max_epochs=3,
-        mini_batch_size=32,
-        shuffle="every-epoch",
-    )  # caption: word spotting after the warm-up, None for none; seed and verbose: training's
-    training: TrainingConfig = TrainingConfig(
-        max_epochs=20,
-        mini_batch_size=32,
-        gradient_threshold=5.0,
-        gradient_threshold_method="global-l2norm",
-        shuffle="every-epoch",
-        validation_patience=4,
+    pretraining: TrainingConfig | None = TrainingConfig(  # caption: word spotting after the
+        max_epochs=3, mini_batch_size=32, shuffle="every-epoch",
+    )  # fmt: skip
+    # warm-up, None for none; seed and verbose: training's
+    training: TrainingConfig = TrainingConfig(  # the clip fit; its seed also draws the clips and
+        max_epochs=20, mini_batch_size=32, gradient_threshold=5.0,
+        gradient_threshold_method="global-l2norm", shuffle="every-epoch", validation_patience=4,
         verbose=2,
-    )  # the clip fit; its seed also draws the clips and splits a folder
+    )  # fmt: skip
+    # splits a folder
     # evaluation
     beam_width: int = 3  # caption: beam width of the reported captions (1: greedy)
     length_penalty: float = 0.0  # caption: beams ranked by log p / length ** this (0: by log p)
@@ -139,14 +134,9 @@ class Config(CaseStudyConfig):
         captioning.check_fit_settings("pretraining", self.pretraining, optional=True)
 
     FAST: ClassVar[dict] = dict(
-        num_clips=(64, 16, 16),
-        units=16,
-        frame_features=16,
-        decoder_units=16,
-        warmup=dict(max_epochs=1),
-        pretraining=dict(max_epochs=1),
-        training=dict(max_epochs=2),
-    )
+        num_clips=(64, 16, 16), units=16, frame_features=16, decoder_units=16,
+        warmup=dict(max_epochs=1), pretraining=dict(max_epochs=1), training=dict(max_epochs=2),
+    )  # fmt: skip
     RENAMED: ClassVar[dict] = {
         "warmup_epochs": "warmup.max_epochs",
         "pretrain_epochs": "pretraining.max_epochs",
@@ -251,7 +241,7 @@ def train(config: Config = Config(), data: ClipSplits | None = None, *, callback
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
-        history = captioning.fit_arrays(
+        history = training.fit_arrays(
             model,
             data.x_train,
             np.asarray(data.y_train),

@@ -8,8 +8,7 @@ import keras
 import numpy as np
 
 from lstm_apps.models.seq2seq import source_encoder
-from lstm_apps.tasks.captioning.fit import fit_arrays
-from lstm_apps.training import TrainingOptions, make_optimizer
+from lstm_apps.training import TrainingOptions, fit_arrays, make_optimizer
 
 
 def real_frames(clips) -> np.ndarray:
