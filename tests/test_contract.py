@@ -98,3 +98,15 @@ def test_fast_run_folder_serves_evaluate_predict_and_card(name, tmp_path, capsys
     assert main(["card", str(run_dir)]) == 0
     card = (run_dir / "MODEL_CARD.md").read_text()
     assert f"# Model card: {name}" in card and "training.max_epochs" in card
+
+
+def test_a_config_saved_by_the_previous_release_still_loads():
+    from lstm_apps.tasks import japanese_vowels as jv
+
+    old = {"units": 32, "max_epochs": 5, "initial_learn_rate": 0.01, "seed": 2, "verbose": 0}
+    config = jv.Config.from_dict(old)
+    assert config.units == 32 and config.training.max_epochs == 5
+    assert config.training.initial_learn_rate == 0.01 and config.training.seed == 2
+    assert config.training.mini_batch_size == 16  # the study's default, not TrainingConfig's
+    saved = dataclasses.asdict(jv.Config.fast())
+    assert jv.Config.from_dict(json.loads(json.dumps(saved))) == jv.Config.fast()

@@ -155,17 +155,30 @@ class CaseStudyConfig:
 
     @classmethod
     def from_dict(cls, values: dict):
-        """A Config from its `dataclasses.asdict` form (as in a run folder's config.json)."""
-        kwargs = {}
-        for f in dataclasses.fields(cls):
-            if f.name not in values:
+        """A Config from its `dataclasses.asdict` form (as in a run folder's config.json).
+
+        A section's saved fields change the study's default section (settings
+        added since the folder was written keep the study's defaults), and the
+        flat names of the previous release (`max_epochs`, ...) are read into
+        their sections, so older run folders still load.
+        """
+        config, names = cls(), {f.name for f in dataclasses.fields(cls)}
+        changes, older = {}, {}
+        for key, value in values.items():
+            if key not in names:
+                older[key] = _tuples(value)
                 continue
-            value = values[f.name]
-            default = getattr(cls(), f.name)
+            default = getattr(config, key)
             if dataclasses.is_dataclass(default) and isinstance(value, dict):
-                value = type(default)(**{k: _tuples(v) for k, v in value.items()})
-            kwargs[f.name] = _tuples(value)
-        return cls(**kwargs)
+                known = {f.name for f in dataclasses.fields(default)}
+                saved = {k: _tuples(v) for k, v in value.items() if k in known}
+                value = dataclasses.replace(default, **saved)
+            changes[key] = _tuples(value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            older = cls.renamed(older)
+        config = dataclasses.replace(config, **changes)
+        return config.replace(**{k: v for k, v in older.items() if "." in k})
 
     @classmethod
     def field_help(cls) -> dict[str, list[tuple[str, str, object, str]]]:
