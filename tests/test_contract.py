@@ -87,6 +87,7 @@ def test_fast_run_folder_serves_evaluate_predict_and_card(name, tmp_path, capsys
             assert value == pytest.approx(saved[key], rel=1e-3, abs=1e-4), key
 
     module, run = load_run(run_dir, with_data=True)
+    assert run.history and all(len(v) >= 1 for v in run.history.values())
     argument = module.sample_input(run, tmp_path)
     assert main(["predict", str(run_dir), argument]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line]

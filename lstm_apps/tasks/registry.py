@@ -144,7 +144,7 @@ def run_case_study(name, config=None, output=None, *, fast=False, changes=None):
 
 
 def load_run(directory, *, with_data=False):
-    """A `Run` rebuilt from a run folder: its Config, model and class names.
+    """A `Run` rebuilt from a run folder: its Config, model, history and class names.
 
     With `with_data`, the study's data is loaded again from the saved Config
     (what `lstm-apps evaluate` needs).
@@ -162,7 +162,19 @@ def load_run(directory, *, with_data=False):
         name=info["case_study"],
         config=config,
         model=load_model(directory),
+        history=read_history(directory),
         data=data,
         class_names=info.get("class_names"),
     )
     return module, run
+
+
+def read_history(directory) -> dict:
+    """The per-epoch log of a run folder (`history.csv`) as `{metric: [values]}`; {} if none."""
+    import pandas as pd
+
+    path = Path(directory) / "history.csv"
+    if not path.exists():
+        return {}
+    frame = pd.read_csv(path, index_col="epoch")
+    return {column: frame[column].tolist() for column in frame.columns}
