@@ -146,9 +146,10 @@ def cmd_run(args, parser=None):
     from lstm_apps.tasks.registry import get_case_study
 
     if args.help:
+        fields = config_help(args.name)  # an unknown name fails before any output
         if parser is not None:
             print(parser.format_help())
-        print(config_help(args.name))
+        print(fields)
         return
     module = get_case_study(args.name)
     with warnings.catch_warnings(record=True) as caught:

@@ -94,6 +94,11 @@ def test_predict_from_csv_and_npy(run_dir, vowels, tmp_path, capsys):
             ["run", "japanese_vowels", "--set", "training.epochs=3"],
             "Unknown field 'training.epochs'. Valid training fields: training.solver",
         ),
+        (["run", "nope", "--help"], "Unknown case study 'nope'"),
+        (
+            ["run", "video", "--set", "warmup=None", "--set", "warmup.max_epochs=2"],
+            "`warmup` is None .* Received: {'max_epochs': 2}",
+        ),
         (
             ["run", "japanese_vowels", "--set", "training.max_epochs=0"],
             "max_epochs.*Received: max_epochs=0",

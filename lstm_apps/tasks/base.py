@@ -123,6 +123,11 @@ class CaseStudyConfig:
                 nested.setdefault(key, {}).update(changes.pop(key))
         for section, values in nested.items():
             current = changes.get(section, getattr(self, section, None))
+            if current is None and hasattr(self, section):
+                raise ValueError(
+                    f"`{section}` is None (that stage is off), so its settings cannot be "
+                    f"changed; give `{section}` a TrainingConfig first. Received: {values!r}"
+                )
             if not dataclasses.is_dataclass(current):
                 raise ValueError(f"Unknown Config section {section!r}. Received: {values!r}")
             try:
