@@ -1,4 +1,9 @@
-"""The `lstm-apps` command line. Argument wiring only: every command calls the public API."""
+"""The `lstm-apps` command line. Argument wiring only: every command calls the public API.
+
+Arguments are parsed and checked before TensorFlow is imported, so `--help`,
+`list` and a mistyped name answer at once; TensorFlow's start-up logging is
+silenced unless `--verbose` is given.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
+from lstm_apps.console import describe_error, metrics_table, quiet_tensorflow
 
 EXIT_USAGE = 2
 
@@ -22,10 +27,22 @@ class _Parser(argparse.ArgumentParser):
 
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="lstm-apps", description="Recurrent-network case studies on Keras 3.")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's start-up logging and full tracebacks of errors",
+    )
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("list", help="list the case studies")
+    sub.add_parser("list", help="list the case studies", parents=[common])
     run = sub.add_parser(
-        "run", help="train and evaluate a case study, write a run folder", add_help=False
+        "run",
+        help="train and evaluate a case study, write a run folder",
+        add_help=False,
+        parents=[common],
     )
     run.add_argument("name", help="case study (see `lstm-apps list`)")
     run.add_argument(
@@ -42,9 +59,17 @@ def make_parser() -> argparse.ArgumentParser:
         "training.max_epochs=5; repeatable (see `lstm-apps run NAME --help`)",
     )
     run.add_argument("--output", type=Path, help="run folder (default runs/NAME-TIMESTAMP)")
-    evaluate = sub.add_parser("evaluate", help="evaluate a run folder's model on its test data")
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a non-empty --output folder as a whole (it is never merged)",
+    )
+    evaluate = sub.add_parser(
+        "evaluate", help="evaluate a run folder's model on its test data", parents=[common]
+    )
+    evaluate.add_argument("--json", action="store_true", help="print every metric as JSON")
     evaluate.add_argument("run_dir", type=Path)
-    predict = sub.add_parser("predict", help="predict with a run folder's model")
+    predict = sub.add_parser("predict", parents=[common], help="predict with a run folder's model")
     predict.add_argument("run_dir", type=Path)
     predict.add_argument(
         "input",
@@ -60,7 +85,9 @@ def make_parser() -> argparse.ArgumentParser:
         default=None,
         help="captioning and video captions: beam search width (default: the run's)",
     )
-    generate = sub.add_parser("generate", help="generate text with a char_lm run folder's model")
+    generate = sub.add_parser(
+        "generate", parents=[common], help="generate text with a char_lm run folder's model"
+    )
     generate.add_argument("run_dir", type=Path)
     generate.add_argument("--prompt", required=True, help="text to continue")
     generate.add_argument("--length", type=int, default=400, help="characters to add (400)")
@@ -69,6 +96,7 @@ def make_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=None, help="seed for a repeatable sample")
     compare = sub.add_parser(
         "compare",
+        parents=[common],
         help="measure the SimpleRNN / LSTM / GRU comparison table (Markdown and figures)",
     )
     compare.add_argument("--fast", action="store_true", help="a few-minute version")
@@ -83,6 +111,7 @@ def make_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, default=0, help="seed of the training runs (0)")
     export = sub.add_parser(
         "export",
+        parents=[common],
         help="export a run folder's model to saved_model, onnx or litert, checked against Keras",
     )
     export.add_argument("run_dir", type=Path)
@@ -103,14 +132,14 @@ def make_parser() -> argparse.ArgumentParser:
         help="held-out sequences for the parity check, a padded (N, T, F) .npy file "
         "(default: 16 sequences drawn from the model's stored normalization statistics)",
     )
-    card = sub.add_parser("card", help="write MODEL_CARD.md for a run folder")
+    card = sub.add_parser("card", parents=[common], help="write MODEL_CARD.md for a run folder")
     card.add_argument("run_dir", type=Path)
     card.add_argument("--output", type=Path, help="card path (default RUN_DIR/MODEL_CARD.md)")
     return parser
 
 
 def cmd_list(args):
-    from lstm_apps.tasks import list_case_studies
+    from lstm_apps.tasks.registry import list_case_studies
 
     studies = list_case_studies()
     width = max(map(len, studies))
@@ -120,11 +149,11 @@ def cmd_list(args):
 
 def config_help(name) -> str:
     """Every Config field of a case study, grouped, with type, default and meaning."""
-    from lstm_apps.tasks import get_case_study
+    from lstm_apps.tasks.registry import config_class, list_case_studies
 
-    module = get_case_study(name)
-    lines = [f"{name}: {module.DESCRIPTION}", ""]
-    for group, rows in module.Config.field_help().items():
+    config = config_class(name)
+    lines = [f"{name}: {list_case_studies()[name]}", ""]
+    for group, rows in config.field_help().items():
         lines.append(f"{group}:")
         for field, kind, default, meaning in rows:
             if kind == "TrainingConfig section":
@@ -136,39 +165,46 @@ def config_help(name) -> str:
                     textwrap.fill(meaning, 88, initial_indent=" " * 6, subsequent_indent=" " * 6)
                 )
         lines.append("")
-    fast = module.Config.FAST
-    lines.append(f"--fast changes: {fast}")
+    lines.append(f"--fast changes: {config.FAST}")
     return "\n".join(lines)
 
 
-def cmd_run(args, parser=None):
-    from lstm_apps.tasks import make_config, parse_overrides, run_case_study
-    from lstm_apps.tasks.registry import get_case_study
+def check_run(args):
+    """Check a `run` command's arguments (before TensorFlow is imported); return the Config."""
+    from lstm_apps.storage import check_output_folder
+    from lstm_apps.tasks.registry import check_name, config_class, parse_overrides
 
-    if args.help:
-        fields = config_help(args.name)  # an unknown name fails before any output
-        if parser is not None:
-            print(parser.format_help())
-        print(fields)
-        return
-    module = get_case_study(args.name)
+    check_name(args.name)
+    config = config_class(args.name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FutureWarning)
-        changes = parse_overrides(module.Config, args.changes)
+        changes = parse_overrides(config, args.changes)
     for warning in caught:
         print(f"lstm-apps: warning: {warning.message}", file=sys.stderr)
-    config = make_config(args.name, changes, fast=args.fast)
-    output = args.output or Path("runs") / f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    run = run_case_study(args.name, config, output)
-    print(json.dumps(run.metrics, indent=2))
-    print(f"Run folder: {output}")
+    if args.output is None:
+        args.output = Path("runs") / f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    check_output_folder(args.output, overwrite=args.overwrite)
+    base = config.fast() if args.fast else config()
+    return base.replace(**changes)
+
+
+def cmd_run(args, config):
+    from lstm_apps.tasks.registry import run_case_study
+
+    run = run_case_study(args.name, config, args.output, overwrite=args.overwrite)
+    print(metrics_table(run.metrics))
+    print(f"Run folder: {args.output} (every metric in metrics.json)")
 
 
 def cmd_evaluate(args):
     from lstm_apps.tasks import load_run
 
     module, run = load_run(args.run_dir, with_data=True)
-    print(json.dumps(module.evaluate(run), indent=2))
+    metrics = module.evaluate(run)
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        print(metrics_table(metrics, limit=len(metrics)))
 
 
 def cmd_predict(args):
@@ -183,8 +219,10 @@ def cmd_predict(args):
             )
         run.config = run.config.replace(beam_width=args.beam_width)
     inputs = module.read_inputs(args.input, run.config)
-    for label, score in module.predict(run, inputs):
-        print(f"{label}\t{score:.4f}")
+    rows = inputs.with_ids(module.predict(run, inputs))
+    print("id\tlabel\tscore")
+    for key, label, score in rows:
+        print(f"{key}\t{label}\t{score:.4f}")
 
 
 def cmd_generate(args):
@@ -218,10 +256,16 @@ def cmd_compare(args):
 
 
 def cmd_export(args):
-    from lstm_apps.deploy.card import record_export
+    import numpy as np
+
+    from lstm_apps.deploy.card import EXPORTS_NAME, record_export
     from lstm_apps.deploy.export import default_path, export
     from lstm_apps.runs import load_model
+    from lstm_apps.storage import check_writable
 
+    output = args.output or default_path(args.run_dir, args.format)
+    check_writable(args.run_dir, EXPORTS_NAME)  # before anything is written
+    check_writable(Path(output).parent, Path(output).name)
     model = load_model(args.run_dir)
     inputs = None
     if args.inputs is not None:
@@ -230,7 +274,7 @@ def cmd_export(args):
         inputs = np.load(args.inputs)
     report = export(
         model,
-        args.output or default_path(args.run_dir, args.format),
+        output,
         args.format,
         inputs=inputs,
         timesteps=args.timesteps,
@@ -247,35 +291,55 @@ def cmd_card(args):
     print(f"Model card written to {write_card(args.run_dir, args.output)}")
 
 
+def check_run_folder(args):
+    """The run folder of evaluate, predict, generate, export and card must hold a run."""
+    from lstm_apps.tasks.registry import read_config
+
+    read_config(args.run_dir)
+
+
 COMMANDS = {
     "export": cmd_export,
     "card": cmd_card,
     "compare": cmd_compare,
     "list": cmd_list,
-    "run": cmd_run,
     "evaluate": cmd_evaluate,
     "predict": cmd_predict,
     "generate": cmd_generate,
 }
+USAGE_ERRORS = (ValueError, TypeError, KeyError, OSError)
 
 
 def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "run" and args.help:
+            fields = config_help(args.name)  # an unknown name fails before any output
+            print(parser._subparsers._group_actions[0].choices["run"].format_help())
+            print(fields)
+            return 0
+        config = check_run(args) if args.command == "run" else None
+        if hasattr(args, "run_dir"):
+            check_run_folder(args)
+        if args.command == "list":
+            cmd_list(args)
+            return 0
+        if not args.verbose:
+            quiet_tensorflow()
         if args.command == "run":
-            run_parser = parser._subparsers._group_actions[0].choices["run"]
-            cmd_run(args, run_parser)
+            cmd_run(args, config)
         else:
             COMMANDS[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError, KeyError) as err:
-        message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
-        print(f"lstm-apps: error: {message}", file=sys.stderr)
+    except USAGE_ERRORS as err:
+        if args.verbose:
+            raise
+        print(f"lstm-apps: error: {describe_error(err)}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as err:
         from lstm_apps.deploy.export import ExportError
 
-        if not isinstance(err, ExportError):
+        if not isinstance(err, ExportError) or args.verbose:
             raise
         print(f"lstm-apps: error: {err}", file=sys.stderr)
         return 1

@@ -8,23 +8,38 @@ RUN_DIR/
   model.keras    the trained model
   figures/       PNG figures
 ```
-Files are written to a temporary name and renamed into place, so a failed
-save never replaces a good file.
+A run folder is written all at once: into a hidden temporary sibling,
+renamed into place when complete (`lstm_apps.storage`), so a failed or
+killed save never leaves a folder that mixes two runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import keras
-import pandas as pd
-
+from lstm_apps.storage import (
+    atomic_write,
+    finite_or_none,
+    folder_transaction,
+    read_json,
+    write_json,
+)
 from lstm_apps.version import __version__
+
+__all__ = [
+    "Run",
+    "atomic_write",
+    "environment",
+    "load_model",
+    "read_run",
+    "save_model",
+    "save_run",
+    "write_json",
+]
 
 
 @dataclass
@@ -50,7 +65,7 @@ class Run:
 
     name: str
     config: object
-    model: keras.Model
+    model: object  # keras.Model (Keras is imported only when a model is loaded)
     history: dict = field(default_factory=dict)
     data: object = None
     class_names: list | None = None
@@ -64,19 +79,6 @@ class Run:
             self.class_names = None if names is None else list(names)
 
 
-def atomic_write(path: Path, write):
-    """Call `write(tmp)` on a temporary file beside `path`, then rename it to `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-    os.close(handle)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def save_model(model, path):
     """Save a model in the `.keras` format without ever leaving a half-written file."""
     path = Path(path)
@@ -86,25 +88,11 @@ def save_model(model, path):
     return path
 
 
-def write_json(path, payload):
-    def write(tmp):
-        Path(tmp).write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
-
-    atomic_write(Path(path), write)
-
-
-def _jsonable(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"Cannot write {type(value).__name__} to JSON")
-
-
 def environment() -> dict:
     """Versions and machine behind a run, as recorded in metrics.json."""
     import platform
 
+    import keras
     import tensorflow as tf
 
     return {
@@ -117,10 +105,37 @@ def environment() -> dict:
     }
 
 
-def save_run(run: Run, directory) -> Path:
-    """Write a run folder (see module docstring) and return its path."""
+def save_run(run: Run, directory, *, overwrite=False, figures=None) -> Path:
+    """Write a run folder (see module docstring) all at once and return its path.
+
+    Everything is written into a hidden temporary sibling, which replaces
+    `directory` only when complete (see `storage.folder_transaction`).
+
+    Args:
+        run: the trained and evaluated `Run`.
+        directory: the run folder.
+        overwrite: replace a non-empty `directory` as a whole (never merge).
+        figures: optional `figures(run, folder)` drawing into `figures/`
+            inside the same transaction.
+
+    Raises:
+        FileExistsError: `directory` is not empty and `overwrite` is False,
+            or another process is writing it.
+        TrainingDiverged: the model holds NaN or infinite weights.
+    """
+    from lstm_apps.training.fit import check_finite_weights
+
+    check_finite_weights(run.model, getattr(run.config, "training", None))
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    with folder_transaction(directory, overwrite=overwrite) as tmp:
+        write_run_files(run, tmp)
+        if figures is not None:
+            figures(run, tmp / "figures")
+    return directory
+
+
+def write_run_files(run: Run, directory: Path):
+    """The files of a run folder, written into `directory` (which must exist)."""
     config = dataclasses.asdict(run.config) if dataclasses.is_dataclass(run.config) else run.config
     write_json(
         directory / "config.json",
@@ -129,29 +144,74 @@ def save_run(run: Run, directory) -> Path:
     sizes = run.data.sizes() if hasattr(run.data, "sizes") else {}
     write_json(
         directory / "metrics.json",
-        {"test": run.metrics, "sizes": sizes, "timing": run.timing, "environment": environment()},
+        {
+            "test": finite_or_none(run.metrics),
+            "sizes": sizes,
+            "timing": run.timing,
+            "environment": environment(),
+        },
     )
     if run.history:
+        import pandas as pd
+
         pd.DataFrame(run.history).rename_axis("epoch").to_csv(directory / "history.csv")
     save_model(run.model, directory / "model.keras")
-    return directory
 
 
 def read_run(directory) -> dict:
-    """Read a run folder's config.json and metrics.json (the model is not loaded)."""
+    """Read a run folder's config.json and metrics.json (the model is not loaded).
+
+    Raises:
+        FileNotFoundError: no such folder, or it has no config.json.
+        ValueError: a damaged config.json or metrics.json (the message names the file).
+    """
     directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"No such run folder: {directory}")
     config_file = directory / "config.json"
     if not config_file.exists():
         raise FileNotFoundError(f"{directory} is not a run folder: it has no config.json")
-    info = json.loads(config_file.read_text())
+    info = read_json(config_file)
+    for key, kind in (("case_study", str), ("config", dict)):
+        if not isinstance(info.get(key), kind):
+            raise ValueError(
+                f"{config_file} is damaged: {key!r} must be a {kind.__name__}. "
+                f"Received: {key}={info.get(key)!r}"
+            )
+    names = info.get("class_names")
+    if names is not None and not isinstance(names, list):
+        raise ValueError(
+            f"{config_file} is damaged: 'class_names' must be a list. Received: {names!r}"
+        )
     metrics_file = directory / "metrics.json"
-    info["metrics"] = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+    info["metrics"] = read_json(metrics_file) if metrics_file.exists() else {}
     return info
 
 
 def load_model(directory):
-    """Load `model.keras` from a run folder."""
+    """Load `model.keras` from a run folder.
+
+    Raises:
+        FileNotFoundError: the folder has no model.keras.
+        ValueError: model.keras is damaged (truncated, not a Keras archive,
+            unreadable weights); the message names the file.
+    """
     path = Path(directory) / "model.keras"
     if not path.exists():
         raise FileNotFoundError(f"{directory} has no model.keras")
-    return keras.models.load_model(path)
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path} is damaged: it is not a Keras archive ({path.stat().st_size} bytes)"
+        )
+    import keras
+
+    # the custom layers and functions a saved model may name, registered on import
+    import lstm_apps.forecasting.network  # noqa: F401
+    import lstm_apps.models.layers  # noqa: F401
+    import lstm_apps.models.text  # noqa: F401
+
+    try:
+        return keras.models.load_model(path)
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{path} could not be loaded (damaged?): {reason[:200]}") from err

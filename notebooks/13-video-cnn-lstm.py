@@ -514,7 +514,7 @@ pd.Series(video.evaluate(folder_run), name="test").round(3).to_frame()
 new_video = work_dir / "nuevo.mp4"
 iio.imwrite(new_video, disk_clip(True, np.random.default_rng(99)), fps=10, codec="libx264")
 new_clip = video.read_inputs(new_video, folder_config)
-print("clip:", new_clip.shape, "(a growing disk)")
+print("clip:", np.shape(new_clip), "(a growing disk)")
 video.predict(folder_run, new_clip)
 
 # %% [markdown]

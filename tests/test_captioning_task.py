@@ -178,4 +178,4 @@ def test_reading_a_grey_image_for_an_rgb_run_converts_it(tmp_path):
     Image.fromarray(np.full((20, 30), 128, np.uint8)).save(tmp_path / "grey.png")
     config = captioning.Config(data="flickr8k", image_size=32)
     images = captioning.read_inputs(tmp_path / "grey.png", config)
-    assert images.shape == (1, 32, 32, 3)
+    assert np.shape(images) == (1, 32, 32, 3)

@@ -137,15 +137,16 @@ def test_cli_run_generate_evaluate_and_predict(tmp_path, capsys):
     assert first == "En un lugar" + module.generate(run, "En un lugar", length=40, seed=1) + "\n"
     assert main(["generate", str(out), "--prompt", "x", "--temperature", "-1"]) == 2
     assert "temperature" in capsys.readouterr().err
-    assert main(["evaluate", str(out)]) == 0
+    assert main(["evaluate", str(out), "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["bits_per_char"] == pytest.approx(metrics["bits_per_char"], abs=1e-6)
     argument = module.sample_input(load_run(out, with_data=True)[1], tmp_path)
     texts = module.read_inputs(argument, run.config)
     assert len(texts) == 3 and all(texts)
     assert main(["predict", str(out), argument]) == 0
-    rows = capsys.readouterr().out.splitlines()
-    assert len(rows) == 3
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header == "id\tlabel\tscore" and len(rows) == 3
+    assert [row.split("\t")[0] for row in rows] == ["line 1", "line 2", "line 3"]
     assert all(0 < float(row.rsplit("\t", 1)[1]) <= 1 for row in rows)
 
 

@@ -58,7 +58,7 @@ def test_run_writes_a_complete_run_folder(run_dir):
 
 
 def test_evaluate_reproduces_the_saved_metrics(run_dir, capsys):
-    assert main(["evaluate", str(run_dir)]) == 0
+    assert main(["evaluate", str(run_dir), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     saved = json.loads((run_dir / "metrics.json").read_text())["test"]
     assert printed["accuracy"] == pytest.approx(saved["accuracy"])
@@ -70,9 +70,10 @@ def test_predict_from_csv_and_npy(run_dir, vowels, tmp_path, capsys):
     assert main(["predict", str(run_dir), str(tmp_path / "one.csv")]) == 0
     assert main(["predict", str(run_dir), str(tmp_path / "two.npy")]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3
-    for line in lines:
-        label, probability = line.split("\t")
+    assert lines[0] == lines[2] == "id\tlabel\tscore" and len(lines) == 5
+    rows = [line.split("\t") for line in (lines[1], lines[3], lines[4])]
+    assert [key for key, _, _ in rows] == ["one.csv", "row 0", "row 1"]
+    for _, label, probability in rows:
         assert label in [str(i) for i in range(1, 10)] and 0 < float(probability) <= 1
 
 
@@ -105,10 +106,10 @@ def test_predict_from_csv_and_npy(run_dir, vowels, tmp_path, capsys):
         ),
         (
             ["predict", "/no/such/run", "x.csv", "--beam-width", "2"],
-            "not a run folder",
+            "No such run folder",
         ),
-        (["evaluate", "/no/such/run"], "is not a run folder"),
-        (["predict", "/no/such/run", "x.csv"], "No such input file|not a run folder"),
+        (["evaluate", "/no/such/run"], "No such run folder: /no/such/run"),
+        (["predict", "/no/such/run", "x.csv"], "No such run folder: /no/such/run"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(argv, match, capsys):

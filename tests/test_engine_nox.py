@@ -202,7 +202,7 @@ def test_cli_run_evaluate_and_predict(tmp_path, capsys):
     assert config["case_study"] == "engine_nox" and config["config"]["cycle_seconds"] == 300
     assert config["config"]["training"]["max_epochs"] == 2
     capsys.readouterr()
-    assert main(["evaluate", str(out)]) == 0
+    assert main(["evaluate", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["mae"] == pytest.approx(metrics["mae"], rel=1e-5)
     _, run = load_run(out, with_data=True)
     sample = en.sample_input(run, tmp_path)

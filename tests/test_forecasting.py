@@ -273,7 +273,7 @@ def test_cli_run_predict_and_evaluate(tmp_path, airline, capsys):
     assert main(["predict", str(out), str(tmp_path / "history.npy")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("\t")[0] for line in lines] == [f"t+{h}" for h in range(1, 13)]
-    assert main(["evaluate", str(out)]) == 0
+    assert main(["evaluate", str(out), "--json"]) == 0
     assert abs(json.loads(capsys.readouterr().out)["mase_h1"] - saved["mase_h1"]) < 1e-4
     # a run loaded from its folder: figures recompute the backtest, predict reads a sample
     module, run = load_run(out, with_data=True)

@@ -130,16 +130,17 @@ def test_command_line_run_evaluate_and_predict(tmp_path, capsys):
     assert info["config"]["training"]["max_epochs"] == 10  # the fast variant
     saved = json.loads((out / "metrics.json").read_text())["test"]
     capsys.readouterr()
-    assert main(["evaluate", str(out)]) == 0
+    assert main(["evaluate", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] == pytest.approx(saved["accuracy"])
     assert main(["predict", str(out), "hol"]) == 0
-    lines = capsys.readouterr().out.split()
-    assert lines[::2] == ["o", "l", "a"]
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [row[:2] for row in rows] == [["hol", "o"], ["hol", "l"], ["hol", "a"]]
     module, run = load_run(out)
     argument = module.sample_input(run, tmp_path)
     assert open(argument).read() == "hol\n"
     assert main(["predict", str(out), argument]) == 0
-    assert capsys.readouterr().out.split()[::2] == ["o", "l", "a"]
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [row[:2] for row in rows] == [["line 1", "o"], ["line 1", "l"], ["line 1", "a"]]
 
 
 def test_predict_reads_several_strings_each_from_a_zero_state(runs, tmp_path):

@@ -234,7 +234,7 @@ def test_cli_run_writes_figures_evaluates_and_predicts(tmp_path, shared_data, ca
     config = json.loads((out / "config.json").read_text())["config"]
     assert config["window"] == 6 and config["recalibration"]["max_epochs"] == 1
     capsys.readouterr()
-    assert main(["evaluate", str(out)]) == 0
+    assert main(["evaluate", str(out), "--json"]) == 0
     assert abs(json.loads(capsys.readouterr().out)["mae"] - saved["mae"]) < 1e-3
     _, run = load_run(out, with_data=True)
     sample = nox.sample_input(run, tmp_path)

@@ -94,7 +94,7 @@ def test_one_mapping_from_settings_to_options():
     names = {f.name for f in dataclasses.fields(TrainingConfig)}
     assert names <= {f.name for f in dataclasses.fields(TrainingOptions)}
     callbacks = option_callbacks(options, validation=False)
-    assert [type(c).__name__ for c in callbacks] == ["TimeBudget"]
+    assert [type(c).__name__ for c in callbacks] == ["DivergenceGuard", "TimeBudget"]
 
 
 @pytest.mark.parametrize("solver, cls", [("adam", "Adam"), ("sgdm", "SGD"), ("rmsprop", "RMSprop")])

@@ -292,7 +292,7 @@ def test_cli_run_writes_figures_and_predicts(shared_data, tmp_path, capsys):
     for name in ("training_progress", "engine_lives", "test_engines"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000, name
     capsys.readouterr()
-    assert main(["evaluate", str(out)]) == 0  # a plain Run rebuilt from the folder
+    assert main(["evaluate", str(out), "--json"]) == 0  # a plain Run rebuilt from the folder
     assert json.loads(capsys.readouterr().out) == pytest.approx(metrics)
     _, loaded = load_run(out, with_data=True)
     engine = turbofan.sample_input(loaded, tmp_path)

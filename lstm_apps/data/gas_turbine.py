@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lstm_apps.data import sources
+from lstm_apps.data import sources, tables
 
 FEATURES = ("AT", "AP", "AH", "AFDP", "GTEP", "TIT", "TAT", "TEY", "CDP")
 TARGETS = ("CO", "NOX")
@@ -87,7 +87,7 @@ def read_years(folder=None, years=YEARS) -> pd.DataFrame:
     """The yearly tables stacked in time order, with a `year` column.
 
     Looks in `folder`, else `LSTM_APPS_DATA_DIR/gas_turbine`, else the cache,
-    else downloads (see `fetch`).
+    else downloads (see `fetch`). Each file is read strictly (see `read_table`).
     """
     if folder is None:
         try:
@@ -100,24 +100,45 @@ def read_years(folder=None, years=YEARS) -> pd.DataFrame:
         path = folder / f"gt_{year}.csv"
         if not path.exists():
             raise FileNotFoundError(f"No file for year {year}: {path}")
-        frames.append(pd.read_csv(path).assign(year=year))
+        frames.append(read_table(path).assign(year=year))
     return pd.concat(frames, ignore_index=True)
 
 
 def read_table(path, time_column=None) -> pd.DataFrame:
-    """A user's CSV: one row per time step, sorted by `time_column` when given."""
+    """A user's CSV: one row per time step, sorted by `time_column` when given.
+
+    The file is read strictly (`lstm_apps.data.tables.read_text_table`): a
+    header-only file, an unnamed or repeated column and a row with a wrong
+    number of fields are refused. Columns are typed as pandas' CSV reader
+    would (numbers, missing-value texts as NaN, else text); the index, named
+    "line", is the file line of each row, so `check_columns` names lines.
+
+    Raises:
+        FileNotFoundError: if the file does not exist.
+        ValueError: for a malformed file, a missing time column, or a time
+            value that is missing, not a number or ISO 8601 date, or repeated.
+    """
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"No such data file: {path}")
-    frame = pd.read_csv(path)
+    text = tables.read_text_table(path)
+    frame = pd.DataFrame({c: tables.infer_column(text[c]) for c in text.columns})
+    frame.attrs["source"] = path.name
     if time_column is not None:
         if time_column not in frame:
             raise ValueError(
                 f"Time column {time_column!r} is not in {path.name}. "
                 f"Columns present: {list(frame.columns)}"
             )
-        frame = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
+        frame = frame.iloc[tables.time_order(text, time_column)]
     return frame
+
+
+def _where(frame: pd.DataFrame, row: int) -> str:
+    if frame.index.name == "line":
+        return f"line {frame.index[row]} of {frame.attrs.get('source', 'the file')}"
+    year = f" (year {frame['year'].iloc[row]})" if "year" in frame else ""
+    return f"row {row} (0-based, header excluded){year}"
 
 
 def check_columns(frame: pd.DataFrame, columns, nan_policy="error") -> pd.DataFrame:
@@ -132,6 +153,11 @@ def check_columns(frame: pd.DataFrame, columns, nan_policy="error") -> pd.DataFr
     Returns:
         A copy with `columns` as float64 (other columns kept), and the number of
         missing values handled in `frame.attrs["missing_values"]`.
+
+    Raises:
+        ValueError: for a missing column, a non-numeric value, or (with
+            `nan_policy="error"`) a missing or infinite value, naming the file
+            line for a table from `read_table`, else the 0-based row.
     """
     if nan_policy not in ("error", "drop", "interpolate"):
         raise ValueError(
@@ -149,16 +175,16 @@ def check_columns(frame: pd.DataFrame, columns, nan_policy="error") -> pd.DataFr
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise ValueError(
                 f"Non-numeric value {frame[column].iloc[row]!r} in column {column!r}, "
-                f"row {row} (0-based, header excluded)."
+                f"{_where(frame, row)}. Received: {column}={frame[column].iloc[row]!r}"
             )
         frame[column] = numbers.astype("float64")
     gaps = frame[list(columns)].isna() | np.isinf(frame[list(columns)])
     count = int(gaps.to_numpy().sum())
     if count and nan_policy == "error":
-        rows = np.flatnonzero(gaps.any(axis=1).to_numpy())
+        row, col = (int(i[0]) for i in np.nonzero(gaps.to_numpy()))
         raise ValueError(
-            f"{count} missing or infinite values (first in row {int(rows[0])}). Pass "
-            "nan_policy='drop' or 'interpolate' to handle them."
+            f"{count} missing or infinite values (first in {_where(frame, row)}, column "
+            f"{columns[col]!r}). Pass nan_policy='drop' or 'interpolate' to handle them."
         )
     if count:
         frame[list(columns)] = frame[list(columns)].where(~gaps)

@@ -8,13 +8,14 @@ read once into the CSV form (columns `split, id, rating, label, text`) and
 that is cached beside it.
 
 `read_labelled_text` reads a user's file with named text and label columns
-and refuses, with the names and values involved, a missing column, labels
-with NaN, a single class, or bytes that are not UTF-8.
+strictly and refuses, with the file lines and values involved, a missing
+column, a label that is empty or a missing-value text (NaN, None, null, NA),
+labels that differ only in spaces, an unknown split, a single class, or
+bytes that are not UTF-8. Empty texts are dropped with a warning, or refused.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import tarfile
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_apps.data import sources
+from lstm_apps.data.tables import SPLITS, infer_column, is_missing, read_text_table
 from lstm_apps.runs import atomic_write
 
 log = logging.getLogger(__name__)
@@ -91,71 +93,86 @@ def read_acl_archive(path, cache=True) -> pd.DataFrame:
 def read_labelled_text(
     path, *, text_column="text", label_column="label", sep=None, empty="drop"
 ) -> pd.DataFrame:
-    """Read a CSV or TSV of labelled texts, with checks.
+    """Read a CSV or TSV of labelled texts strictly (`lstm_apps.data.tables.read_text_table`).
 
     Args:
-        path: the file; `.tsv` and `.tab` files are tab-separated, others
-            comma-separated unless `sep` is given.
+        path: the file (.gz, .bz2, .xz or .zip too); `.tsv` and `.tab` files
+            are tab-separated, others comma-separated unless `sep` (one
+            character) is given.
         text_column, label_column: the column names.
-        empty: "drop" (default: rows whose text is empty or blank are dropped,
-            and the count is logged) or "error".
+        empty: "drop" (default: rows whose text is blank or a missing-value
+            text such as NaN, None, null or NA are dropped, and their count and
+            file lines are logged as a warning) or "error".
 
     Returns:
-        A DataFrame with columns `text` and `label` (and `split` if the file
-        has one), in file order.
+        A DataFrame with columns `text` and `label` (numbers if every label is
+        one, else text; and `split` if the file has one), in file order.
 
     Raises:
-        ValueError: the file is not UTF-8 (with the byte offset), a column is
-            missing (the columns that exist are named), a label is NaN, a text
-            is empty with `empty="error"`, or there is only one class.
+        ValueError: the file is not UTF-8 (with the byte offset), has no rows
+            or a row with the wrong number of fields, a column is missing
+            (the columns that exist are named), a label is empty or a
+            missing-value text (NaN, None, null, NA, N/A), two labels differ
+            only in surrounding spaces, a split is not "train", "validation"
+            or "test", a text is empty with `empty="error"`, or there is only
+            one class. Each names the file lines concerned.
     """
+    if empty not in ("drop", "error"):
+        raise ValueError(f"`empty` must be 'drop' or 'error'. Received: empty={empty!r}")
     path = sources.find_file("", path=path)
-    raw = Path(path).read_bytes()
-    try:
-        content = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(
-            f"{path} is not UTF-8: byte {raw[err.start]:#04x} at offset {err.start} cannot be "
-            "decoded. Save the file as UTF-8."
-        ) from None
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    packed = bool(suffixes) and suffixes[-1] in (".gz", ".bz2", ".xz", ".zip")
     if sep is None:
-        sep = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
-    frame = pd.read_csv(
-        io.StringIO(content.lstrip("\ufeff")),
-        sep=sep,
-        keep_default_na=False,
-        na_values=[""],
-        dtype={text_column: str},
-    )
-    missing = [c for c in (text_column, label_column) if c not in frame.columns]
+        kind = suffixes[-2 if packed else -1] if len(suffixes) > packed else ""
+        sep = "\t" if kind in (".tsv", ".tab") else ","
+    if not isinstance(sep, str) or len(sep) != 1:
+        raise ValueError(f"`sep` must be a single character. Received: sep={sep!r}")
+    if not packed:
+        _check_utf8(path)
+    table = read_text_table(path, delimiter=sep)
+    missing = [c for c in (text_column, label_column) if c not in table.columns]
     if missing:
         raise ValueError(
             f"{path} has no column {', '.join(map(repr, missing))}. Its columns are: "
-            f"{', '.join(map(repr, frame.columns))}. Choose them with text_column= and "
+            f"{', '.join(map(repr, table.columns))}. Choose them with text_column= and "
             "label_column=."
         )
-    labels = frame[label_column]
-    if labels.isna().any():
-        rows = _file_lines(labels.isna())
+    unlabelled = is_missing(table[label_column])
+    if unlabelled.any():
         raise ValueError(
-            f"{path}: the label column {label_column!r} has {int(labels.isna().sum())} empty or "
-            f"NaN values (file lines {rows}{' …' if labels.isna().sum() > 5 else ''})"
+            f"{path}: the label column {label_column!r} has {int(unlabelled.sum())} empty or "
+            f"NaN values (file lines {_file_lines(table, unlabelled)}); a label cannot be empty "
+            "or a missing-value text (NaN, None, null, NA, N/A). "
+            f"Received: {label_column}={table[label_column][unlabelled].iloc[0]!r}"
         )
-    texts = frame[text_column].fillna("").astype(str)
-    blank = texts.str.strip() == ""
+    _refuse_spaced_labels(table, label_column, path)
+    texts = table[text_column].astype(str)
+    blank = is_missing(texts)
     if blank.any():
+        lines = _file_lines(table, blank)
         if empty == "error":
             raise ValueError(
-                f"{path}: {int(blank.sum())} empty texts (file lines "
-                f"{_file_lines(blank)}); use empty='drop' to skip them"
+                f"{path}: {int(blank.sum())} empty texts (file lines {lines}): a text cannot be "
+                "blank or a missing-value text (NaN, None, null, NA, N/A); use empty='drop' to "
+                f"skip them. Received: {text_column}={texts[blank].iloc[0]!r}"
             )
-        if empty != "drop":
-            raise ValueError(f"`empty` must be 'drop' or 'error'. Received: empty={empty!r}")
-        log.warning("%s: dropped %d rows with an empty text", path, int(blank.sum()))
+        log.warning(
+            "%s: dropped %d rows with an empty text (blank or a missing-value text such as "
+            "NaN; file lines %s)", path, int(blank.sum()), lines,
+        )  # fmt: skip
+    labels = infer_column(table[label_column])
+    labels = labels if pd.api.types.is_numeric_dtype(labels) else labels.astype(str)
     result = pd.DataFrame({"text": texts, "label": labels})
-    if "split" in frame.columns and "split" not in (text_column, label_column):
-        result["split"] = frame["split"].astype(str)
-    result = result[~blank.to_numpy()].reset_index(drop=True)
+    if "split" in table.columns and "split" not in (text_column, label_column):
+        unknown = ~table["split"].isin(SPLITS).to_numpy()
+        if unknown.any():
+            raise ValueError(
+                f"{path}: the split column 'split' holds {int(unknown.sum())} values other than "
+                f"{', '.join(SPLITS)} (exactly; file lines {_file_lines(table, unknown)}). "
+                f"Received: split={table['split'][unknown].iloc[0]!r}"
+            )
+        result["split"] = table["split"].astype(str)
+    result = result[~blank].reset_index(drop=True)
     classes = result["label"].unique()
     if len(classes) < 2:
         raise ValueError(
@@ -167,9 +184,39 @@ def read_labelled_text(
     return result
 
 
-def _file_lines(flags, most=5) -> list[int]:
-    """File line numbers (header = line 1) of the first flagged rows."""
-    return [int(i) + 2 for i in np.flatnonzero(flags.to_numpy())[:most]]
+def _check_utf8(path):
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{path} is not UTF-8: byte {raw[err.start]:#04x} at offset {err.start} cannot be "
+            "decoded. Save the file as UTF-8."
+        ) from None
+
+
+def _refuse_spaced_labels(table, column, path):
+    """Refuse two labels that differ only in surrounding spaces (they would be two classes)."""
+    values = pd.unique(table[column])
+    stripped = pd.Series(values).str.strip()
+    twins = stripped.duplicated(keep=False).to_numpy()
+    if twins.any():
+        same = values[twins & (stripped == stripped[twins].iloc[0]).to_numpy()]
+        where = "; ".join(
+            f"{v!r} on file lines {_file_lines(table, (table[column] == v).to_numpy())}"
+            for v in same
+        )
+        raise ValueError(
+            f"{path}: labels {', '.join(map(repr, same))} in column {column!r} differ only in "
+            f"surrounding spaces, so they would be different classes ({where}). Make them "
+            f"equal. Received: {column}={list(same)}"
+        )
+
+
+def _file_lines(table, flags, most=5) -> list[int] | str:
+    """File line numbers (header = line 1) of the first flagged rows ("..." when more)."""
+    lines = [int(i) for i in np.asarray(table.index)[np.asarray(flags)]]
+    return lines if len(lines) <= most else f"{lines[:most]} ... ({len(lines)} in all)"
 
 
 def _is_archive(path) -> bool:

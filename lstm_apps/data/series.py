@@ -3,8 +3,11 @@
 Every loader returns `(times, values, columns, source)`: `times` a `(T,)`
 array (years, or datetimes), `values` a `(T, F)` float32 array in time order
 (NaN where a value is missing), the value column names and a line on the
-source. `load_series` then fills or refuses the gaps. Nothing is downloaded:
-the three built-in series ship with the installed packages.
+source. `load_series` then fills or refuses the gaps (`fill`). Nothing is
+downloaded: the three built-in series ship with the installed packages. A
+CSV is read strictly (see `read_csv_series`): its gaps reach `fill_gaps`
+only when `fill` is "interpolate" or "ffill"; with "error" the reader
+refuses them by file line.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from lstm_apps.data.tables import is_missing, read_text_table, refuse_missing, unique_order, where
 
 SOURCES = {
     "sunspots": "statsmodels `sunspots`: yearly sunspot numbers 1700-2008 (NOAA NGDC, "
@@ -49,23 +54,36 @@ def builtin_series(name):
     return times, values.to_numpy("float32"), list(values.columns), SOURCES[name]
 
 
-def read_csv_series(path, time_column=None, target=None):
+def read_csv_series(path, time_column=None, target=None, missing="error"):
     """A CSV's value columns in time order, as `(times, values, columns, source)`.
 
+    The file is read strictly (`lstm_apps.data.tables.read_text_table`): the
+    rows are ordered by the time column, whose values must be present, unique
+    and all finite numbers or all dates of one format; every value must be a
+    finite number. Errors name the file, the column, the file line (the
+    header is line 1) and the value.
+
     Args:
-        path: CSV file with a header row.
+        path: CSV file with a header row (.gz, .bz2, .xz or .zip too).
         time_column: column that orders the rows; default the first column.
         target: value column name or tuple of names; default every other column.
+        missing: what an empty value or a missing-value text (NaN, None, null,
+            NA, N/A) is: "error" (default: refused) or "keep" (NaN, a gap
+            for `fill_gaps`).
 
     Raises:
         FileNotFoundError: if there is no such file.
-        ValueError: for unknown columns (the message lists the columns present)
-            or non-numeric values.
+        ValueError: for a file with no rows, unknown columns (the message lists
+            the columns present), a missing, unreadable or repeated time
+            value, a non-numeric or infinite value, or a missing value with
+            `missing="error"`.
     """
+    if missing not in ("error", "keep"):
+        raise ValueError(f"`missing` must be 'error' or 'keep'. Received: missing={missing!r}")
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"No such CSV file: {path}")
-    table = pd.read_csv(path)
+    table = read_text_table(path)
     present = list(table.columns)
     time_column = present[0] if time_column is None else time_column
     targets = [c for c in present if c != time_column] if target is None else target
@@ -75,27 +93,68 @@ def read_csv_series(path, time_column=None, target=None):
         raise ValueError(f"Unknown column(s) {unknown} in {path.name}. Columns present: {present}")
     if not targets:
         raise ValueError(f"{path.name} has no value column beside the time column {time_column!r}")
-    if not pd.api.types.is_numeric_dtype(table[time_column]):  # dates as text: parse them
+    times, keys = _time_values(table, time_column)
+    order = unique_order(table, time_column, keys)
+    when = table[time_column]
+    values = np.stack([_values(table, c, when, missing) for c in targets], axis=1)
+    source = f"CSV {path} (columns {targets}, time {time_column!r})"
+    return times[order], values[order], targets, source
+
+
+def _time_values(table, column):
+    """The time column as numbers or dates (as pandas reads them), and int or float sort keys."""
+    refuse_missing(table, column, "time value")
+    texts, name = table[column], table.attrs["source"]
+    numbers = pd.to_numeric(texts, errors="coerce")
+    if numbers.notna().all():
+        bad = ~np.isfinite(numbers.to_numpy("float64"))
+        if not bad.any():
+            return numbers.to_numpy(), numbers.to_numpy()
+        problem = "is not finite"
+    else:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "could not infer format" for text that is no date
+            warnings.simplefilter("ignore")  # "could not infer format", mixed time zones
             try:
-                table[time_column] = pd.to_datetime(table[time_column])
-            except (ValueError, TypeError):
-                pass
-    table = table.sort_values(time_column, kind="stable").reset_index(drop=True)
-    times = table[time_column].to_numpy()
-    for column in targets:
-        numbers = pd.to_numeric(table[column], errors="coerce")
-        bad = numbers.isna() & table[column].notna()
-        if bad.any():
-            row = int(np.argmax(bad.to_numpy()))
-            raise ValueError(
-                f"Non-numeric value {table[column][row]!r} in column {column!r}, row {row} "
-                f"(time {times[row]})"
-            )
-        table[column] = numbers
-    values = table[targets].to_numpy("float32")
-    return times, values, targets, f"CSV {path} (columns {targets}, time {time_column!r})"
+                dates = pd.to_datetime(texts, errors="coerce")
+            except (ValueError, TypeError) as error:
+                raise ValueError(
+                    f"Time column {column!r} of {name} could not be read as dates "
+                    f"({error}). Received: {column}={texts.iloc[0]!r}"
+                ) from None
+        bad = dates.isna().to_numpy()
+        if not bad.any():
+            return dates.to_numpy(), np.asarray(dates.array.asi8)
+        problem = "is neither a number nor a date in the format of the others"
+    raise ValueError(
+        f"Time value {texts[bad].iloc[0]!r} {problem}, in time column {column!r} of "
+        f"{name}, {where(table, bad)}. Received: {column}={texts[bad].iloc[0]!r}"
+    )
+
+
+def _values(table, column, when, missing):
+    """One value column as float32, NaN where missing (with `missing="keep"`); `when`: times."""
+    texts, name = table[column], table.attrs["source"]
+    gaps = is_missing(texts)
+    numbers = pd.to_numeric(texts.where(~gaps), errors="coerce").to_numpy("float64")
+    bad = ~np.isfinite(numbers) & ~gaps
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        kind = "Infinite" if np.isinf(numbers[i]) else "Non-numeric"
+        more = f"; {int(bad.sum())} such values in the column" if bad.sum() > 1 else ""
+        hint = " Choose the value columns with `target`." if bad.all() else ""
+        raise ValueError(
+            f"{kind} value {texts.iloc[i]!r} in column {column!r} of {name}, "
+            f"{where(table, bad)} (time {when.iloc[i]!r}{more}). Values must be finite "
+            f"numbers.{hint} Received: {column}={texts.iloc[i]!r}"
+        )
+    if gaps.any() and missing == "error":
+        i = int(np.flatnonzero(gaps)[0])
+        raise ValueError(
+            f"Column {column!r} has {int(gaps.sum())} missing values in {name}, "
+            f"{where(table, gaps)} (first {texts.iloc[i]!r}, time {when.iloc[i]!r}). Set `fill` to "
+            f"'interpolate' or 'ffill' to fill them. Received: {column}={texts.iloc[i]!r}"
+        )
+    return numbers.astype("float32")
 
 
 def fill_gaps(values, method, columns=None, times=None):
@@ -160,8 +219,9 @@ def infer_season_length(times):
 def load_series(config, fill):
     """The configured series, gaps filled: `(times, values, columns, source, number_missing)`."""
     if config.data is not None:
+        keep = "error" if fill == "error" else "keep"  # gaps are refused, or filled below
         times, values, columns, source = read_csv_series(
-            config.data, config.time_column, config.target
+            config.data, config.time_column, config.target, missing=keep
         )
     else:
         times, values, columns, source = builtin_series(config.series)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,12 +45,59 @@ class Splits:
         }
 
 
-def stratified_holdout(x, y, fraction, seed):
-    """Split off a stratified validation share; `fraction=0` returns no validation set."""
+def check_stratified(labels, size, split, class_names=None) -> None:
+    """Refuse a stratified split that a class has too few examples for.
+
+    scikit-learn's stratified splits need two examples of every class, and
+    each side needs at least one example per class; its own messages do not
+    say which class is short. This check names the class, its count and the
+    split.
+
+    Args:
+        labels: the class of each example (codes or names).
+        size: the share (a float in (0, 1)) or number of examples split off.
+        split: the name of the part split off ("test", "validation"), for messages.
+        class_names: optional names of the class codes in `labels`.
+
+    Raises:
+        ValueError: if a class has fewer than 2 examples, or the split (or
+            what remains) is smaller than the number of classes.
+    """
+    classes, counts = (a.tolist() for a in np.unique(np.asarray(labels), return_counts=True))
+    named = [class_names[int(c)] if class_names is not None else c for c in classes]
+    short = [f"{n!r} ({k})" for n, k in zip(named, counts) if k < 2]
+    if short:
+        first = int(np.argmin(counts))
+        raise ValueError(
+            f"Too few examples for the stratified {split} split: class {named[first]!r} has "
+            f"{counts[first]} example; every class needs at least 2 (one on each side). "
+            f"Classes short of examples: {', '.join(short)}. "
+            f"Received: class={named[first]!r}, count={counts[first]}"
+        )
+    total = sum(counts)
+    taken = math.ceil(size * total) if isinstance(size, float) else int(size)
+    for part, count in ((f"the {split} part", taken), ("the remaining part", total - taken)):
+        if count < len(classes):
+            raise ValueError(
+                f"The stratified {split} split of {total} examples would put {count} in {part}, "
+                f"fewer than the {len(classes)} classes: each class needs one there. Use more "
+                f"examples or another {split} share. Received: {split}_size={size!r}"
+            )
+
+
+def stratified_holdout(x, y, fraction, seed, class_names=None):
+    """Split off a stratified validation share; `fraction=0` returns no validation set.
+
+    Raises:
+        ValueError: if `fraction` is not in [0, 1), or a class has too few
+            examples for the split (see `check_stratified`; `class_names`
+            names the codes in `y`).
+    """
     if fraction == 0:
         return list(x), y, None, None
     if not 0 < fraction < 1:
         raise ValueError(f"`validation_fraction` must be in [0, 1). Received: {fraction!r}")
+    check_stratified(y, float(fraction), "validation", class_names)
     index = np.arange(len(x))
     train_idx, val_idx = train_test_split(
         index, test_size=fraction, random_state=seed, stratify=np.asarray(y)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lstm_apps.runs import atomic_write, load_model, read_run
+from lstm_apps.runs import atomic_write, read_run
+from lstm_apps.storage import check_writable
 
 CARD_NAME = "MODEL_CARD.md"
 EXPORTS_NAME = "exports.json"
@@ -85,13 +86,12 @@ def reproduce_command(name, config) -> str:
 
 def model_card(run_dir) -> str:
     """The Markdown text of a run folder's model card."""
-    from lstm_apps.tasks import get_case_study
+    from lstm_apps.tasks import load_run
 
     run_dir = Path(run_dir)
+    module, run = load_run(run_dir)  # checks config.json against the study's Config
     info = read_run(run_dir)
-    name = info["case_study"]
-    module = get_case_study(name)
-    model = load_model(run_dir)
+    name, model = info["case_study"], run.model
     metrics = info["metrics"]
     layers = layer_table(model)
     lines = [
@@ -143,6 +143,7 @@ def write_card(run_dir, path=None) -> Path:
     """Write the model card (default RUN_DIR/MODEL_CARD.md) and return its path."""
     run_dir = Path(run_dir)
     path = Path(path) if path is not None else run_dir / CARD_NAME
+    check_writable(path.parent, path.name)
     text = model_card(run_dir)
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return path
@@ -151,10 +152,25 @@ def write_card(run_dir, path=None) -> Path:
 def record_export(run_dir, report) -> None:
     """Add an export report to RUN_DIR/exports.json (read by the model card)."""
     path = Path(run_dir) / EXPORTS_NAME
-    entries = json.loads(path.read_text()) if path.exists() else []
-    entries = [e for e in entries if e["path"] != str(report.path)] + [report.to_dict()]
-    text = json.dumps(entries, indent=2) + "\n"
+    entries = [e for e in read_exports(run_dir) if e["path"] != str(report.path)]
+    text = json.dumps(entries + [report.to_dict()], indent=2) + "\n"
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def read_exports(run_dir) -> list[dict]:
+    """The export reports recorded in RUN_DIR/exports.json ([] when there is none)."""
+    path = Path(run_dir) / EXPORTS_NAME
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} is damaged: {err}") from None
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and "path" in e for e in entries
+    ):
+        raise ValueError(f"{path} is damaged: expected a list of export reports")
+    return entries
 
 
 # -- sections --------------------------------------------------------------------------
@@ -245,8 +261,8 @@ def _figures(run_dir) -> list[str]:
 
 
 def _exports(run_dir) -> list[str]:
-    path = run_dir / EXPORTS_NAME
-    if not path.exists():
+    entries = read_exports(run_dir)
+    if not entries:
         return []
     rows = [
         {
@@ -257,7 +273,7 @@ def _exports(run_dir) -> list[str]:
             "checked sequences": e["checked_sequences"],
             "size KiB": round(e["size_bytes"] / 1024),
         }
-        for e in json.loads(path.read_text())
+        for e in entries
     ]
     return ["## Exports", "", _markdown(pd.DataFrame(rows)), ""]
 

@@ -16,12 +16,13 @@ from keras import ops
 
 from lstm_apps import models
 from lstm_apps.checks import check_choice
+from lstm_apps.models.choices import (  # noqa: F401 (AUTO_TRANSFORMS: re-exported)
+    AUTO_TRANSFORMS,
+    CAUSAL_ARCHITECTURES,
+    TRANSFORMS,
+)
 
 PADDING_VALUE = float(np.finfo("float32").min)  # marks steps the state skips (left padding)
-TRANSFORMS = ("none", "log", "sqrt", "difference", "log_difference", "sqrt_difference")
-# what `transform="auto"` chooses among on validation (square roots are asked for by name)
-AUTO_TRANSFORMS = ("none", "log", "difference", "log_difference")
-CAUSAL_ARCHITECTURES = ("simple_rnn", "lstm", "gru", "lstm_projected")
 
 
 @keras.saving.register_keras_serializable(package="lstm_apps", name="positive_log")

@@ -27,6 +27,7 @@ from lstm_apps.models.recurrent import (
     recurrent_stack,
     sequence_input,
 )
+from lstm_apps.models.size import check_model_size, check_sequence_network, recurrent_parameters
 
 
 def build_cnn_lstm(
@@ -87,6 +88,10 @@ def build_cnn_lstm(
         raise ValueError(
             f"`global_max_pooling` needs output_mode='last'. Received: output_mode={output_mode!r}"
         )
+    size = dict(num_features=num_features, units=units, num_outputs=num_outputs)
+    check_sequence_network(
+        cell, bidirectional=bidirectional, filters=blocks, kernel_size=kernel_size, **size
+    )
     inputs, x = sequence_input(num_features, normalization, padding_value, input_noise)
     regularizer = keras.regularizers.L2(l2) if l2 else None
     for i, width in enumerate(blocks, start=1):
@@ -154,6 +159,9 @@ def build_video_encoder(
             f"Received: {type(frame_encoder).__name__}"
         )
     check_positive("units", units)
+    features = frame_encoder.output_shape[-1]
+    recurrent = recurrent_parameters(cell, features, units, bidirectional)
+    check_model_size(frame_encoder.count_params() + recurrent, what={"units": units})
     clips = keras.Input(shape=(num_frames, *frame_encoder.input_shape[1:]), name="clips")
     mask = FrameMask(name="frame_mask")(clips)
     x = FrameWise(frame_encoder, name="frames")(clips)

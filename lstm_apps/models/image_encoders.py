@@ -25,11 +25,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from lstm_apps.checks import check_choice, check_positive
+from lstm_apps.models.choices import ENCODERS
 from lstm_apps.runs import atomic_write
 
 log = logging.getLogger(__name__)
 
-ENCODERS = ("small_cnn", "mobilenet_v3_small", "efficientnet_b0")
 _APPLICATIONS = {
     "mobilenet_v3_small": lambda image, weights: keras.applications.MobileNetV3Small(
         input_tensor=image,

@@ -18,6 +18,7 @@ import keras
 from lstm_apps.checks import check_choice
 from lstm_apps.data.sequences import NORMALIZATIONS
 from lstm_apps.models.layers import ProjectedLSTM, SequenceNormalization
+from lstm_apps.models.size import check_sequence_network
 
 TASKS = ("classification", "regression")
 OUTPUT_MODES = ("last", "sequence")
@@ -254,6 +255,8 @@ def build_recurrent(
     widths = check_network_args(num_features, num_outputs, task, output_mode, units)
     check_rate("dropout", dropout)
     check_rate("recurrent_dropout", recurrent_dropout)
+    size = dict(num_features=num_features, units=units, num_outputs=num_outputs)
+    check_sequence_network(cell, bidirectional=bidirectional, **size)
     inputs, x = sequence_input(num_features, normalization, padding_value, input_noise)
     x = recurrent_stack(
         x,
@@ -305,6 +308,15 @@ def build_projected_lstm(
     """
     widths = check_network_args(num_features, num_outputs, task, output_mode, units)
     check_rate("dropout", dropout)
+    check_sequence_network(
+        "lstm_projected",
+        num_features=num_features,
+        units=units,
+        num_outputs=num_outputs,
+        bidirectional=bidirectional,
+        output_projector_size=output_projector_size,
+        input_projector_size=input_projector_size,
+    )
     inputs, x = sequence_input(num_features, normalization, padding_value, input_noise)
     x = recurrent_stack(
         x,

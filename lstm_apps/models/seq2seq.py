@@ -27,16 +27,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lstm_apps.checks import check_choice, check_int, check_positive, check_range, check_rate
+from lstm_apps.checks import check_choice, check_int, check_positive, check_rate
+from lstm_apps.models.choices import check_beam
 from lstm_apps.models.layers import AddToSteps
+from lstm_apps.models.size import check_captioner
 
 DECODER_CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
-
-
-def check_beam(beam_width, length_penalty=0.0):
-    """Refuse a beam width below 1 or a negative (or non-numeric) length penalty."""
-    check_positive("beam_width", beam_width)
-    check_range("length_penalty", length_penalty, 0, float("inf"))
 
 
 def build_captioner(
@@ -85,6 +81,7 @@ def build_captioner(
         )
     if encoder is None:
         check_positive("feature_dim", feature_dim)
+        check_captioner(cell, vocabulary_size, embedding_dim, units, feature_dim)
         source = keras.Input(shape=(feature_dim,), name="source")
         features = source
     else:
@@ -93,6 +90,8 @@ def build_captioner(
                 "`encoder` must be a keras.Model with a (batch, D) output. "
                 f"Received: {type(encoder).__name__}"
             )
+        dim, count = encoder.output_shape[-1], encoder.count_params()
+        check_captioner(cell, vocabulary_size, embedding_dim, units, dim, count)
         source = keras.Input(
             shape=encoder.input_shape[1:], dtype=encoder.inputs[0].dtype, name="source"
         )

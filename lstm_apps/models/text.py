@@ -15,6 +15,7 @@ from lstm_apps.checks import check_choice, check_int, check_positive
 from lstm_apps.models.layers import ConvBlock1D, MaskedGlobalMaxPooling1D
 from lstm_apps.models.recurrent import CELLS, recurrent_parameters
 from lstm_apps.models.recurrent import matched_units as units_matching
+from lstm_apps.models.size import check_char_lm, check_text_classifier
 
 STATES = {"simple_rnn": 1, "gru": 1, "lstm": 2}
 
@@ -49,6 +50,7 @@ def build_char_lm(
         )
     for width in widths:
         check_positive("units", width)
+    check_char_lm(cell, vocabulary_size, embedding_dim, widths)
     inputs = keras.Input(shape=(None,), dtype="int32", name="input")
     x = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")(inputs)
     for i, width in enumerate(widths, start=1):
@@ -233,6 +235,7 @@ def build_text_classifier(
     check_int("num_classes", num_classes, 2)
     check_positive("embedding_dim", embedding_dim)
     check_positive("units", units)
+    check_text_classifier(kind, vocabulary_size, embedding_dim, units, num_classes, pooling)
     initializer = "uniform"
     if embeddings is not None:
         if embeddings.shape != (vocabulary_size, embedding_dim):

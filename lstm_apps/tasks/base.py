@@ -166,18 +166,32 @@ class CaseStudyConfig:
         added since the folder was written keep the study's defaults), and the
         flat names of the previous release (`max_epochs`, ...) are read into
         their sections, so older run folders still load.
+
+        Raises:
+            ValueError: an unknown field, a section that is not a mapping, or
+                a value the Config refuses.
         """
         config, names = cls(), {f.name for f in dataclasses.fields(cls)}
+        renames = set(cls.RENAMED) | {f.name for f in dataclasses.fields(TrainingConfig)}
+        unknown = sorted(set(values) - names - renames)
+        if unknown:
+            raise ValueError(f"unknown {cls.__module__} Config fields: {', '.join(unknown)}")
         changes, older = {}, {}
         for key, value in values.items():
             if key not in names:
                 older[key] = _tuples(value)
                 continue
             default = getattr(config, key)
-            if dataclasses.is_dataclass(default) and isinstance(value, dict):
+            if dataclasses.is_dataclass(default):
+                if not isinstance(value, dict):
+                    raise ValueError(
+                        f"the {key!r} section must be a mapping. Received: {key}={value!r}"
+                    )
                 known = {f.name for f in dataclasses.fields(default)}
-                saved = {k: _tuples(v) for k, v in value.items() if k in known}
-                value = dataclasses.replace(default, **saved)
+                extra = sorted(set(value) - known)
+                if extra:
+                    raise ValueError(f"unknown {key} fields: {', '.join(extra)}")
+                value = dataclasses.replace(default, **{k: _tuples(v) for k, v in value.items()})
             changes[key] = _tuples(value)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)

@@ -7,8 +7,11 @@ from a run folder for `lstm-apps evaluate` and `predict`.
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import importlib
+import importlib.util
+import math
 import resource
 import time
 from pathlib import Path
@@ -30,18 +33,56 @@ CASE_STUDIES = {
 }
 
 
-def get_case_study(name):
-    """The module of a case study, by name, checked against the contract."""
+def check_name(name) -> str:
+    """`name` if it names a case study; imports nothing (the command line checks it first).
+
+    Raises:
+        ValueError: for an unknown name, listing the valid ones.
+    """
     if name not in CASE_STUDIES:
         raise ValueError(f"Unknown case study {name!r}. Choose one of: {', '.join(CASE_STUDIES)}")
-    module = importlib.import_module(CASE_STUDIES[name])
+    return name
+
+
+def get_case_study(name):
+    """The module of a case study, by name, checked against the contract (imports Keras)."""
+    module = importlib.import_module(CASE_STUDIES[check_name(name)])
     check_case_study(module)
     return module
 
 
+def config_module(name):
+    """The settings module of a case study (`tasks/<name>/config.py`): its `NAME`,
+    `DESCRIPTION` and `Config`, imported without Keras or TensorFlow."""
+    package = CASE_STUDIES[check_name(name)].rpartition(".")[0]
+    return importlib.import_module(f"{package}.config")
+
+
+def config_class(name):
+    """The `Config` class of a case study, imported without Keras or TensorFlow."""
+    return config_module(name).Config
+
+
 def list_case_studies() -> dict[str, str]:
-    """Name -> one-line description of every case study."""
-    return {name: get_case_study(name).DESCRIPTION for name in CASE_STUDIES}
+    """Name -> one-line description of every case study (imports no Keras)."""
+    return {name: _description(name) for name in CASE_STUDIES}
+
+
+def _description(name) -> str:
+    """A study's `DESCRIPTION`, read from its config.py when it is a literal there.
+
+    `lstm-apps list` then imports none of the settings modules (some import
+    pandas for their data's column names); any other form is imported.
+    """
+    module_name = CASE_STUDIES[name].rpartition(".")[0] + ".config"
+    spec = importlib.util.find_spec(module_name)
+    if spec is not None and spec.origin and spec.origin.endswith(".py"):
+        for node in ast.parse(Path(spec.origin).read_text(encoding="utf-8")).body:
+            targets = getattr(node, "targets", [])
+            if len(targets) == 1 and getattr(targets[0], "id", None) == "DESCRIPTION":
+                with contextlib.suppress(ValueError):
+                    return ast.literal_eval(node.value)
+    return config_module(name).DESCRIPTION
 
 
 def parse_overrides(config_class, assignments) -> dict:
@@ -82,12 +123,29 @@ def parse_overrides(config_class, assignments) -> dict:
             value = ast.literal_eval(text.strip())
         except (ValueError, SyntaxError):
             value = text.strip()
+        if _non_finite(value) or (
+            "float" in str(field.type) and text.strip().lower().lstrip("+-") in NON_FINITE
+        ):
+            raise ValueError(
+                f"Bad value for {key}: expected a finite number. Received: {key}={text.strip()}"
+            )
         if not _compatible(value, default, field.type):
             raise ValueError(
                 f"Bad value for {key}: expected {field.type}. Received: {key}={text!r}"
             )
         changes[key] = value
     return changes
+
+
+NON_FINITE = {"inf", "infinity", "nan"}
+
+
+def _non_finite(value) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, (tuple, list)):
+        return any(_non_finite(v) for v in value)
+    return False
 
 
 def _compatible(value, default, annotation) -> bool:
@@ -108,14 +166,19 @@ def _compatible(value, default, annotation) -> bool:
 
 
 def make_config(name, changes=None, *, fast=False):
-    """The Config of a case study, fast or full, with `changes` applied."""
-    config_class = get_case_study(name).Config
-    base = config_class.fast() if fast else config_class()
+    """The Config of a case study, fast or full, with `changes` applied (imports no Keras)."""
+    settings = config_class(name)
+    base = settings.fast() if fast else settings()
     return base.replace(**(changes or {}))
 
 
-def run_case_study(name, config=None, output=None, *, fast=False, changes=None):
+def run_case_study(name, config=None, output=None, *, fast=False, changes=None, overwrite=False):
     """Train, evaluate and (with `output`) write a run folder with figures.
+
+    With `output`, the folder is checked and locked before training starts
+    (a non-empty folder needs `overwrite`; a second writer is refused), and
+    written all at once after evaluation: a failure anywhere, figures
+    included, leaves it as it was.
 
     The run's `timing` holds the seconds spent training (data loading
     included) and evaluating, and the process's peak resident memory.
@@ -124,22 +187,27 @@ def run_case_study(name, config=None, output=None, *, fast=False, changes=None):
         The `Run`, with `metrics` filled in.
     """
     from lstm_apps.runs import save_run
+    from lstm_apps.storage import FolderLock, check_output_folder
 
-    module = get_case_study(name)
-    if config is None:
-        config = make_config(name, changes, fast=fast)
-    start = time.perf_counter()
-    run = module.train(config)
-    trained = time.perf_counter()
-    run.metrics = module.evaluate(run)
-    run.timing = {
-        "train_seconds": round(trained - start, 2),
-        "evaluate_seconds": round(time.perf_counter() - trained, 2),
-        "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-    if output is not None:
-        save_run(run, output)
-        module.figures(run, Path(output) / "figures")
+    if output is None:
+        lock = contextlib.nullcontext()
+    else:
+        lock = FolderLock(check_output_folder(output, overwrite=overwrite))
+    with lock:
+        module = get_case_study(name)
+        if config is None:
+            config = make_config(name, changes, fast=fast)
+        start = time.perf_counter()
+        run = module.train(config)
+        trained = time.perf_counter()
+        run.metrics = module.evaluate(run)
+        run.timing = {
+            "train_seconds": round(trained - start, 2),
+            "evaluate_seconds": round(time.perf_counter() - trained, 2),
+            "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+        if output is not None:
+            save_run(run, output, overwrite=overwrite, figures=module.figures)
     return run
 
 
@@ -152,11 +220,10 @@ def load_run(directory, *, with_data=False):
     Returns:
         `(module, run)`: the study module and the `Run`.
     """
-    from lstm_apps.runs import Run, load_model, read_run
+    from lstm_apps.runs import Run, load_model
 
-    info = read_run(directory)
+    info, config = read_config(directory)
     module = get_case_study(info["case_study"])
-    config = module.Config.from_dict(info["config"])
     data = module.load_data(config) if with_data else None
     run = Run(
         name=info["case_study"],
@@ -166,7 +233,51 @@ def load_run(directory, *, with_data=False):
         data=data,
         class_names=info.get("class_names"),
     )
+    _check_classes(run, Path(directory))
     return module, run
+
+
+def read_config(directory):
+    """A run folder's saved information and its checked Config, without loading the model.
+
+    Imports only the study's `config` module, so the command line checks a
+    run folder before TensorFlow starts.
+
+    Returns:
+        `(info, config)`: config.json and metrics.json as read by
+        `runs.read_run`, and the study's Config.
+
+    Raises:
+        ValueError: config.json names an unknown study or holds fields or
+            values its Config refuses; the message names the file.
+    """
+    from lstm_apps.runs import read_run
+
+    info = read_run(directory)
+    config_file = Path(directory) / "config.json"
+    if info["case_study"] not in CASE_STUDIES:
+        raise ValueError(
+            f"{config_file} names an unknown case study. Received: case_study="
+            f"{info['case_study']!r}"
+        )
+    try:
+        config = config_class(info["case_study"]).from_dict(info["config"])
+    except (ValueError, TypeError, AttributeError) as err:
+        raise ValueError(f"{config_file} is damaged or from another version: {err}") from None
+    return info, config
+
+
+def _check_classes(run, directory: Path):
+    """Refuse a folder whose model and config.json disagree on the number of classes."""
+    names, outputs = run.class_names, run.model.outputs
+    if not names or len(outputs) != 1 or outputs[0].shape[-1] in (None, len(names)):
+        return
+    if outputs[0].shape[-1] == 1 and len(names) == 2:  # one sigmoid unit for two classes
+        return
+    raise ValueError(
+        f"{directory} mixes two runs: model.keras has {outputs[0].shape[-1]} outputs but "
+        f"config.json names {len(names)} classes"
+    )
 
 
 def read_history(directory) -> dict:

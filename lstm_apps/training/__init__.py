@@ -12,32 +12,40 @@ Modules: `options` (settings, optimizer, loss), `batches` (padded
 mini-batches), `fit` (`train`, callbacks), `inference` (`predict`).
 """
 
-from lstm_apps.training.batches import UNLABELLED, SequenceData
-from lstm_apps.training.fit import (
-    TimeBudget,
-    adapt_normalization,
-    apply_l2_penalty,
-    fit_arrays,
-    fit_dataset,
-    option_callbacks,
-    train,
-)
-from lstm_apps.training.inference import compiled_forward, predict
-from lstm_apps.training.options import (
-    GRADIENT_THRESHOLD_METHODS,
-    LEARN_RATE_SCHEDULES,
-    REGRESSION_LOSSES,
-    SHUFFLES,
-    SOLVERS,
-    VALIDATION_METRICS,
-    TrainingConfig,
-    TrainingOptions,
-    head_activation,
-    is_sequence_output,
-    learn_rate_schedule,
-    loss_and_metrics,
-    make_optimizer,
-)
+from lstm_apps.lazy import lazy_names
+
+# public name -> its module, imported on first use (`fit` and `inference` import Keras;
+# `options` does not, so the case-study Configs can be checked without it)
+_NAMES = {
+    "UNLABELLED": "lstm_apps.training.batches",
+    "SequenceData": "lstm_apps.training.batches",
+    "TimeBudget": "lstm_apps.training.fit",
+    "DivergenceGuard": "lstm_apps.training.fit",
+    "TrainingDiverged": "lstm_apps.training.fit",
+    "check_finite_weights": "lstm_apps.training.fit",
+    "adapt_normalization": "lstm_apps.training.fit",
+    "apply_l2_penalty": "lstm_apps.training.fit",
+    "fit_arrays": "lstm_apps.training.fit",
+    "fit_dataset": "lstm_apps.training.fit",
+    "option_callbacks": "lstm_apps.training.fit",
+    "train": "lstm_apps.training.fit",
+    "compiled_forward": "lstm_apps.training.inference",
+    "predict": "lstm_apps.training.inference",
+    "GRADIENT_THRESHOLD_METHODS": "lstm_apps.training.options",
+    "LEARN_RATE_SCHEDULES": "lstm_apps.training.options",
+    "REGRESSION_LOSSES": "lstm_apps.training.options",
+    "SHUFFLES": "lstm_apps.training.options",
+    "SOLVERS": "lstm_apps.training.options",
+    "VALIDATION_METRICS": "lstm_apps.training.options",
+    "TrainingConfig": "lstm_apps.training.options",
+    "TrainingOptions": "lstm_apps.training.options",
+    "head_activation": "lstm_apps.training.options",
+    "is_sequence_output": "lstm_apps.training.options",
+    "learn_rate_schedule": "lstm_apps.training.options",
+    "loss_and_metrics": "lstm_apps.training.options",
+    "make_optimizer": "lstm_apps.training.options",
+}
+__getattr__, __dir__ = lazy_names(__name__, _NAMES)
 
 __all__ = [
     "GRADIENT_THRESHOLD_METHODS",
@@ -47,12 +55,15 @@ __all__ = [
     "SOLVERS",
     "UNLABELLED",
     "VALIDATION_METRICS",
+    "DivergenceGuard",
     "SequenceData",
     "TimeBudget",
+    "TrainingDiverged",
     "TrainingConfig",
     "TrainingOptions",
     "adapt_normalization",
     "apply_l2_penalty",
+    "check_finite_weights",
     "fit_arrays",
     "fit_dataset",
     "compiled_forward",

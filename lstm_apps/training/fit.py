@@ -10,6 +10,7 @@ import numpy as np
 
 from lstm_apps.checks import check_positive
 from lstm_apps.models.builder import adapt_normalization
+from lstm_apps.models.size import check_activation_memory
 from lstm_apps.training.batches import SequenceData
 from lstm_apps.training.options import (
     TrainingConfig,
@@ -53,6 +54,91 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class TrainingDiverged(ValueError):
+    """A fit whose loss or weights became infinite or NaN (raised by `DivergenceGuard`)."""
+
+
+def _advice(options) -> str:
+    """What to change after a divergence, with the values that were used."""
+    if options is None:
+        return "Nothing was saved."
+    rate = f"Lower training.initial_learn_rate (received {options.initial_learn_rate!r})"
+    threshold = getattr(options, "gradient_threshold", None)
+    if threshold is None:
+        return f"{rate} or set training.gradient_threshold. Nothing was saved."
+    return f"{rate} or training.gradient_threshold (received {threshold!r}). Nothing was saved."
+
+
+def check_finite_weights(model, options=None, *, when="") -> None:
+    """Raise `TrainingDiverged` if a weight of `model` holds an infinite or NaN value.
+
+    Args:
+        model: a Keras model.
+        options: the `TrainingConfig` it was trained with, for the advice in
+            the message (optional).
+        when: where training was, e.g. " at the end of epoch 3" (optional).
+
+    Raises:
+        TrainingDiverged: naming the first non-finite variable.
+    """
+    for variable in model.weights:
+        if "float" not in str(variable.dtype):
+            continue
+        values = keras.ops.convert_to_numpy(variable.value)
+        finite = np.isfinite(values)
+        if not finite.all():
+            kind = "nan" if np.isnan(values).any() else "inf"
+            path = getattr(variable, "path", variable.name)
+            raise TrainingDiverged(
+                f"Training diverged: the weight {path!r} of model {model.name!r} holds {kind} "
+                f"({values.size - int(finite.sum())} of {values.size} values){when}. "
+                f"{_advice(options)}"
+            )
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stop a fit with `TrainingDiverged` as soon as a loss or a weight is not finite.
+
+    Every logged loss ("loss", "val_loss", and the per-output losses of
+    custom loops) is checked after each batch and each epoch, and the
+    weights after each epoch. `option_callbacks` puts it first, so that no
+    later callback (a backup, early stopping) ever sees a diverged epoch.
+
+    Args:
+        options: the `TrainingConfig` of the fit, quoted in the message.
+    """
+
+    def __init__(self, options=None):
+        super().__init__()
+        self.options = options
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check(logs, f"at epoch {self._epoch + 1}, batch {batch + 1}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        when = f"at the end of epoch {epoch + 1}"
+        self._check(logs, when)
+        check_finite_weights(self.model, self.options, when=f" {when}")
+
+    def _check(self, logs, when):
+        for name, value in (logs or {}).items():
+            if not name.endswith("loss"):
+                continue
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                continue
+            if not math.isfinite(value):
+                self.model.stop_training = True
+                raise TrainingDiverged(
+                    f"Training diverged: the {name} became {value} {when}. {_advice(self.options)}"
+                )
+
+
 class _EpochCounter(keras.callbacks.Callback):
     def __init__(self, holder):
         super().__init__()
@@ -79,9 +165,11 @@ def option_callbacks(options: TrainingConfig, validation: bool) -> list:
     """The callbacks that `options` asks for: early stopping, backup, time budget, progress plot.
 
     Custom training loops that call `model.fit` themselves take their callbacks here, so
-    that every fit in the package honours the same settings.
+    that every fit in the package honours the same settings. The first is always a
+    `DivergenceGuard`: a non-finite loss or weight stops the fit with `TrainingDiverged`
+    before any backup is written.
     """
-    callbacks = []
+    callbacks = [DivergenceGuard(options)]
     if validation and options.validation_patience:
         callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -120,8 +208,10 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
         The `keras.callbacks.History` of the fit. The model is trained in place.
 
     Raises:
-        ValueError: for bad sequences, targets that do not match them, or
-            labels outside the model's classes.
+        ValueError: for bad sequences, targets that do not match them,
+            labels outside the model's classes, or mini-batches whose
+            activations would need more than half of the free memory.
+        TrainingDiverged: when the loss or the weights stop being finite.
 
     Example:
         >>> model = build_model("lstm", num_features=12, num_outputs=9)
@@ -138,6 +228,9 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     if options.seed is not None:
         keras.utils.set_random_seed(options.seed)
     data = SequenceData(x, y, model, options)
+    length = options.sequence_length
+    steps = length if isinstance(length, int) else int(data.lengths.max())
+    check_activation_memory(model, min(options.mini_batch_size, len(data.x)), steps)
     adapt_normalization(model, data.x)
     apply_l2_penalty(model, options.l2_regularization)
     steps = math.ceil(len(data.x) / options.mini_batch_size)
@@ -163,8 +256,9 @@ def fit_dataset(model, dataset, options: TrainingConfig, *, validation=None, cal
 
     The fit of `train` and of the custom loops that build their own datasets
     (teacher forcing): epochs and verbosity from `options`, the callbacks of
-    `option_callbacks` (early stopping, backup, time budget, progress plot)
-    before the extra `callbacks`, so an epoch is backed up before they see it.
+    `option_callbacks` (divergence guard, early stopping, backup, time budget,
+    progress plot) before the extra `callbacks`, so an epoch is backed up
+    before they see it, and never once it has diverged.
 
     Args:
         model: a compiled Keras model.
@@ -192,7 +286,8 @@ def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbac
     Epochs, mini-batch size, shuffling ("never", "once": one permutation
     seeded by `options.seed` before the fit, "every-epoch"), verbosity and
     the callbacks of `option_callbacks` come from `options`; the model must
-    be compiled (with `make_optimizer`).
+    be compiled (with `make_optimizer`). Mini-batches whose activations
+    would need more than half of the free memory are refused first.
 
     Args:
         model: a compiled Keras model.
@@ -204,6 +299,8 @@ def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbac
     Returns:
         The `keras.callbacks.History` of the fit.
     """
+    rows, steps = _rows_and_steps(model, x)
+    check_activation_memory(model, min(options.mini_batch_size, rows), steps)
     if options.shuffle == "once":
         order = np.random.default_rng(options.seed or 0).permutation(len(x))
         x, y = np.asarray(x)[order], np.asarray(y)[order]
@@ -217,3 +314,16 @@ def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbac
         shuffle=options.shuffle == "every-epoch",
         verbose=options.verbose,
     )
+
+
+def _rows_and_steps(model, x):
+    """The number of samples in `x`, and the longest time axis among its arrays that feed
+    `model`'s variable-length inputs (1 when none has one)."""
+    several = isinstance(x, (list, tuple)) and len(model.inputs) > 1
+    arrays = x if several else [x]
+    rows, steps = len(arrays[0]), 1
+    for spec, array in zip(getattr(model, "inputs", None) or [], arrays):
+        if len(spec.shape) >= 2 and spec.shape[1] is None and len(array):
+            sample = np.shape(array[0])
+            steps = max(steps, int(sample[0])) if sample else steps
+    return rows, steps

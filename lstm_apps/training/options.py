@@ -13,8 +13,6 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
-
 from lstm_apps.checks import check_choice, check_int, check_positive, check_range
 from lstm_apps.data.sequences import PADDING_DIRECTIONS, resolve_length
 
@@ -23,12 +21,10 @@ GRADIENT_THRESHOLD_METHODS = ("global-l2norm", "l2norm", "absolute-value")
 SHUFFLES = ("never", "once", "every-epoch")
 LEARN_RATE_SCHEDULES = ("piecewise", "exponential")
 VALIDATION_METRICS = ("loss", "accuracy", "rmse")
-# regression losses a caller may ask for; "auto" takes the one that matches the head
-REGRESSION_LOSSES = {
-    "mse": keras.losses.MeanSquaredError,
-    "mae": keras.losses.MeanAbsoluteError,
-    "huber": keras.losses.Huber,
-}
+# regression losses a caller may ask for (name -> its class in `keras.losses`); "auto" takes
+# the one that matches the head. Keras is imported only where a loss or optimizer is made, so
+# that a Config can be checked without starting TensorFlow.
+REGRESSION_LOSSES = {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "huber": "Huber"}
 VERBOSITY = (0, 1, 2)
 
 
@@ -189,6 +185,8 @@ def learn_rate_schedule(options: TrainingConfig, steps_per_epoch: int = 1):
         period = options.max_epochs
     if not period or options.learn_rate_drop_factor == 1:
         return options.initial_learn_rate
+    import keras
+
     return keras.optimizers.schedules.ExponentialDecay(
         options.initial_learn_rate,
         decay_steps=period * steps_per_epoch,
@@ -205,6 +203,8 @@ def make_optimizer(options: TrainingConfig, steps_per_epoch: int = 1):
     "global-l2norm" maps to `global_clipnorm`, "l2norm" to `clipnorm` and
     "absolute-value" to `clipvalue`.
     """
+    import keras
+
     rate = learn_rate_schedule(options, steps_per_epoch)
     clip = {}
     if options.gradient_threshold is not None:
@@ -236,6 +236,8 @@ def is_sequence_output(model) -> bool:
 
 def loss_and_metrics(model, loss="auto"):
     """The loss and metrics that match the model's head (`loss` may override a regression loss)."""
+    import keras
+
     kind = head_activation(model)
     if loss != "auto" and kind in ("softmax", "sigmoid"):
         raise ValueError(
@@ -243,7 +245,8 @@ def loss_and_metrics(model, loss="auto"):
             f"Received: loss={loss!r}"
         )
     if loss != "auto":
-        return REGRESSION_LOSSES[loss](), [keras.metrics.RootMeanSquaredError(name="rmse")]
+        loss_class = getattr(keras.losses, REGRESSION_LOSSES[loss])
+        return loss_class(), [keras.metrics.RootMeanSquaredError(name="rmse")]
     if kind == "softmax":
         return keras.losses.SparseCategoricalCrossentropy(), ["accuracy"]
     if kind == "sigmoid":

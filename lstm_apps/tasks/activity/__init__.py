@@ -5,4 +5,7 @@ per-sample network, its training chunks and the whole-recording forward pass
 in `network.py`; the figures in `plots.py`.
 """
 
-from lstm_apps.tasks.activity.study import *  # noqa: F403
+from lstm_apps.lazy import lazy_names
+
+# the names of `study`, imported on first use, so that `config` loads without Keras
+__getattr__, __dir__ = lazy_names(__name__, {}, default=f"{__name__}.study")

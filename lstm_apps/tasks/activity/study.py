@@ -38,80 +38,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
 from sklearn.metrics import f1_score
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_choice, check_int, check_positive, check_range, check_rate
 from lstm_apps.data import hapt
-from lstm_apps.data.inputs import read_sequences
+from lstm_apps.data.inputs import Inputs, check_features, read_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import classification_metrics, probabilities_to_labels
 from lstm_apps.models.layers import GravitySplit
 from lstm_apps.runs import Run
+from lstm_apps.tasks.activity.config import (  # noqa: F401 (re-exported)
+    ARCHITECTURES,
+    DESCRIPTION,
+    NAME,
+    TASKS,
+    Config,
+)
 from lstm_apps.tasks.activity.network import build_network, chunks, predict_steps
-from lstm_apps.tasks.base import CaseStudyConfig
-from lstm_apps.training import TrainingConfig
-
-NAME = "activity"
-DESCRIPTION = "Activity at every 50 Hz sample of smartphone recordings (UCI HAPT), person split"
-TASKS = ("steps", "windows")
-ARCHITECTURES = ("simple_rnn", "lstm", "gru", "bilstm", "bigru", "cnn_lstm")
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the activity case study (defaults: the full per-step run)."""
-
-    # data
-    task: str = "steps"  # "steps": a label per sample; "windows": one per 2.56 s window
-    validation_subjects: int = 3  # training subjects held out for validation (drawn by the seed)
-    test_subjects: tuple = hapt.TEST_SUBJECTS  # the person split of UCI HAR
-    max_recordings: int | None = None  # use only the first recordings of each split
-    data_path: str | None = None  # HAPT .npz, or a folder holding HAPT's RawData/
-    # model
-    architecture: str = "bilstm"  # one of ARCHITECTURES ("cnn_lstm": windows only)
-    units: int | tuple = 64  # recurrent width, or a tuple for a stack
-    dropout: float = 0.2  # dropout after each recurrent layer
-    filters: tuple = (64, 64)  # cnn_lstm: filters of each convolution block (each halves T)
-    input_noise: float = 0.0  # std of Gaussian noise on the normalized inputs while training
-    gravity_split: bool = False  # windows: split acceleration into gravity + body (GravitySplit)
-    downsample: int = 5  # steps: samples averaged into one network step (5: 10 Hz)
-    # training
-    chunk_seconds: float = 20.0  # steps: length of the training chunks
-    chunk_overlap: float = 0.5  # steps: share of a chunk that the next one repeats
-    training: TrainingConfig = TrainingConfig(  # the fit (mini-batches of chunks or windows): see
-        initial_learn_rate=0.002, max_epochs=30, mini_batch_size=32, gradient_threshold=1.0,
-        shuffle="every-epoch", validation_patience=4, verbose=2,
-    )  # fmt: skip
-    # `lstm_apps.training.TrainingConfig`
-
-    FAST: ClassVar[dict] = dict(
-        units=16, max_recordings=4, validation_subjects=1, chunk_seconds=10.0,
-        training=dict(max_epochs=2),
-    )  # fmt: skip
-
-    def __post_init__(self):
-        check_choice("task", self.task, TASKS)
-        check_choice("architecture", self.architecture, ARCHITECTURES)
-        if self.task == "steps" and self.architecture == "cnn_lstm":
-            raise ValueError(
-                "`cnn_lstm` pools the time axis, so it classifies windows only; use "
-                "task='windows' or a recurrent architecture. Received: architecture='cnn_lstm'"
-            )
-        if self.gravity_split and self.task != "windows":
-            raise ValueError(
-                "`gravity_split` takes gravity as the mean of a window, so it needs "
-                f"task='windows'. Received: task={self.task!r}, gravity_split=True"
-            )
-        check_rate("dropout", self.dropout)
-        check_positive("downsample", self.downsample)
-        check_int("validation_subjects", self.validation_subjects, 0)
-        check_positive("chunk_seconds", self.chunk_seconds, real=True)
-        check_range("chunk_overlap", self.chunk_overlap, 0, 1)
 
 
 @dataclass(kw_only=True)
@@ -289,6 +235,7 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
     A window network (task "windows") reads each input as one window.
     """
     names = run.class_names or list(hapt.ACTIVITIES)
+    check_features(inputs, run.model.input_shape[-1])
     if training.is_sequence_output(run.model):
         last = np.stack([p[-1] for p in predict_steps(run.model, inputs)])
     else:
@@ -296,10 +243,10 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
     return [(names[int(np.argmax(p))], float(np.max(p))) for p in last]
 
 
-def read_inputs(source, config: Config) -> list[np.ndarray]:
+def read_inputs(source, config: Config) -> Inputs:
     """Recordings from a .npy file (`(T, 6)`, or `(n, T, 6)` for several of one length)
     or a .csv file (a row per sample, a column per channel)."""
-    return read_sequences(Path(source))
+    return read_sequences(source, NAME)
 
 
 def sample_input(run: Run, directory) -> str:

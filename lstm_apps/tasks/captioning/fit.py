@@ -20,6 +20,10 @@ import tensorflow as tf
 
 from lstm_apps.data.text import SPECIAL_WORDS, WordVocabulary
 from lstm_apps.models.seq2seq import source_encoder, teacher_forcing
+from lstm_apps.tasks.captioning.config import (  # noqa: F401 (re-exported)
+    FIXED_SETTINGS,
+    check_fit_settings,
+)
 from lstm_apps.training import (
     TrainingConfig,
     TrainingOptions,
@@ -29,46 +33,6 @@ from lstm_apps.training import (
 )
 
 log = logging.getLogger(__name__)
-
-# TrainingConfig settings these fits cannot follow, and the only value each may take
-FIXED_SETTINGS = {
-    "loss": "auto",
-    "l2_regularization": 0.0,
-    "sequence_length": "longest",
-    "sequence_padding_direction": "right",
-    "sequence_padding_value": 0.0,
-}
-
-
-def check_fit_settings(name, section, *, optional=False):
-    """Refuse a `TrainingConfig` section whose settings these fits would ignore.
-
-    Captions and clips are padded on the right to the longest, the losses
-    are fixed by the heads, and no weight penalty is added, so `loss`,
-    `l2_regularization` and the `sequence_*` settings must keep the values
-    in `FIXED_SETTINGS` (their defaults). `bucket_by_length` is ignored:
-    captions are short and clips are padded once.
-
-    Args:
-        name: the section's field name, for the message.
-        section: a `TrainingConfig` (or None when `optional`).
-        optional: whether None (the stage is skipped) is allowed.
-
-    Raises:
-        TypeError: if `section` is not a `TrainingConfig` (or None when optional).
-        ValueError: for a setting that differs from `FIXED_SETTINGS`.
-    """
-    if section is None and optional:
-        return
-    if not isinstance(section, TrainingConfig):
-        expected = "a TrainingConfig or None" if optional else "a TrainingConfig"
-        raise TypeError(f"`{name}` must be {expected}. Received: {name}={section!r}")
-    for key, value in FIXED_SETTINGS.items():
-        if getattr(section, key) != value:
-            raise ValueError(
-                f"`{name}.{key}` is not used by the caption and video fits; leave it at "
-                f"{value!r}. Received: {name}.{key}={getattr(section, key)!r}"
-            )
 
 
 def stage_options(section, training: TrainingConfig) -> TrainingOptions | None:

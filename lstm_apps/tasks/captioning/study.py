@@ -31,97 +31,26 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
 
-from lstm_apps.checks import check_choice, check_int
 from lstm_apps.data import digit_media, sources
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
-from lstm_apps.models.image_encoders import ENCODERS, build_image_encoder, image_features
-from lstm_apps.models.seq2seq import DECODER_CELLS, build_captioner, check_beam
+from lstm_apps.models.image_encoders import build_image_encoder, image_features
+from lstm_apps.models.seq2seq import build_captioner
 from lstm_apps.runs import Run
-from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
-from lstm_apps.training import TrainingConfig
-
-NAME = "captioning"
-DESCRIPTION = (
-    "Image captioning, CNN encoder + LSTM decoder with beam search (digit scenes, Flickr8k)"
+from lstm_apps.tasks.captioning.config import (  # noqa: F401 (re-exported)
+    DATASETS,
+    DESCRIPTION,
+    NAME,
+    Config,
 )
-DATASETS = ("digits", "flickr8k")
+
 DIGIT_SHAPE = (40, 64, 1)  # the digit scenes' canvas
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the captioning case study (defaults: the full digit-scene run)."""
-
-    # data
-    data: str = "digits"  # "digits" (offline scenes) or "flickr8k" (a Flickr8k-format folder)
-    data_path: str | None = None  # flickr8k: the folder; None searches LSTM_APPS_DATA_DIR, cache
-    num_scenes: tuple = (6000, 600, 1000)  # digits: train / validation / test scenes
-    image_size: int = 128  # flickr8k: images are resized to image_size x image_size
-    max_images: int | None = None  # flickr8k: at most this many images per split
-    min_word_count: int = 1  # words seen fewer times in training captions become <unk>
-    max_caption_words: int = 20  # longest caption trained on and written
-    # model
-    encoder: str = "small_cnn"  # small_cnn (trained here) or a keras.applications network
-    encoder_weights: str | None = None  # applications: None, "imagenet" or a weights file
-    embedding_dim: int = 64  # word embedding size
-    units: int = 256  # decoder LSTM width
-    cell: str = "lstm"  # decoder cell: "lstm" or "gru"
-    dropout: float = 0.3  # on the image vector, the embeddings and the decoder output
-    # training
-    pretraining: TrainingConfig | None = TrainingConfig(  # small_cnn: word spotting before
-        max_epochs=5, mini_batch_size=64, shuffle="every-epoch",
-    )  # fmt: skip
-    # captioning, None for none; seed and verbose: training's
-    training: TrainingConfig = TrainingConfig(  # the teacher-forcing fit; its seed also draws the
-        max_epochs=15, mini_batch_size=64, gradient_threshold=5.0,
-        gradient_threshold_method="global-l2norm", shuffle="every-epoch", validation_patience=4,
-        verbose=2,
-    )  # fmt: skip
-    # scenes
-    # evaluation
-    beam_width: int = 3  # beam search width for the reported captions (1: greedy)
-    length_penalty: float = 0.0  # beams ranked by log p / length ** this (0: by log p)
-
-    def __post_init__(self):
-        check_choice("data", self.data, DATASETS)
-        check_choice("encoder", self.encoder, ENCODERS)
-        check_choice("cell", self.cell, tuple(DECODER_CELLS))
-        if self.data == "digits" and self.encoder != "small_cnn":
-            raise ValueError(
-                "Digit scenes are grey 40x64 canvases: use encoder='small_cnn'. "
-                f"Received: encoder={self.encoder!r}"
-            )
-        if self.encoder_weights is not None and self.encoder == "small_cnn":
-            raise ValueError(
-                "`encoder_weights` needs a keras.applications encoder "
-                f"(mobilenet_v3_small, efficientnet_b0). Received: encoder='small_cnn', "
-                f"encoder_weights={self.encoder_weights!r}"
-            )
-        if len(self.num_scenes) != 3 or not all(
-            isinstance(n, int) and n >= 1 for n in self.num_scenes
-        ):
-            raise ValueError(
-                "`num_scenes` must be three positive integers (train, validation, test). "
-                f"Received: num_scenes={self.num_scenes!r}"
-            )
-        check_beam(self.beam_width, self.length_penalty)
-        check_int("image_size", self.image_size, 32)
-        captioning.check_fit_settings("training", self.training)
-        captioning.check_fit_settings("pretraining", self.pretraining, optional=True)
-
-    FAST: ClassVar[dict] = dict(
-        num_scenes=(300, 60, 60), max_images=40, image_size=64, units=32, embedding_dim=16,
-        beam_width=2, pretraining=dict(max_epochs=1), training=dict(max_epochs=2),
-    )  # fmt: skip
-    RENAMED: ClassVar[dict] = {"pretrain_epochs": "pretraining.max_epochs"}
 
 
 @dataclass(kw_only=True)
@@ -311,19 +240,21 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
 
 
 def read_inputs(source, config: Config):
-    """Images for `lstm-apps predict`: one image file, or a folder of them, resized as trained."""
+    """Images for `lstm-apps predict`: one image file, or a folder of them, resized as trained.
+
+    Returns:
+        `Inputs` of images (or of their encoder features), with the file names as ids.
+    """
     from lstm_apps.data.flickr8k import IMAGE_SUFFIXES
     from lstm_apps.data.images import read_images
+    from lstm_apps.data.inputs import Inputs, input_paths
 
-    path = Path(source)
-    if path.is_dir():
-        paths = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    elif path.is_file():
-        paths = [path]
-    else:
-        raise FileNotFoundError(f"No such image file or folder: {path}")
-    if not paths:
-        raise ValueError(f"{path} holds no image ({', '.join(IMAGE_SUFFIXES)})")
+    paths = input_paths(
+        source,
+        IMAGE_SUFFIXES,
+        f"captioning describes images: give an image file ({', '.join(IMAGE_SUFFIXES)}) "
+        "or a folder of them.",
+    )
     if config.data == "digits":
         shape = DIGIT_SHAPE
     else:
@@ -331,8 +262,8 @@ def read_inputs(source, config: Config):
     images, _, _ = read_images(paths, shape[:2], channels=shape[2], on_error="raise")
     if config.encoder != "small_cnn":
         encoder = _pretrained_encoder(config, shape)
-        return image_features(encoder, images, progress=False)
-    return images
+        images = image_features(encoder, images, progress=False)
+    return Inputs(list(images), [p.name for p in paths])
 
 
 def sample_input(run: Run, directory) -> str:

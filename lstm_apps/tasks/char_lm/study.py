@@ -26,20 +26,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
 
 from lstm_apps import training
-from lstm_apps.checks import check_bool, check_choice, check_positive, check_range, check_rate
-from lstm_apps.data.inputs import read_texts
+from lstm_apps.data.inputs import Inputs, check_texts, read_texts
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import CharVocabulary, char_windows
-from lstm_apps.models.recurrent import CELLS
 from lstm_apps.models.text import build_char_lm
 from lstm_apps.runs import Run
-from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.char_lm.config import DESCRIPTION, NAME, Config  # noqa: F401 (re-exported)
 from lstm_apps.tasks.char_lm.corpus import (  # noqa: F401 (re-exported)
     BODY_FILE,
     BODY_SHA256,
@@ -49,68 +46,8 @@ from lstm_apps.tasks.char_lm.corpus import (  # noqa: F401 (re-exported)
 )
 from lstm_apps.tasks.char_lm.ngram import CharNGramModel, choose_order
 from lstm_apps.tasks.char_lm.sampling import generate_text, model_bits_per_char
-from lstm_apps.training import TrainingConfig
 
-NAME = "char_lm"
-DESCRIPTION = "Character language model on Don Quijote (Spanish), bits per character + generation"
 ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}  # how `predict` writes these characters
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the character language model (defaults: the full run)."""
-
-    # data
-    text_path: str | None = None  # any UTF-8 text file instead of Don Quijote
-    max_chars: int | None = None  # use only the first max_chars characters
-    validation_fraction: float = 0.05  # share of the text in the validation block
-    test_fraction: float = 0.05  # share of the text in the (final) test block
-    window: int = 64  # characters per training window
-    stride: int = 64  # steps between window starts (overlap = window - stride)
-    # model
-    cell: str = "lstm"  # "simple_rnn", "lstm" or "gru"
-    units: int | tuple = 256  # recurrent width, or a tuple for a stack
-    embedding_dim: int = 32  # character embedding size
-    dropout: float = 0.0  # dropout after each recurrent layer
-    # training
-    training: TrainingConfig = TrainingConfig(  # the fit on shuffled windows: see
-        initial_learn_rate=0.01, max_epochs=18, mini_batch_size=64,
-        learn_rate_schedule="exponential", learn_rate_drop_factor=0.1, gradient_threshold=1.0,
-        shuffle="every-epoch", bucket_by_length=False, seed=0, verbose=1,
-    )  # fmt: skip
-    # `lstm_apps.training.TrainingConfig`
-    keep_best: bool = True  # end with the weights of the epoch with the best validation loss
-    # evaluation
-    eval_chars: int | None = None  # score only this many characters of each block
-
-    RENAMED: ClassVar[dict] = {
-        "final_learn_rate_factor": "training.learn_rate_drop_factor",
-        "initial_learn_rate": "training.initial_learn_rate",
-        "max_epochs": "training.max_epochs",
-        "mini_batch_size": "training.mini_batch_size",
-        "gradient_threshold": "training.gradient_threshold",
-        "checkpoint_dir": "training.checkpoint_dir",
-        "time_budget": "training.time_budget",
-        "seed": "training.seed",
-        "verbose": "training.verbose",
-    }
-
-    FAST: ClassVar[dict] = dict(
-        units=32, window=40, stride=40, max_chars=60_000, eval_chars=3_000,
-        training=dict(max_epochs=1, verbose=0),
-    )  # fmt: skip
-
-    def __post_init__(self):
-        check_choice("cell", self.cell, tuple(CELLS))
-        check_positive("window", self.window)
-        check_positive("stride", self.stride)
-        check_positive("embedding_dim", self.embedding_dim)
-        check_rate("dropout", self.dropout)
-        check_range("validation_fraction", self.validation_fraction, 0, 1, closed=(False, False))
-        check_range("test_fraction", self.test_fraction, 0, 1, closed=(False, False))
-        check_positive("max_chars", self.max_chars, allow_none=True)
-        check_positive("eval_chars", self.eval_chars, allow_none=True)
-        check_bool("keep_best", self.keep_best)
 
 
 @dataclass(kw_only=True)
@@ -286,7 +223,7 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
         carriage return comes back escaped ("\\n", "\\t", "\\r") so that
         every result prints on one line.
     """
-    texts = [inputs] if isinstance(inputs, str) else list(inputs)
+    texts = check_texts(inputs, NAME)
     vocab, names = vocabulary_of(run), run.class_names
     results = []
     for text in texts:
@@ -296,9 +233,13 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
     return results
 
 
-def read_inputs(source, config: Config) -> list[str]:
+def read_inputs(source, config: Config) -> Inputs:
     """The texts to continue: the argument itself, or a .txt file with one text a line."""
-    return read_texts(source)
+    return read_texts(
+        source,
+        "char_lm predicts the next character of a prompt: give the prompt itself or a .txt "
+        "file with one prompt per line.",
+    )
 
 
 def sample_input(run: Run, directory) -> str:

@@ -23,76 +23,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_choice, check_int, check_positive
-from lstm_apps.data.inputs import read_sequences
+from lstm_apps.data.inputs import Inputs, check_features, read_sequences
 from lstm_apps.data.sequences import check_sequences, pad_sequences, unpad
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.synthetic import (
     FEATURES,
     TARGET,
-    EngineSimulatorConfig,
     cycle_arrays,
     simulate_cycles,
 )
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run
-from lstm_apps.tasks.base import CaseStudyConfig
-from lstm_apps.training import TrainingConfig
+from lstm_apps.tasks.engine_nox.config import DESCRIPTION, NAME, Config  # noqa: F401 (re-exported)
 
-NAME = "engine_nox"
-DESCRIPTION = "Sequence-to-sequence regression: engine-out NOx from engine signals (SYNTHETIC data)"
 TORQUE = FEATURES.index("torque_nm")
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the engine NOx case study (defaults: the full run)."""
-
-    # data
-    num_train_cycles: int = 32  # simulated training cycles
-    num_validation_cycles: int = 4  # simulated validation cycles (0: none, no early stopping)
-    num_test_cycles: int = 8  # simulated held-out test cycles
-    cycle_seconds: int = 1800  # length of every cycle, 1 Hz (the WLTC lasts 1800 s)
-    phases: tuple[str, ...] = ("low", "medium", "high", "extra_high")  # WLTC-like phases
-    window_seconds: int | None = 120  # training/validation cycles are cut into windows this long
-    # model
-    architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
-    units: int | tuple = 64  # recurrent width, or a tuple for a stack
-    dropout: float = 0.0  # dropout after each recurrent layer
-    # training
-    training: TrainingConfig = TrainingConfig(  # the fit (its seed also seeds the cycles and the
-        initial_learn_rate=0.005, learn_rate_drop_period=50, learn_rate_drop_factor=0.3,
-        max_epochs=80, mini_batch_size=32, shuffle="every-epoch", validation_patience=10,
-        verbose=2,
-    )  # fmt: skip
-    # baseline)
-    # evaluation
-    transient_torque_rate: float = 20.0  # |d torque/dt| (N·m/s) from which a second is transient
-
-    FAST: ClassVar[dict] = dict(
-        num_train_cycles=3, num_validation_cycles=1, num_test_cycles=1, cycle_seconds=300,
-        window_seconds=100, units=8, training=dict(max_epochs=2, mini_batch_size=8),
-    )  # fmt: skip
-
-    def __post_init__(self):
-        check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
-        check_int("num_train_cycles", self.num_train_cycles, 1)
-        check_int("num_validation_cycles", self.num_validation_cycles, 0)
-        check_int("num_test_cycles", self.num_test_cycles, 1)
-        check_int("window_seconds", self.window_seconds, 10, allow_none=True)
-        check_positive("transient_torque_rate", self.transient_torque_rate, real=True)
-        self.simulator()  # checks cycle_seconds and phases
-
-    def simulator(self) -> EngineSimulatorConfig:
-        """The simulator settings for these cycles (physics at its defaults)."""
-        return EngineSimulatorConfig(cycle_seconds=self.cycle_seconds, phases=tuple(self.phases))
 
 
 @dataclass(kw_only=True)
@@ -264,6 +214,7 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
         `("sequence i, second t", NOx)` pairs, sequence by sequence (`i`
         from 1, `t` from 0).
     """
+    check_features(inputs, len(FEATURES))
     return [
         (f"sequence {i}, second {t}", float(value))
         for i, values in enumerate(predict_cycles(run.model, inputs), start=1)
@@ -271,9 +222,13 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
     ]
 
 
-def read_inputs(source, config: Config) -> list[np.ndarray]:
-    """Sequences from a .csv (a row per second, the five FEATURES columns) or .npy file."""
-    return read_sequences(Path(source))
+def read_inputs(source, config: Config) -> Inputs:
+    """Sequences from a .csv (a row per second, the five FEATURES columns) or .npy file.
+
+    `predict` gives a row per second, so each sequence's `rows_per_item` is its length.
+    """
+    sequences = read_sequences(source, NAME)
+    return Inputs(sequences, sequences.ids, rows_per_item=[len(s) for s in sequences])
 
 
 def sample_input(run: Run, directory) -> str:

@@ -15,14 +15,7 @@ import numpy as np
 from lstm_apps.data.series import infer_season_length, load_series
 from lstm_apps.data.splits import Splits
 from lstm_apps.forecasting.metrics import mase_scale
-
-# series -> (season length, default fill, default transform, ETS season)
-SERIES = {
-    "sunspots": (11, "error", ("sqrt", "sqrt_difference"), "add"),
-    "co2": (52, "interpolate", "difference", "add"),
-    "airline": (12, "error", "auto", "mul"),
-}
-FILLS = ("interpolate", "ffill", "error")
+from lstm_apps.tasks.forecasting.config import SERIES
 
 
 @dataclass(kw_only=True)

@@ -16,9 +16,7 @@ predicted from the hidden state, never from the current input alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
@@ -26,47 +24,10 @@ import pandas as pd
 
 from lstm_apps import models, training
 from lstm_apps.analysis.gates import recurrent_states
-from lstm_apps.checks import check_choice
-from lstm_apps.data.inputs import read_texts
+from lstm_apps.data.inputs import Inputs, check_texts, read_texts
 from lstm_apps.data.splits import Splits
 from lstm_apps.runs import Run
-from lstm_apps.tasks.base import CaseStudyConfig
-from lstm_apps.training import TrainingConfig
-
-NAME = "hola"
-DESCRIPTION = "Character model: predict the next letter of 'hola' (h->o, o->l, l->a)"
-CELLS = ("simple_rnn", "lstm", "gru")
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the hola case study (defaults: the full run, a few seconds)."""
-
-    # data
-    word: str = "hola"  # the word to memorise; its distinct letters are the vocabulary
-    # model
-    cell: str = "lstm"  # recurrent cell: "simple_rnn", "lstm" or "gru"
-    units: int = 8  # size of the hidden state
-    # training
-    training: TrainingConfig = TrainingConfig(  # the fit: each epoch is one Adam step on the single
-        initial_learn_rate=0.1, max_epochs=20, mini_batch_size=1, seed=0, verbose=0,
-    )  # fmt: skip
-    # sequence
-
-    def __post_init__(self):
-        check_choice("cell", self.cell, CELLS)
-        if not isinstance(self.word, str) or len(self.word) < 2:
-            raise ValueError(
-                f"`word` must be a string of at least 2 letters. Received: word={self.word!r}"
-            )
-        if len(set(self.word)) < 2:
-            raise ValueError(
-                f"`word` must hold at least 2 distinct letters. Received: word={self.word!r}"
-            )
-
-    FAST: ClassVar[dict] = dict(
-        training=dict(max_epochs=10),
-    )  # fmt: skip
+from lstm_apps.tasks.hola.config import CELLS, DESCRIPTION, NAME, Config  # noqa: F401 (re-exported)
 
 
 def vocabulary(word: str) -> list[str]:
@@ -165,14 +126,23 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
         [('o', 0.98), ('l', 0.97), ('a', 0.98)]
     """
     names = run.class_names
-    texts = [inputs] if isinstance(inputs, str) else list(inputs)
+    texts = check_texts(inputs, NAME)
     p = np.concatenate(next_letter_probabilities(run.model, [one_hot(t, names) for t in texts]))
     return [(str(names[c]), float(row[c])) for c, row in zip(p.argmax(-1), p)]
 
 
-def read_inputs(source, config: Config) -> list[str]:
-    """The letters to read: the argument itself ("hol") or a .txt file, one string a line."""
-    return [text.strip() for text in read_texts(source)]
+def read_inputs(source, config: Config) -> Inputs:
+    """The letters to read: the argument itself ("hol") or a .txt file, one string a line.
+
+    `predict` gives a row per letter, so each string's `rows_per_item` is its length.
+    """
+    texts = read_texts(
+        source,
+        f"hola predicts the next letter after each one read: give the letters themselves "
+        f"(e.g. {config.word[:-1]!r}) or a .txt file with one string of letters per line.",
+    )
+    letters = [text.strip() for text in texts]
+    return Inputs(letters, texts.ids, rows_per_item=[len(t) for t in letters])
 
 
 def sample_input(run: Run, directory) -> str:

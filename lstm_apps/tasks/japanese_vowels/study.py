@@ -14,16 +14,13 @@ else the copy of the UEA archive that ships inside `aeon` (offline).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_choice, check_range
-from lstm_apps.data.inputs import read_sequences
+from lstm_apps.data.inputs import Inputs, check_features, read_sequences
 from lstm_apps.data.japanese_vowels import read_uci
 from lstm_apps.data.sequences import SequenceLabelEncoder
 from lstm_apps.data.splits import Splits, stratified_holdout
@@ -31,44 +28,11 @@ from lstm_apps.data.tables import read_long_format
 from lstm_apps.evaluation import evaluate as evaluate_model
 from lstm_apps.evaluation import probabilities_to_labels
 from lstm_apps.runs import Run
-from lstm_apps.tasks.base import CaseStudyConfig
-from lstm_apps.training import TrainingConfig
-
-NAME = "japanese_vowels"
-DESCRIPTION = (
-    "Sequence-to-label: identify 1 of 9 speakers from a Japanese vowel (12 LPC cepstra/frame)"
+from lstm_apps.tasks.japanese_vowels.config import (  # noqa: F401 (re-exported)
+    DESCRIPTION,
+    NAME,
+    Config,
 )
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the Japanese Vowels case study (defaults: the full run)."""
-
-    # data
-    validation_fraction: float = 0.0  # share of training utterances held out for validation
-    max_train_sequences: int | None = None  # use only this many training utterances
-    max_test_sequences: int | None = None  # use only this many test utterances
-    data_path: str | None = None  # folder with ae.train/ae.test, or a long-format CSV
-    # model
-    architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
-    units: int | tuple = 100  # recurrent width, or a tuple such as (125, 100) for a stack
-    dropout: float = 0.0  # dropout after each recurrent layer
-    normalization: str = "zscore"  # in-model input normalization
-    input_noise: float = 0.1  # std of Gaussian noise on normalized inputs while training
-    # training
-    training: TrainingConfig = TrainingConfig(  # the fit: see `lstm_apps.training.TrainingConfig`
-        initial_learn_rate=0.003, learn_rate_drop_period=50, max_epochs=80, mini_batch_size=16,
-        gradient_threshold=1.0, shuffle="every-epoch", verbose=2,
-    )  # fmt: skip
-
-    def __post_init__(self):
-        check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
-        check_range("validation_fraction", self.validation_fraction, 0, 1)
-
-    FAST: ClassVar[dict] = dict(
-        units=16, max_train_sequences=90, max_test_sequences=60,
-        training=dict(max_epochs=2, mini_batch_size=30),
-    )  # fmt: skip
 
 
 def _read_aeon(split):
@@ -90,6 +54,12 @@ def _read_raw(config):
         raise ValueError(
             f"{path} needs a split column with 'train' and 'test' rows; missing: {sorted(missing)}"
         )
+    if "validation" in table:
+        raise ValueError(
+            f"{path.name} has 'validation' rows, which this study does not read: mark them "
+            "'train' and set validation_fraction to hold out a stratified share. Received: "
+            f"{len(table['validation'][0])} validation sequences"
+        )
     return table["train"], table["test"], f"long-format table {path}"
 
 
@@ -107,7 +77,7 @@ def load_data(config: Config = Config()) -> Splits:
     encoder = SequenceLabelEncoder().fit(y_train)
     y_train, y_test = encoder.transform(y_train), encoder.transform(y_test)
     x_train, y_train, x_val, y_val = stratified_holdout(
-        x_train, y_train, config.validation_fraction, seed
+        x_train, y_train, config.validation_fraction, seed, [str(c) for c in encoder.classes_]
     )
     return Splits(
         x_train,
@@ -157,14 +127,15 @@ def evaluate(run: Run) -> dict[str, float]:
 
 def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """The speaker and its probability for each `(T, 12)` sequence in `inputs`."""
+    check_features(inputs, run.model.input_shape[-1])
     probabilities = training.predict(run.model, inputs)
     codes = probabilities_to_labels(probabilities, "softmax")
     return [(str(run.class_names[c]), float(p[c])) for c, p in zip(codes, probabilities)]
 
 
-def read_inputs(source, config: Config) -> list[np.ndarray]:
+def read_inputs(source, config: Config) -> Inputs:
     """Sequences from a .csv (a row per frame, a column per cepstrum) or .npy file."""
-    return read_sequences(Path(source))
+    return read_sequences(source, NAME)
 
 
 def sample_input(run: Run, directory) -> str:

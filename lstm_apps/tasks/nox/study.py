@@ -31,92 +31,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
 
 from lstm_apps import models, training
-from lstm_apps.checks import check_bool, check_choice, check_positive
 from lstm_apps.data import gas_turbine as gt
-from lstm_apps.data.inputs import read_sequences
+from lstm_apps.data.inputs import Inputs, check_features, read_sequences
 from lstm_apps.data.splits import Splits
 from lstm_apps.evaluation import regression_metrics
 from lstm_apps.runs import Run
-from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.nox import recalibration
-from lstm_apps.training import TrainingConfig
-
-NAME = "nox"
-DESCRIPTION = "NOx regression from gas-turbine sensor windows (UCI, 2011-2015), with drift"
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the NOx case study (defaults: the full run)."""
-
-    # data
-    data_path: str | None = None  # folder of gt_YYYY.csv files, or a custom CSV
-    time_column: str | None = None  # time-order column of a custom CSV
-    features: tuple = gt.FEATURES  # input columns
-    target: str = "NOX"  # target column
-    train_years: tuple = (2011, 2012)  # years of the training block (UCI data)
-    validation_years: tuple = (2013,)  # years of the validation block
-    test_years: tuple = (2014, 2015)  # years of the test block
-    validation_fraction: float = 0.2  # custom CSV: share of rows in the validation block
-    test_fraction: float = 0.2  # custom CSV: share of rows in the (final) test block
-    nan_policy: str = "error"  # missing values: "error", "drop" or "interpolate"
-    # model
-    architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
-    units: int | tuple = 64  # recurrent width, or a tuple for a stack
-    dropout: float = 0.0  # dropout after each recurrent layer
-    linear_path: bool = False  # add a frozen least-squares linear model of the current hour,
-    # and the network learns its residual (better without recalibration, worse with it)
-    output_mode: str = "last"  # "last" (sequence-to-one) or "sequence" (sequence-to-sequence)
-    window: int | None = None  # hours per window; None: choose among window_choices
-    window_choices: tuple = (1, 6, 12, 24)  # candidate windows, compared on validation MAE
-    # training
-    training: TrainingConfig = TrainingConfig(  # the fit on the training years, early-stopped on
-        initial_learn_rate=0.002, max_epochs=30, mini_batch_size=64, gradient_threshold=1.0,
-        loss="mae", validation_patience=5, bucket_by_length=False, verbose=2,
-    )  # fmt: skip
-    # the validation year
-    recalibration: TrainingConfig = TrainingConfig(  # each weekly update of the network (seed None:
-        initial_learn_rate=0.001, max_epochs=5, mini_batch_size=64, gradient_threshold=1.0,
-        loss="mae", shuffle="every-epoch", seed=None, verbose=0,
-    )  # fmt: skip
-    # training.seed)
-    # evaluation
-    recalibration_days: int | tuple = (7, 14, 30, 60, 120)  # labelled days each weekly update
-    # learns from; a tuple: each model chooses on the validation weeks
-    max_test_weeks: int | None = None  # recalibrate and score only the first weeks of the test
-
-    RENAMED: ClassVar[dict] = {
-        "recalibration_learn_rate": "recalibration.initial_learn_rate",
-        "recalibration_epochs": "recalibration.max_epochs",
-    }
-    FAST: ClassVar[dict] = dict(
-        units=16, window=6, train_years=(2011,), max_test_weeks=2, recalibration_days=14,
-        training=dict(max_epochs=2), recalibration=dict(max_epochs=1),
-    )  # fmt: skip
-
-    def __post_init__(self):
-        check_choice("architecture", self.architecture, tuple(models.ARCHITECTURES))
-        check_choice("output_mode", self.output_mode, ("last", "sequence"))
-        check_choice("nan_policy", self.nan_policy, ("error", "drop", "interpolate"))
-        check_bool("linear_path", self.linear_path)
-        check_positive("window", self.window, allow_none=True)
-        check_positive("max_test_weeks", self.max_test_weeks, allow_none=True)
-        days = self.recalibration_days
-        if isinstance(days, tuple):
-            valid = len(days) > 0 and all(map(_positive_int, days))
-        else:
-            valid = _positive_int(days)
-        if not valid:
-            raise ValueError(
-                "`recalibration_days` must be a positive integer or a non-empty tuple of them. "
-                f"Received: recalibration_days={days!r}"
-            )
+from lstm_apps.tasks.nox.config import DESCRIPTION, NAME, Config  # noqa: F401 (re-exported)
 
 
 @dataclass(kw_only=True)
@@ -137,10 +63,6 @@ class NoxRun(Run):
     """
 
     window_validation_mae: dict[int, float] = field(default_factory=dict)  # window -> MAE
-
-
-def _positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _blocks(config: Config):
@@ -319,14 +241,15 @@ def evaluate(run: Run) -> dict[str, float]:
 
 def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """NOx (data units) for each `(k, F)` window of sensor readings, oldest row first."""
+    check_features(inputs, run.model.input_shape[-1])
     out = training.predict(run.model, inputs)  # a list of (T_i, 1) arrays for "sequence" models
     values = [o[-1, 0] for o in out] if isinstance(out, list) else out[:, 0]
     return [("NOx", float(v)) for v in values]
 
 
-def read_inputs(source, config: Config) -> list[np.ndarray]:
+def read_inputs(source, config: Config) -> Inputs:
     """Windows from a .csv (a row per hour, oldest first, a column per feature) or .npy file."""
-    return read_sequences(Path(source))
+    return read_sequences(source, NAME)
 
 
 def sample_input(run: Run, directory) -> str:

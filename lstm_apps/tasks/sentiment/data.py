@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_apps.data.sequences import length_sorted_batches
-from lstm_apps.data.splits import Splits
+from lstm_apps.data.splits import Splits, check_stratified
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +152,13 @@ def _split(frame, test_fraction, validation_fraction, seed) -> dict:
         train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
         validation = frame[frame["split"] == "validation"]
     else:
+        check_stratified(frame["label"].astype(str), test_fraction, "test")
         train, test = train_test_split(
             frame, test_size=test_fraction, stratify=frame["code"], random_state=seed
         )
         validation = train.iloc[:0]
     if not len(validation) and validation_fraction:
+        check_stratified(train["label"].astype(str), validation_fraction, "validation")
         train, validation = train_test_split(
             train, test_size=validation_fraction, stratify=train["code"], random_state=seed
         )

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from lstm_apps.data import digit_media
-from lstm_apps.data.splits import Splits
+from lstm_apps.data.splits import Splits, check_stratified
 from lstm_apps.data.text import WordVocabulary
 
 
@@ -64,10 +64,12 @@ def _folder_parts(config):
     x, lengths = digit_media.pad_clips(folder.clips)
     index = np.arange(len(x))
     seed = config.training.seed
+    check_stratified(folder.labels, config.test_fraction, "test", folder.class_names)
     rest, test = train_test_split(
         index, test_size=config.test_fraction, stratify=folder.labels, random_state=seed
     )
     share = config.validation_fraction / (1 - config.test_fraction)
+    check_stratified(folder.labels[rest], share, "validation", folder.class_names)
     train, val = train_test_split(
         rest, test_size=share, stratify=folder.labels[rest], random_state=seed
     )

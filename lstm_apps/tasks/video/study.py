@@ -41,106 +41,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import keras
 import numpy as np
 
 from lstm_apps import training
-from lstm_apps.checks import check_choice, check_int, check_range
 from lstm_apps.data.text import WordVocabulary
 from lstm_apps.evaluation import classification_metrics
 from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
 from lstm_apps.models.image_encoders import build_image_encoder
-from lstm_apps.models.seq2seq import build_captioner, check_beam
+from lstm_apps.models.seq2seq import build_captioner
 from lstm_apps.runs import Run
-from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
+from lstm_apps.tasks.video.config import (  # noqa: F401 (re-exported)
+    ARCHITECTURES,
+    DESCRIPTION,
+    HEADS,
+    NAME,
+    Config,
+)
 from lstm_apps.tasks.video.data import ClipSplits, load_clips
 from lstm_apps.tasks.video.warmup import frame_encoder, warm_up_frames
-from lstm_apps.training import TrainingConfig
-
-NAME = "video"
-DESCRIPTION = "Video clips: per-frame CNN + LSTM, classification or captioning (moving digits)"
-HEADS = ("classify", "caption")
-ARCHITECTURES = ("lstm", "bilstm", "gru", "bigru")
-
-
-@dataclass(frozen=True)
-class Config(CaseStudyConfig):
-    """Settings of the video case study (defaults: moving-digit classification)."""
-
-    # data
-    data_path: str | None = None  # a folder of class subfolders of videos; None: digit clips
-    num_clips: tuple = (6000, 400, 1000)  # digits: train / validation / test clips
-    num_frames: tuple = (8, 16)  # digits: shortest and longest clip
-    turns: bool = True  # digits: the digit turns once (the caption says how)
-    frame_size: int = 32  # frames are frame_size x frame_size
-    video_frames: int = 16  # folder: frames sampled evenly from each video
-    every: int | None = None  # folder: keep every n-th frame before sampling
-    test_fraction: float = 0.2  # folder: share of clips for the test set
-    validation_fraction: float = 0.1  # folder: share of clips for validation
-    # model
-    head: str = "classify"  # "classify" (a class per clip) or "caption" (a sentence per clip)
-    architecture: str = "bilstm"  # recurrent layer over the frames: one of ARCHITECTURES
-    units: int = 128  # recurrent width
-    frame_features: int = 128  # width of each frame's CNN vector
-    frame_filters: tuple = (16, 32, 64)  # widths of the frame CNN's conv blocks (each pools 2x2)
-    embedding_dim: int = 32  # caption: word embedding size
-    decoder_units: int = 128  # caption: decoder LSTM width
-    dropout: float = 0.2  # on the frame features and before the head / decoder
-    # training
-    warmup: TrainingConfig | None = TrainingConfig(  # single-frame fit of the frame CNN first, None
-        max_epochs=10, mini_batch_size=64, shuffle="every-epoch",
-    )  # fmt: skip
-    # for none; seed and verbose: training's
-    warmup_frames: int = 4  # frames drawn from each training clip for the warm-up
-    pretraining: TrainingConfig | None = TrainingConfig(  # caption: word spotting after the
-        max_epochs=3, mini_batch_size=32, shuffle="every-epoch",
-    )  # fmt: skip
-    # warm-up, None for none; seed and verbose: training's
-    training: TrainingConfig = TrainingConfig(  # the clip fit; its seed also draws the clips and
-        max_epochs=20, mini_batch_size=32, gradient_threshold=5.0,
-        gradient_threshold_method="global-l2norm", shuffle="every-epoch", validation_patience=4,
-        verbose=2,
-    )  # fmt: skip
-    # splits a folder
-    # evaluation
-    beam_width: int = 3  # caption: beam width of the reported captions (1: greedy)
-    length_penalty: float = 0.0  # caption: beams ranked by log p / length ** this (0: by log p)
-
-    def __post_init__(self):
-        check_choice("head", self.head, HEADS)
-        check_choice("architecture", self.architecture, ARCHITECTURES)
-        if self.head == "caption" and self.data_path is not None:
-            raise ValueError(
-                "A folder of class subfolders has labels, not captions: use head='classify'. "
-                f"Received: head='caption', data_path={self.data_path!r}"
-            )
-        if len(self.num_clips) != 3 or not all(
-            isinstance(n, int) and n > 0 for n in self.num_clips
-        ):
-            raise ValueError(
-                "`num_clips` must be three positive integers (train, validation, test). "
-                f"Received: num_clips={self.num_clips!r}"
-            )
-        check_int("warmup_frames", self.warmup_frames, 1)
-        check_beam(self.beam_width, self.length_penalty)
-        for name in ("test_fraction", "validation_fraction"):
-            check_range(name, getattr(self, name), 0, 0.5, closed=(False, False))
-        captioning.check_fit_settings("training", self.training)
-        captioning.check_fit_settings("warmup", self.warmup, optional=True)
-        captioning.check_fit_settings("pretraining", self.pretraining, optional=True)
-
-    FAST: ClassVar[dict] = dict(
-        num_clips=(64, 16, 16), units=16, frame_features=16, decoder_units=16,
-        warmup=dict(max_epochs=1), pretraining=dict(max_epochs=1), training=dict(max_epochs=2),
-    )  # fmt: skip
-    RENAMED: ClassVar[dict] = {
-        "warmup_epochs": "warmup.max_epochs",
-        "pretrain_epochs": "pretraining.max_epochs",
-    }
 
 
 @dataclass
@@ -314,12 +236,21 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
 
 
 def read_inputs(source, config: Config):
-    """One clip for `lstm-apps predict`: a video file or a folder of frames, sampled as trained."""
-    from lstm_apps.data.videos import read_video
+    """One clip for `lstm-apps predict`: a video file or a folder of frames, sampled as trained.
 
-    path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(f"No such video file or frame folder: {path}")
+    Returns:
+        `Inputs` holding the one clip, with the file or folder name as its id.
+    """
+    from lstm_apps.data.inputs import Inputs, input_paths
+    from lstm_apps.data.videos import FRAME_EXTENSIONS, VIDEO_EXTENSIONS, read_video
+
+    path = Path(source).expanduser()
+    input_paths(
+        source,
+        FRAME_EXTENSIONS if path.is_dir() else VIDEO_EXTENSIONS,
+        f"video predicts from one clip: give a video file ({', '.join(VIDEO_EXTENSIONS)}) "
+        f"or a folder of frame images ({', '.join(FRAME_EXTENSIONS)}).",
+    )
     channels = 1 if config.data_path is None else 3
     clip = read_video(
         path,
@@ -328,7 +259,7 @@ def read_inputs(source, config: Config):
         size=(config.frame_size, config.frame_size),
         channels=channels,
     )
-    return clip[None]
+    return Inputs([clip], [path.resolve().name])
 
 
 def sample_input(run: Run, directory) -> str:

@@ -1,0 +1,132 @@
+"""Settings of the captioning case study: its `Config`, `NAME` and `DESCRIPTION`.
+
+Apart from `study.py`, and free of Keras, so that `lstm-apps list` and the
+checks of `lstm-apps run captioning --set FIELD=VALUE` run before TensorFlow is
+imported. `study.py` re-exports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from lstm_apps.checks import check_choice, check_int
+from lstm_apps.models.choices import DECODER_CELL_NAMES, ENCODERS, check_beam
+from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.training.options import TrainingConfig
+
+# TrainingConfig settings that the caption and video fits (`fit.py`) cannot follow, and the
+# only value each may take
+FIXED_SETTINGS = {
+    "loss": "auto",
+    "l2_regularization": 0.0,
+    "sequence_length": "longest",
+    "sequence_padding_direction": "right",
+    "sequence_padding_value": 0.0,
+}
+
+
+def check_fit_settings(name, section, *, optional=False):
+    """Refuse a `TrainingConfig` section whose settings these fits would ignore.
+
+    Captions and clips are padded on the right to the longest, the losses
+    are fixed by the heads, and no weight penalty is added, so `loss`,
+    `l2_regularization` and the `sequence_*` settings must keep the values
+    in `FIXED_SETTINGS` (their defaults). `bucket_by_length` is ignored:
+    captions are short and clips are padded once.
+
+    Args:
+        name: the section's field name, for the message.
+        section: a `TrainingConfig` (or None when `optional`).
+        optional: whether None (the stage is skipped) is allowed.
+
+    Raises:
+        TypeError: if `section` is not a `TrainingConfig` (or None when optional).
+        ValueError: for a setting that differs from `FIXED_SETTINGS`.
+    """
+    if section is None and optional:
+        return
+    if not isinstance(section, TrainingConfig):
+        expected = "a TrainingConfig or None" if optional else "a TrainingConfig"
+        raise TypeError(f"`{name}` must be {expected}. Received: {name}={section!r}")
+    for key, value in FIXED_SETTINGS.items():
+        if getattr(section, key) != value:
+            raise ValueError(
+                f"`{name}.{key}` is not used by the caption and video fits; leave it at "
+                f"{value!r}. Received: {name}.{key}={getattr(section, key)!r}"
+            )
+
+
+NAME = "captioning"
+DESCRIPTION = (
+    "Image captioning, CNN encoder + LSTM decoder with beam search (digit scenes, Flickr8k)"
+)
+DATASETS = ("digits", "flickr8k")
+
+
+@dataclass(frozen=True)
+class Config(CaseStudyConfig):
+    """Settings of the captioning case study (defaults: the full digit-scene run)."""
+
+    # data
+    data: str = "digits"  # "digits" (offline scenes) or "flickr8k" (a Flickr8k-format folder)
+    data_path: str | None = None  # flickr8k: the folder; None searches LSTM_APPS_DATA_DIR, cache
+    num_scenes: tuple = (6000, 600, 1000)  # digits: train / validation / test scenes
+    image_size: int = 128  # flickr8k: images are resized to image_size x image_size
+    max_images: int | None = None  # flickr8k: at most this many images per split
+    min_word_count: int = 1  # words seen fewer times in training captions become <unk>
+    max_caption_words: int = 20  # longest caption trained on and written
+    # model
+    encoder: str = "small_cnn"  # small_cnn (trained here) or a keras.applications network
+    encoder_weights: str | None = None  # applications: None, "imagenet" or a weights file
+    embedding_dim: int = 64  # word embedding size
+    units: int = 256  # decoder LSTM width
+    cell: str = "lstm"  # decoder cell: "lstm" or "gru"
+    dropout: float = 0.3  # on the image vector, the embeddings and the decoder output
+    # training
+    pretraining: TrainingConfig | None = TrainingConfig(  # small_cnn: word spotting before
+        max_epochs=5, mini_batch_size=64, shuffle="every-epoch",
+    )  # fmt: skip
+    # captioning, None for none; seed and verbose: training's
+    training: TrainingConfig = TrainingConfig(  # the teacher-forcing fit; its seed also draws the
+        max_epochs=15, mini_batch_size=64, gradient_threshold=5.0,
+        gradient_threshold_method="global-l2norm", shuffle="every-epoch", validation_patience=4,
+        verbose=2,
+    )  # fmt: skip
+    # scenes
+    # evaluation
+    beam_width: int = 3  # beam search width for the reported captions (1: greedy)
+    length_penalty: float = 0.0  # beams ranked by log p / length ** this (0: by log p)
+
+    def __post_init__(self):
+        check_choice("data", self.data, DATASETS)
+        check_choice("encoder", self.encoder, ENCODERS)
+        check_choice("cell", self.cell, DECODER_CELL_NAMES)
+        if self.data == "digits" and self.encoder != "small_cnn":
+            raise ValueError(
+                "Digit scenes are grey 40x64 canvases: use encoder='small_cnn'. "
+                f"Received: encoder={self.encoder!r}"
+            )
+        if self.encoder_weights is not None and self.encoder == "small_cnn":
+            raise ValueError(
+                "`encoder_weights` needs a keras.applications encoder "
+                f"(mobilenet_v3_small, efficientnet_b0). Received: encoder='small_cnn', "
+                f"encoder_weights={self.encoder_weights!r}"
+            )
+        if len(self.num_scenes) != 3 or not all(
+            isinstance(n, int) and n >= 1 for n in self.num_scenes
+        ):
+            raise ValueError(
+                "`num_scenes` must be three positive integers (train, validation, test). "
+                f"Received: num_scenes={self.num_scenes!r}"
+            )
+        check_beam(self.beam_width, self.length_penalty)
+        check_int("image_size", self.image_size, 32)
+        check_fit_settings("training", self.training)
+        check_fit_settings("pretraining", self.pretraining, optional=True)
+
+    FAST: ClassVar[dict] = dict(
+        num_scenes=(300, 60, 60), max_images=40, image_size=64, units=32, embedding_dim=16,
+        beam_width=2, pretraining=dict(max_epochs=1), training=dict(max_epochs=2),
+    )  # fmt: skip
+    RENAMED: ClassVar[dict] = {"pretrain_epochs": "pretraining.max_epochs"}
