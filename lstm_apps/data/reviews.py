@@ -166,10 +166,11 @@ def read_labelled_text(
     if "split" in table.columns and "split" not in (text_column, label_column):
         unknown = ~table["split"].isin(SPLITS).to_numpy()
         if unknown.any():
+            value = table["split"][unknown].iloc[0]
             raise ValueError(
-                f"{path}: the split column 'split' holds {int(unknown.sum())} values other than "
-                f"{', '.join(SPLITS)} (exactly; file lines {_file_lines(table, unknown)}). "
-                f"Received: split={table['split'][unknown].iloc[0]!r}"
+                f"{path}: the split column 'split' may hold only {', '.join(SPLITS)} (exactly); "
+                f"{int(unknown.sum())} rows hold another value (file lines "
+                f"{_file_lines(table, unknown)}). Received: split={value!r}"
             )
         result["split"] = table["split"].astype(str)
     result = result[~blank].reset_index(drop=True)
