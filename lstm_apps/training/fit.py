@@ -100,9 +100,12 @@ class DivergenceGuard(keras.callbacks.Callback):
     """Stop a fit with `TrainingDiverged` as soon as a loss or a weight is not finite.
 
     Every logged loss ("loss", "val_loss", and the per-output losses of
-    custom loops) is checked after each batch and each epoch, and the
-    weights after each epoch. `option_callbacks` puts it first, so that no
-    later callback (a backup, early stopping) ever sees a diverged epoch.
+    custom loops) and every weight is checked at the end of each epoch. An
+    epoch's mean loss is NaN or infinite as soon as one batch's loss was, so
+    nothing is missed; checking each batch instead would force Keras to wait
+    for every batch's loss and give up its asynchronous steps.
+    `option_callbacks` puts it first, so that no later callback (a backup,
+    early stopping) ever sees a diverged epoch.
 
     Args:
         options: the `TrainingConfig` of the fit, quoted in the message.
@@ -111,13 +114,6 @@ class DivergenceGuard(keras.callbacks.Callback):
     def __init__(self, options=None):
         super().__init__()
         self.options = options
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._check(logs, f"at epoch {self._epoch + 1}, batch {batch + 1}")
 
     def on_epoch_end(self, epoch, logs=None):
         when = f"at the end of epoch {epoch + 1}"
