@@ -50,3 +50,12 @@ def random_sequences(n, num_features, low=3, high=9, seed=0):
         rng.normal(size=(int(t), num_features)).astype("float32")
         for t in rng.integers(low, high, size=n)
     ]
+
+
+def predicted_rows(printed: str) -> list[tuple[str, str, float]]:
+    """The rows `lstm-apps predict` printed: (id, label, score), after its header."""
+    header, *lines = printed.strip().splitlines()
+    assert header == "id\tlabel\tscore", header
+    rows = [line.split("\t") for line in lines]
+    assert all(len(row) == 3 for row in rows), rows
+    return [(key, label, float(score)) for key, label, score in rows]

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import predicted_rows
 from PIL import Image
 
 from lstm_apps.cli import main
@@ -85,11 +86,11 @@ def test_predict_captions_an_image_file_and_a_folder(digit_run, tmp_path, capsys
     for i, image in enumerate(images):
         Image.fromarray(np.uint8(image[..., 0] * 255)).save(tmp_path / f"scene{i}.png")
     assert main(["predict", str(folder), str(tmp_path / "scene0.png")]) == 0
+    rows = predicted_rows(capsys.readouterr().out)
     assert main(["predict", str(folder), str(tmp_path), "--beam-width", "1"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3
-    for line in lines:
-        caption, probability = line.split("\t")
+    rows += predicted_rows(capsys.readouterr().out)
+    assert [key for key, _, _ in rows] == ["scene0.png", "scene0.png", "scene1.png"]
+    for _, caption, probability in rows:
         assert set(caption.split()) <= set(digit_media.SCENE_WORDS) | {"<unk>"}
         assert 0.0 <= float(probability) <= 1.0  # a 2-epoch model's captions are unlikely
     assert main(["predict", str(folder), str(tmp_path / "scene0.png"), "--beam-width", "0"]) == 2

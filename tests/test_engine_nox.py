@@ -7,6 +7,7 @@ import json
 import keras
 import numpy as np
 import pytest
+from conftest import predicted_rows
 
 from lstm_apps.cli import main
 from lstm_apps.data import synthetic
@@ -207,8 +208,8 @@ def test_cli_run_evaluate_and_predict(tmp_path, capsys):
     _, run = load_run(out, with_data=True)
     sample = en.sample_input(run, tmp_path)
     assert main(["predict", str(out), sample]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 60 and lines[0].startswith("sequence 1, second 0\t")
+    rows = predicted_rows(capsys.readouterr().out)
+    assert len(rows) == 60 and rows[0][1] == "sequence 1, second 0"
     expected = en.predict_cycles(run.model, [run.data.x_test[0][:60]])[0]
-    printed = [float(line.split("\t")[1]) for line in lines]
+    printed = [score for _, _, score in rows]
     np.testing.assert_allclose(printed, expected, atol=1e-3)

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import predicted_rows
 
 from lstm_apps.cli import main
 from lstm_apps.data.series import builtin_series
@@ -271,8 +272,9 @@ def test_cli_run_predict_and_evaluate(tmp_path, airline, capsys):
     np.save(tmp_path / "history.npy", airline[:100])
     capsys.readouterr()
     assert main(["predict", str(out), str(tmp_path / "history.npy")]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[0] for line in lines] == [f"t+{h}" for h in range(1, 13)]
+    rows = predicted_rows(capsys.readouterr().out)
+    assert [label for _, label, _ in rows] == [f"t+{h}" for h in range(1, 13)]
+    assert {key for key, _, _ in rows} == {"history.npy"}
     assert main(["evaluate", str(out), "--json"]) == 0
     assert abs(json.loads(capsys.readouterr().out)["mase_h1"] - saved["mase_h1"]) < 1e-4
     # a run loaded from its folder: figures recompute the backtest, predict reads a sample

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import predicted_rows, real_file
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
 
@@ -239,7 +240,8 @@ def test_cli_run_writes_figures_evaluates_and_predicts(tmp_path, shared_data, ca
     _, run = load_run(out, with_data=True)
     sample = nox.sample_input(run, tmp_path)
     assert main(["predict", str(out), sample]) == 0
-    label, value = capsys.readouterr().out.split()
+    ((key, label, value),) = predicted_rows(capsys.readouterr().out)
+    assert key == Path(sample).name
     expected = predict_rows(run.model, run.data.x_test[0][None, :6])[0]
     assert label == "NOx" and float(value) == pytest.approx(expected, abs=1e-3)
     (pair,) = nox.predict(run, nox.read_inputs(sample, run.config))

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import predicted_rows
 
 from lstm_apps.cli import main
 from lstm_apps.data import reviews
@@ -299,8 +300,9 @@ def test_imdb_run_folder_and_raw_text_prediction(imdb_run, capsys):
         text_probabilities(loaded, texts), text_probabilities(run.model, texts), atol=1e-6
     )
     assert main(["predict", str(folder), "An awful, boring waste of two hours."]) == 0
-    label, probability = capsys.readouterr().out.split()
-    assert label in ("negative", "positive") and 0.5 <= float(probability) <= 1
+    ((key, label, probability),) = predicted_rows(capsys.readouterr().out)
+    assert key == "An awful, boring waste of two..."
+    assert label in ("negative", "positive") and 0.5 <= probability <= 1
 
 
 def test_sample_input_reads_back_and_a_loaded_run_evaluates_and_draws(imdb_run, tmp_path):

@@ -6,10 +6,11 @@ import io
 import json
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import real_file
+from conftest import predicted_rows, real_file
 
 from lstm_apps.cli import main
 from lstm_apps.data import cmapss
@@ -298,8 +299,8 @@ def test_cli_run_writes_figures_and_predicts(shared_data, tmp_path, capsys):
     engine = turbofan.sample_input(loaded, tmp_path)
     np.testing.assert_array_equal(np.load(engine), loaded.data.x_test[0])
     assert main(["predict", str(out), engine]) == 0
-    label, value = capsys.readouterr().out.split()
-    assert label == "RUL" and 0 < float(value) < 400
+    ((key, label, value),) = predicted_rows(capsys.readouterr().out)
+    assert key == Path(engine).name and label == "RUL" and 0 < value < 400
 
 
 def test_ensemble_averages_members_trained_from_their_own_seeds(shared_data, tmp_path):

@@ -9,6 +9,7 @@ import imageio.v3 as iio
 import keras
 import numpy as np
 import pytest
+from conftest import predicted_rows
 
 from lstm_apps.cli import main
 from lstm_apps.data import digit_media
@@ -196,8 +197,8 @@ def test_a_folder_of_videos_trains_and_predicts_through_the_cli(tmp_path, capsys
     assert metrics["sizes"]["test"] == 4 and metrics["sizes"]["train"] == 10
     assert json.loads((out / "config.json").read_text())["class_names"] == ["abajo", "derecha"]
     assert main(["predict", str(out), str(root / "derecha" / "clip1.mp4")]) == 0
-    label, probability = capsys.readouterr().out.strip().split("\t")
-    assert label in ("abajo", "derecha") and 0 < float(probability) <= 1
+    ((key, label, probability),) = predicted_rows(capsys.readouterr().out)
+    assert key == "clip1.mp4" and label in ("abajo", "derecha") and 0 < float(probability) <= 1
 
 
 @pytest.mark.parametrize(

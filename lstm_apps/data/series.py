@@ -121,7 +121,8 @@ def _time_values(table, column):
                     f"Time column {column!r} of {name} could not be read as dates "
                     f"({error}). Received: {column}={texts.iloc[0]!r}"
                 ) from None
-        bad = dates.isna().to_numpy()
+        numeric = numbers.notna().to_numpy()  # a number among dates is wrong, and vice versa
+        bad = ~numeric if 2 * numeric.sum() > len(numeric) else dates.isna().to_numpy() | numeric
         if not bad.any():
             return dates.to_numpy(), np.asarray(dates.array.asi8)
         problem = "is neither a number nor a date in the format of the others"
