@@ -8,7 +8,9 @@ silenced unless `--verbose` is given.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 import textwrap
 import time
@@ -18,6 +20,7 @@ from pathlib import Path
 from lstm_apps.console import describe_error, metrics_table, quiet_tensorflow
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 class _Parser(argparse.ArgumentParser):
@@ -310,6 +313,37 @@ COMMANDS = {
 USAGE_ERRORS = (ValueError, TypeError, KeyError, OSError)
 
 
+def interrupted_note(args) -> str:
+    """What an interrupted command left behind."""
+    if args.command != "run":
+        return "nothing was changed."
+    backup = getattr(
+        getattr(getattr(args, "config", None), "training", None), "checkpoint_dir", None
+    )
+    note = f"{args.output} was not written (an existing folder is unchanged)."
+    if backup:
+        note += f" Rerun the same command to resume from the backup in {backup}."
+    return note
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Turn SIGTERM into KeyboardInterrupt, so that a terminated run cleans up like Ctrl-C."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -319,7 +353,7 @@ def main(argv=None) -> int:
             print(parser._subparsers._group_actions[0].choices["run"].format_help())
             print(fields)
             return 0
-        config = check_run(args) if args.command == "run" else None
+        config = args.config = check_run(args) if args.command == "run" else None
         if hasattr(args, "run_dir"):
             check_run_folder(args)
         if args.command == "list":
@@ -327,10 +361,14 @@ def main(argv=None) -> int:
             return 0
         if not args.verbose:
             quiet_tensorflow()
-        if args.command == "run":
-            cmd_run(args, config)
-        else:
-            COMMANDS[args.command](args)
+        with stop_on_sigterm():
+            if args.command == "run":
+                cmd_run(args, config)
+            else:
+                COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print(f"lstm-apps: interrupted; {interrupted_note(args)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except USAGE_ERRORS as err:
         if args.verbose:
             raise

@@ -309,3 +309,23 @@ def test_verbose_shows_the_traceback(tmp_path):
 def test_help_text_of_the_changed_commands():
     text = run_cli(["run", "japanese_vowels", "--help"]).stdout
     assert "--overwrite" in text and "replace a non-empty --output folder" in text
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_leaves_nothing_half_written(tmp_path, signum):
+    out, backup = tmp_path / "r", tmp_path / "backup"
+    argv = [*FAST_RUN, "--set", "training.max_epochs=100000", "--set", "training.verbose=0"]
+    argv += ["--set", f"training.checkpoint_dir='{backup}'", "--output", str(out)]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lstm_apps.cli", *argv], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.time() + 240
+    while not list(backup.rglob("*.h5")):  # training has run at least one epoch
+        assert child.poll() is None and time.time() < deadline, child.stderr.read()
+        time.sleep(0.2)
+    child.send_signal(signum)
+    err = child.communicate(timeout=120)[1]
+    assert child.returncode == 130, err
+    assert err.count("\n") == 1 and "interrupted" in err and "not written" in err, err
+    assert f"resume from the backup in {backup}" in err
+    assert not out.exists() and leftovers(out) == []
