@@ -307,3 +307,16 @@ def test_diverged_fit_writes_no_backup(tmp_path):
     with pytest.raises(TrainingDiverged):
         train(model, x, y, options.replace(verbose=0))
     assert not list(backup.rglob("*.weights.h5"))
+
+
+@pytest.mark.parametrize("pooling", ["avg", "flatten"])
+def test_image_encoder_estimate_and_refusal(pooling):
+    from lstm_apps.models.image_encoders import build_image_encoder, check_small_cnn_size
+
+    encoder = build_image_encoder(
+        input_shape=(40, 48, 1), num_features=32, pooling=pooling, filters=(8, 16)
+    )
+    estimate = check_small_cnn_size((40, 48, 1), 32, pooling, (8, 16))
+    assert estimate == encoder.count_params()
+    with pytest.raises(ValueError, match=r"Reduce image_size, filters or num_features\. "):
+        build_image_encoder(input_shape=(64, 64, 3), num_features=10**10, pooling=pooling)

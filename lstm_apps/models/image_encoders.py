@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from lstm_apps.checks import check_choice, check_positive
 from lstm_apps.models.choices import ENCODERS
+from lstm_apps.models.size import check_model_size
 from lstm_apps.runs import atomic_write
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,32 @@ def _small_cnn(image, num_features, pooling, filters):
     else:
         x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
     return keras.layers.Dense(num_features, name="features")(x)
+
+
+def check_small_cnn_size(input_shape, num_features, pooling, filters) -> int:
+    """The parameter count of a "small_cnn" encoder, computed before it is built.
+
+    Raises:
+        ValueError: its weights and one image's activations would not fit in memory.
+    """
+    height, width, channels = input_shape
+    parameters, activations, inputs = 0, 0, channels
+    for out in filters:
+        parameters += 9 * inputs * out + out
+        activations += height * width * out * 2  # the convolution and its activation
+        height, width, inputs = -(-height // 2), -(-width // 2), out
+    flat = height * width * inputs if pooling == "flatten" else inputs
+    parameters += flat * num_features + num_features
+    check_model_size(
+        parameters,
+        what={
+            "image_size": tuple(input_shape[:2]),
+            "filters": tuple(filters),
+            "num_features": num_features,
+        },
+        activations_bytes=4 * activations,
+    )
+    return parameters
 
 
 def build_image_encoder(
@@ -162,6 +189,8 @@ def build_image_encoder(
             f"Received: filters={filters!r}"
         )
     weights = _check_weights(name, weights)
+    if name == "small_cnn":
+        check_small_cnn_size(input_shape, num_features or 256, pooling, tuple(filters))
     image = keras.Input(shape=tuple(input_shape), name="image")
     if name == "small_cnn":
         outputs = _small_cnn(image, num_features or 256, pooling, tuple(filters))
