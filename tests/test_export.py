@@ -174,7 +174,7 @@ def test_cli_export_refusals(run_dir, tmp_path, capsys):
     assert "already exists; pass overwrite=True (--overwrite)" in capsys.readouterr().err
     assert main(["export", str(run_dir), "--format", "onnx", "--overwrite"]) == 0
     assert main(["export", str(tmp_path), "--format", "onnx"]) == 2
-    assert "has no model.keras" in capsys.readouterr().err
+    assert "is not a run folder: it has no config.json" in capsys.readouterr().err
     assert main(["export", str(run_dir), "--format", "litert"]) == 2
     assert "--timesteps N" in capsys.readouterr().err
 
