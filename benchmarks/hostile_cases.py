@@ -1077,7 +1077,7 @@ def _tables():
         fc(),
         expect="either",
         setup=table_setup(constant, name="series.csv", make=series_table),
-        mention=("constant",),
+        mention=("constant|season",),
     )
 
     def repeated_time(h, rows):
@@ -1172,7 +1172,7 @@ def _tables():
         "char_lm text_path an empty file",
         run("char_lm", "text_path=q.txt"),
         setup=files(q_txt=""),
-        mention=("q.txt",),
+        mention=("q.txt|0 characters|empty",),
     )
     add(
         "T31",
@@ -1489,8 +1489,8 @@ def _nonfinite():
     add(
         "N16",
         c,
-        "config.json edited to hold dropout NaN, then predict",
-        ["predict", JV, "u.npy"],
+        "config.json edited to hold dropout NaN, then card",
+        ["card", JV],
         needs=(JV,),
         setup=chain(
             edit_json(
@@ -1578,6 +1578,7 @@ def _oversized():
         c,
         "activity downsample=100000",
         run("activity", "downsample=100000"),
+        expect="either",
         mention=("downsample",),
     )
     add(
@@ -1593,6 +1594,7 @@ def _oversized():
         "sentiment max_length=100000000",
         run("sentiment", "data=r.csv", "max_length=100000000"),
         setup=table_setup(name="r.csv", make=reviews_table),
+        expect="either",
         mention=("max_length",),
     )
     add(
@@ -2196,6 +2198,15 @@ def _artifacts():
         mention=("config.json|mix", "units"),
     )
     add(
+        "A28",
+        c,
+        "config.json deleted, then predict",
+        pj,
+        needs=(JV,),
+        setup=chain(u, lambda ctx, d: (d / JV / "config.json").unlink()),
+        mention=("config.json",),
+    )
+    add(
         "A09",
         c,
         "config.json says case_study nox in a jv folder",
@@ -2641,6 +2652,29 @@ def _startup():
         needs=(JV,),
         stderr_max=4,
         mention=("input",),
+        check=faster_than(1.0),
+    )
+    add(
+        "S32",
+        c,
+        "--set units=-5",
+        run(JV, "units=-5"),
+        mention=("units", "-5"),
+    )
+    add(
+        "S33",
+        c,
+        "--set training.max_epochs=ten (a string for an int)",
+        ["run", JV, "--set", "training.max_epochs=ten", "--output", "out"],
+        mention=("max_epochs", "ten"),
+        check=faster_than(1.0),
+    )
+    add(
+        "S34",
+        c,
+        "--set validation_fraction=1.0",
+        ["run", JV, "--set", "validation_fraction=1.0", "--output", "out"],
+        mention=("validation_fraction",),
         check=faster_than(1.0),
     )
     add(

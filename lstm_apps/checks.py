@@ -74,3 +74,8 @@ def check_bool(name, value):
     if not isinstance(value, bool):
         raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
     return value
+
+
+def check_noise(name, value):
+    """A Gaussian-noise standard deviation on normalized inputs: a number in [0, 1]."""
+    return check_range(name, value, 0, 1, closed=(True, True))

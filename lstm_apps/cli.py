@@ -8,16 +8,23 @@ silenced unless `--verbose` is given.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
 import textwrap
 import time
 import warnings
 from pathlib import Path
 
-from lstm_apps.console import describe_error, metrics_table, quiet_tensorflow
+from lstm_apps.console import (
+    describe_error,
+    finite_float,
+    interrupted_note,
+    memory_note,
+    metrics_table,
+    one_line_warnings,
+    quiet_tensorflow,
+    stop_on_sigterm,
+)
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
@@ -94,7 +101,9 @@ def make_parser() -> argparse.ArgumentParser:
     generate.add_argument("run_dir", type=Path)
     generate.add_argument("--prompt", required=True, help="text to continue")
     generate.add_argument("--length", type=int, default=400, help="characters to add (400)")
-    generate.add_argument("--temperature", type=float, default=0.8, help="sampling temperature")
+    generate.add_argument(
+        "--temperature", type=finite_float, default=0.8, help="sampling temperature"
+    )
     generate.add_argument("--top-k", type=int, default=None, help="sample among the k most likely")
     generate.add_argument("--seed", type=int, default=None, help="seed for a repeatable sample")
     compare = sub.add_parser(
@@ -313,37 +322,6 @@ COMMANDS = {
 USAGE_ERRORS = (ValueError, TypeError, KeyError, OSError)
 
 
-def interrupted_note(args) -> str:
-    """What an interrupted command left behind."""
-    if args.command != "run":
-        return "nothing was changed."
-    backup = getattr(
-        getattr(getattr(args, "config", None), "training", None), "checkpoint_dir", None
-    )
-    note = f"{args.output} was not written (an existing folder is unchanged)."
-    if backup:
-        note += f" Rerun the same command to resume from the backup in {backup}."
-    return note
-
-
-@contextlib.contextmanager
-def stop_on_sigterm():
-    """Turn SIGTERM into KeyboardInterrupt, so that a terminated run cleans up like Ctrl-C."""
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -361,6 +339,7 @@ def main(argv=None) -> int:
             return 0
         if not args.verbose:
             quiet_tensorflow()
+            one_line_warnings()
         with stop_on_sigterm():
             if args.command == "run":
                 cmd_run(args, config)
@@ -369,6 +348,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"lstm-apps: interrupted; {interrupted_note(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError:
+        if args.verbose:
+            raise
+        print(f"lstm-apps: error: out of memory; {memory_note(args)}", file=sys.stderr)
+        return EXIT_USAGE
     except USAGE_ERRORS as err:
         if args.verbose:
             raise

@@ -1,9 +1,13 @@
-"""Console helpers of the command line: quiet start-up, one-line errors, metric tables."""
+"""Console helpers of the command line: quiet start-up, one-line errors and warnings,
+metric tables, argument types, and what an interruption leaves behind."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import math
 import os
+import signal
 import sys
 
 PER_CLASS = ("precision_", "recall_", "f1_", "support_")
@@ -35,6 +39,26 @@ def quiet_tensorflow():
     absl_logging.set_verbosity(absl_logging.ERROR)
 
 
+def one_line_warnings():
+    """Show this package's warnings as one `lstm-apps: warning:` line; hide the libraries'.
+
+    Warnings raised from lstm_apps code speak to the user (a prompt character
+    read as unknown, a deprecated name). Those raised inside TensorFlow,
+    Keras or NumPy (an overflow in a cast while training diverges) are
+    implementation detail: `--verbose` shows them.
+    """
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if os.path.abspath(filename).startswith(package):
+            text = " ".join(str(message).split())
+            print(f"lstm-apps: warning: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
 def metrics_table(metrics: dict, limit=12) -> str:
     """The headline test metrics as a two-column table (per-class scores left out)."""
     rows = [
@@ -61,3 +85,53 @@ def describe_error(err: BaseException) -> str:
     if isinstance(err, OSError) and err.strerror and err.filename and len(err.args) > 1:
         return f"{err.strerror}: {err.filename}"
     return " ".join(str(err).split()) or type(err).__name__
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (`inf` and `nan` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number. Received: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number. Received: {text!r}")
+    return value
+
+
+def memory_note(args) -> str:
+    """What to change after running out of memory."""
+    changes = getattr(args, "changes", None)
+    if args.command == "run" and changes:
+        return "reduce the sizes you set. Received: " + ", ".join(f"--set {c}" for c in changes)
+    return "reduce the data or model sizes, or free memory, and try again."
+
+
+def interrupted_note(args) -> str:
+    """What an interrupted command left behind."""
+    if args.command != "run":
+        return "nothing was changed."
+    backup = getattr(
+        getattr(getattr(args, "config", None), "training", None), "checkpoint_dir", None
+    )
+    note = f"{args.output} was not written (an existing folder is unchanged)."
+    if backup:
+        note += f" Rerun the same command to resume from the backup in {backup}."
+    return note
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Turn SIGTERM into KeyboardInterrupt, so that a terminated run cleans up like Ctrl-C."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -110,11 +110,23 @@ def finite_or_none(values: dict) -> dict:
     }
 
 
+class _NonFinite(ValueError):
+    pass
+
+
+def _refuse_constant(name):
+    raise _NonFinite(name)
+
+
 def read_json(path) -> dict:
     """Read a JSON object from `path`; a damaged file gets an error that names it."""
     path = Path(path)
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except _NonFinite as err:
+        raise ValueError(
+            f"{path} is damaged: it holds {err.args[0]}, which is not valid JSON"
+        ) from None
     except UnicodeDecodeError as err:
         raise ValueError(f"{path} is damaged: it is not UTF-8 text ({err.reason})") from None
     except json.JSONDecodeError as err:

@@ -416,3 +416,32 @@ def test_forecasting_rows_are_steps_ahead_of_each_series(tmp_path):
     np.savetxt(tmp_path / "two.csv", np.ones((20, 2)), delimiter=",")
     with pytest.raises(ValueError, match=r"reads 1 feature\(s\) per time step; two.csv has 2"):
         study.predict(run, study.read_inputs(str(tmp_path / "two.csv"), config))
+
+
+def test_a_pandas_default_header_is_not_read_as_a_time_step(tmp_path):
+    import pandas as pd
+
+    values = np.arange(12, dtype="float32").reshape(4, 3) / 7
+    pd.DataFrame(values).to_csv(tmp_path / "u.csv", index=False)  # header "0,1,2"
+    (sequence,) = read_sequences(tmp_path / "u.csv")
+    np.testing.assert_array_equal(sequence, values)
+
+
+def test_named_columns_are_read_in_the_models_order(tmp_path):
+    import pandas as pd
+
+    from lstm_apps.tasks import get_case_study
+
+    engine_nox = get_case_study("engine_nox")
+    names = list(engine_nox.FEATURES)
+    values = np.random.default_rng(0).normal(size=(6, len(names))).astype("float32")
+    frame = pd.DataFrame(values, columns=names)
+    frame[names[::-1]].to_csv(tmp_path / "reversed.csv", index=False)
+    (sequence,) = engine_nox.read_inputs(tmp_path / "reversed.csv", engine_nox.Config.fast())
+    np.testing.assert_array_equal(sequence, values)
+    frame.rename(columns={names[0]: "rpm"}).to_csv(tmp_path / "renamed.csv", index=False)
+    with pytest.raises(ValueError, match=rf"missing \['{names[0]}'\], not features .*\['rpm'\]"):
+        engine_nox.read_inputs(tmp_path / "renamed.csv", engine_nox.Config.fast())
+    frame.to_csv(tmp_path / "unnamed.csv", index=False, header=False)  # file order
+    (sequence,) = engine_nox.read_inputs(tmp_path / "unnamed.csv", engine_nox.Config.fast())
+    np.testing.assert_array_equal(sequence, values)

@@ -3,6 +3,7 @@ permissions, strict JSON, non-finite values, damaged artifacts, and one-line err
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -181,6 +182,40 @@ def test_json_is_written_strictly(tmp_path):
     assert finite_or_none({"r2": float("nan"), "rmse": 2.0}) == {"r2": None, "rmse": 2.0}
 
 
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        ([*FAST_RUN, "--set", "input_noise=1e30"], r"`input_noise` must be in \[0, 1\]"),
+        ([*FAST_RUN, "--set", "dropout=1.0"], r"`dropout` must be in \[0, 1\)"),
+        ([*FAST_RUN, "--set", "units=(8, 0)"], r"`units` must be a positive integer"),
+        (["generate", "x", "--prompt", "a", "--temperature", "inf"], "expected a finite number"),
+    ],
+)
+def test_values_are_checked_before_anything_starts(argv, match, capsys):
+    with pytest.raises(SystemExit) if argv[0] == "generate" else contextlib.nullcontext():
+        assert main(argv) == 2
+    assert re.search(match, capsys.readouterr().err)
+
+
+def test_a_diverged_run_names_the_settings_to_change(tmp_path, capsys):
+    argv = [*FAST_RUN, *QUIET, "--set", "training.l2_regularization=1e38", "--output"]
+    assert main([*argv, str(tmp_path / "r")]) == 2
+    err = one_line_error(capsys)
+    assert "Training diverged" in err and "training.l2_regularization (received 1e+38)" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_export_refuses_non_finite_check_inputs(base_run, tmp_path, capsys):
+    import numpy as np
+
+    batch = np.ones((2, 5, 12), "float32")
+    batch[1, 3, 0] = np.nan
+    np.save(tmp_path / "b.npy", batch)
+    argv = ["export", str(base_run), "--format", "onnx", "--output", str(tmp_path / "m.onnx")]
+    assert main([*argv, "--inputs", str(tmp_path / "b.npy")]) == 2
+    assert "must be finite" in one_line_error(capsys) and not (tmp_path / "m.onnx").exists()
+
+
 @pytest.mark.parametrize("value", ["1e999", "nan", "-inf", "Infinity", "(1.0, 1e999)"])
 def test_non_finite_set_values_are_refused(value, capsys):
     field = "units" if value.startswith("(") else "training.initial_learn_rate"
@@ -208,6 +243,9 @@ def damage(folder: Path, kind: str):
         saved = json.loads(config.read_text())
         saved["config"]["training"] = "fast"
         config.write_text(json.dumps(saved))
+    elif kind == "NaN in config":
+        config.write_text(config.read_text().replace('"dropout": 0.0', '"dropout": NaN'))
+        assert "NaN" in config.read_text()
     elif kind == "mixed runs":
         saved = json.loads(config.read_text())
         saved["class_names"] = ["a", "b", "c"]
@@ -224,6 +262,7 @@ def damage(folder: Path, kind: str):
         ("config not an object", r"config\.json is damaged: expected a JSON object"),
         ("extra config field", r"config\.json .*unknown .*fields: bogus"),
         ("bad config value", r"config\.json .*'training' section must be a mapping"),
+        ("NaN in config", r"config\.json is damaged: it holds NaN, which is not valid JSON"),
         ("mixed runs", r"mixes two runs: model\.keras has 9 outputs but config\.json names 3"),
     ],
 )

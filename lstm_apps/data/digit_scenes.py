@@ -24,8 +24,10 @@ from lstm_apps.data.digit_pools import (
     draw_images,
     number_word,
 )
+from lstm_apps.models.size import check_memory
 
 GAP = 2  # least number of blank pixels between two digits of a scene
+SCENE_BYTES = 1000  # a scene's caption and layout, beside its float32 pixels
 
 RELATIONS = ("left_of", "above", "row")  # layouts of a scene (see `SceneLayout`)
 
@@ -137,7 +139,8 @@ def digit_scenes(num_scenes, *, split="train", num_digits=(2, 3), canvas=(40, 64
         list of `SceneLayout`.
 
     Raises:
-        ValueError: for a bad count, split or scale, or a canvas too small.
+        ValueError: for a bad count, split or scale, a canvas too small, or
+            scenes that would take more than half of the free memory.
 
     Example:
         >>> images, captions, layouts = digit_scenes(2, seed=0)
@@ -157,6 +160,11 @@ def digit_scenes(num_scenes, *, split="train", num_digits=(2, 3), canvas=(40, 64
             f"{need[0]}x{need[1]} (height x width) for num_digits={counts}. "
             f"Received: canvas={canvas!r}"
         )
+    check_memory(
+        num_scenes * (4 * height * width + SCENE_BYTES),
+        what="digit scenes",
+        sizes=dict(num_scenes=num_scenes, canvas=canvas),
+    )
     rng = np.random.default_rng(seed)
     images = np.zeros((num_scenes, height, width, 1), dtype="float32")
     captions, layouts = [], []

@@ -17,12 +17,12 @@ token (no whitespace) that either ends in a known file suffix (`PATH_SUFFIXES`:
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 
 import numpy as np
+
+from lstm_apps.data.sequence_files import check_finite, decode_utf8, read_csv_sequence, read_npy
 
 PATH_SUFFIXES = frozenset(
     ".txt .csv .tsv .npy .npz .json .jsonl .parquet .pkl .h5 .keras .zip .gz .md .xlsx "
@@ -137,7 +137,7 @@ def read_text_lines(path) -> Inputs:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No such text file: {path}")
-    text = _decode(path, path.read_bytes())
+    text = decode_utf8(path, path.read_bytes())
     items, ids = [], []
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.removesuffix("\r")
@@ -197,7 +197,9 @@ def check_texts(inputs, name: str) -> list[str]:
     return texts
 
 
-def read_sequences(source, name: str = "This model", *, univariate: bool = False) -> Inputs:
+def read_sequences(
+    source, name: str = "This model", *, univariate: bool = False, columns=None
+) -> Inputs:
     """The sequences of a `predict` input file.
 
     Args:
@@ -206,6 +208,11 @@ def read_sequences(source, name: str = "This model", *, univariate: bool = False
             sequence, or an `(N, T, F)` batch).
         name: the study's name, used in errors.
         univariate: also accept a 1-D `.npy` array as one `(T, 1)` series.
+        columns: the model's feature names in training order, if it has
+            them. A CSV whose header names them is read by name, in that
+            order, whatever the file's column order; a header with other
+            names is refused. Without a header (or without `columns`) the
+            columns are taken in file order.
 
     Returns:
         `Inputs` of float32 `(T, F)` arrays. Ids: the file name for one
@@ -228,8 +235,8 @@ def read_sequences(source, name: str = "This model", *, univariate: bool = False
         kind = " (a folder)" if path.is_dir() else ""
         raise ValueError(f"{accepts} Received: {source}{kind}")
     if path.suffix.lower() == ".csv":
-        return Inputs([_read_csv(path)], [path.name])
-    array = _read_npy(path)
+        return Inputs([read_csv_sequence(path, columns)], [path.name])
+    array = read_npy(path)
     if univariate and array.ndim == 1:
         array = array[:, None]
     if array.ndim not in (2, 3):
@@ -242,10 +249,10 @@ def read_sequences(source, name: str = "This model", *, univariate: bool = False
     with np.errstate(over="ignore"):
         values = array.astype("float32")
     if array.ndim == 2:
-        _check_finite(values, path, original=array)
+        check_finite(values, path, original=array)
         return Inputs([values], [path.name])
     for i, sequence in enumerate(values):
-        _check_finite(sequence, path, original=array[i], row=i)
+        check_finite(sequence, path, original=array[i], row=i)
     return Inputs(list(values), [f"row {i}" for i in range(len(values))])
 
 
@@ -296,102 +303,3 @@ def input_paths(source, suffixes, accepts: str) -> list[Path]:
     if path.suffix.lower() not in suffixes:
         raise ValueError(f"{accepts} Received: {source}")
     return [path]
-
-
-def _decode(path: Path, data: bytes) -> str:
-    """`data` decoded as UTF-8 (a leading byte-order mark dropped), errors naming the line."""
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ValueError(
-            f"{path} is not UTF-8 text: byte 0x{data[error.start]:02x} at line {line} "
-            f"cannot be decoded. Received: {path.name}"
-        ) from None
-
-
-def _read_csv(path: Path) -> np.ndarray:
-    """A CSV's values as a `(T, F)` float32 array, every cell checked.
-
-    The first row is a header when any of its cells is not a number.
-    """
-    text = _decode(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows, lines, columns = [], [], None
-    try:
-        for cells in reader:
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue  # a blank line
-            if columns is None:
-                if all(_is_number(c) for c in cells):
-                    columns = [f"column {j + 1}" for j in range(len(cells))]
-                else:
-                    columns = [c.strip() or f"column {j + 1}" for j, c in enumerate(cells)]
-                    continue
-            if len(cells) != len(columns):
-                raise ValueError(
-                    f"{path} line {reader.line_num} has {len(cells)} cells; the file has "
-                    f"{len(columns)} columns. Received: {','.join(cells)[:60]!r}"
-                )
-            rows.append(cells)
-            lines.append(reader.line_num)
-    except csv.Error as error:
-        raise ValueError(f"{path} line {reader.line_num} is not valid CSV: {error}") from None
-    if not rows:
-        what = "only a header row" if columns else "no rows"
-        raise ValueError(f"{path} holds {what}; a sequence needs at least one time step.")
-    values = np.empty((len(rows), len(columns)), dtype="float64")
-    for t, cells in enumerate(rows):
-        for j, cell in enumerate(cells):
-            if not _is_number(cell):
-                raise ValueError(
-                    f"{path} line {lines[t]}, {_column(columns[j])}: not a number. "
-                    f"Received: {cell!r}"
-                )
-            values[t, j] = float(cell)
-    _check_finite(values, path, lines=lines, columns=columns)
-    with np.errstate(over="ignore"):
-        out = values.astype("float32")
-    _check_finite(out, path, original=values, lines=lines, columns=columns)
-    return out
-
-
-def _read_npy(path: Path) -> np.ndarray:
-    with open(path, "rb") as file:
-        if file.read(6) != b"\x93NUMPY":
-            raise ValueError(f"{path} is not a .npy file: it does not start with a NumPy header.")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(f"{path} is not a readable .npy file: {reason}") from None
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{path} must hold numbers. Received: an array of dtype {array.dtype}")
-    return array
-
-
-def _check_finite(values, path, *, original=None, row=None, lines=None, columns=None):
-    """Refuse NaN or inf (also values too large for float32), naming where."""
-    finite = np.isfinite(values)
-    if finite.all():
-        return
-    t, j = (int(k) for k in np.argwhere(~finite)[0])
-    value = (values if original is None else original)[t, j]
-    if lines is not None:
-        where = f"line {lines[t]} (time step {t}), {_column(columns[j])}"
-    else:
-        where = ("" if row is None else f"row {row}, ") + f"time step {t}, feature {j}"
-    reason = "too large for float32" if np.isfinite(value) else "not a finite number"
-    raise ValueError(f"{path} {where}: {reason}. Received: {value}")
-
-
-def _column(name: str) -> str:
-    return name if name.startswith("column ") else f"column {name!r}"
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return "_" not in cell

@@ -18,8 +18,11 @@ import numpy as np
 
 from lstm_apps.checks import check_bool, check_choice, check_positive, check_range
 from lstm_apps.data import digit_pools as pools
+from lstm_apps.models.size import check_memory
 
 SPEED_RANGE = (1.0, 3.0)  # pixels per frame of a moving digit, drawn uniformly
+# float32 frames, and a padded float32 copy with its two temporaries when scaled to uint8
+CLIP_BYTES_PER_PIXEL = 4 * 4 + 1
 
 DIRECTIONS = ("up", "down", "left", "right")  # label = digit * 4 + index of the first direction
 MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))  # (rows, columns) per frame, in DIRECTIONS order
@@ -160,8 +163,10 @@ def digit_clips(
         A `DigitClips`; `pad_clips(clips.frames)` stacks the frames.
 
     Raises:
-        ValueError: for a bad count, split, length range, scale or noise, or
-            a frame too small for the motion.
+        ValueError: for a bad count, split, length range, scale or noise, a
+            frame too small for the motion, or clips that would take more than
+            half of the free memory (`CLIP_BYTES_PER_PIXEL` per pixel of the
+            longest clip).
 
     Example:
         >>> clips = digit_clips(4, turns=True, seed=0)
@@ -183,6 +188,11 @@ def digit_clips(
             f"Received: frame_size={frame_size!r}"
         )
     check_range("noise", noise, 0, 1, closed=(True, True))
+    check_memory(
+        num_clips * longest * height * width * CLIP_BYTES_PER_PIXEL,
+        what="digit clips",
+        sizes=dict(num_clips=num_clips, num_frames=num_frames, frame_size=frame_size),
+    )
 
     rng = np.random.default_rng(seed)
     noise_rng = np.random.default_rng(rng.integers(2**63))

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_apps.checks import check_choice
+from lstm_apps.models.size import check_memory
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,19 @@ def _clip_paths(folder: Path, extensions) -> list[Path]:
     )
 
 
+def count_clips(root, extensions=VIDEO_EXTENSIONS) -> int:
+    """How many clips `load_video_folder(root)` would try to read (0 when `root` is no folder).
+
+    Nothing is decoded, so a caller can check the memory the clips will take first.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return 0
+    extensions = tuple(e.lower() for e in extensions)
+    folders = [p for p in root.iterdir() if p.is_dir() and p.name[0] != "."]
+    return sum(len(_clip_paths(folder, extensions)) for folder in folders)
+
+
 def load_video_folder(
     root,
     *,
@@ -212,8 +226,9 @@ def load_video_folder(
 
     Raises:
         FileNotFoundError: if `root` is not a folder.
-        ValueError: for bad options, no class subfolders, a class with no
-            usable clip, or (with on_error="raise") a clip that cannot be read.
+        ValueError: for bad options, no class subfolders, clips that would
+            take more than half of the free memory, a class with no usable
+            clip, or (with on_error="raise") a clip that cannot be read.
     """
     _check_options(num_frames, every, size, channels)
     check_choice("on_error", on_error, ON_ERROR)
@@ -232,6 +247,13 @@ def load_video_folder(
     if not class_names:
         raise ValueError(
             f"{root} holds no class subfolders; put each class's clips in a subfolder of it."
+        )
+    if num_frames is not None and size is not None:  # with None, the clips set their own
+        count = count_clips(root, extensions)
+        check_memory(  # the clips and the padded copy that stacks them
+            2 * count * num_frames * size[0] * size[1] * channels,
+            what=f"{count} clips of {root}",
+            sizes=dict(num_frames=num_frames, size=size, channels=channels),
         )
     clips, labels, paths, skipped = [], [], [], []
     for label, name in enumerate(class_names):

@@ -232,6 +232,12 @@ def _check_inputs(model, inputs, spec):
         )
     if not len(inputs):
         raise ValueError("Check inputs must hold at least one sequence. Received: 0")
+    if inputs.dtype.kind == "f" and not np.isfinite(inputs).all():
+        row = int(np.argwhere(~np.isfinite(inputs))[0][0])
+        raise ValueError(
+            "Check inputs must be finite: pad with the model's padding value, not NaN. "
+            f"Received: a non-finite value in sequence {row}"
+        )
     return inputs
 
 

@@ -15,7 +15,7 @@ from numbers import Integral
 
 import keras
 
-from lstm_apps.checks import check_choice
+from lstm_apps.checks import check_choice, check_noise
 from lstm_apps.data.sequences import NORMALIZATIONS
 from lstm_apps.models.layers import ProjectedLSTM, SequenceNormalization
 from lstm_apps.models.size import check_sequence_network
@@ -94,8 +94,7 @@ def sequence_input(num_features, normalization="zscore", padding_value=0.0, inpu
     normalized inputs during training only (a data augmentation).
     """
     check_choice("normalization", normalization, NORMALIZATIONS)
-    if not input_noise >= 0:
-        raise ValueError(f"`input_noise` must be >= 0. Received: input_noise={input_noise!r}")
+    check_noise("input_noise", input_noise)  # Keras's GaussianNoise takes [0, 1]
     inputs = keras.Input(shape=(None, num_features), name="input")
     x = keras.layers.Masking(mask_value=padding_value, name="masking")(inputs)
     x = SequenceNormalization(normalization, name="normalization")(x)

@@ -10,6 +10,10 @@ activations that back-propagation keeps for a mini-batch
 (`check_activation_memory`). The counts follow Keras 3's layers: an LSTM has
 4 gates, a GRU 3 with two bias vectors each (`reset_after=True`), a
 SimpleRNN 1.
+
+Data are checked the same way: `check_memory` refuses scenes, clips,
+simulated cycles or Monte Carlo samples whose estimated arrays would take
+more than half of the free memory, before any of them is made.
 """
 
 from __future__ import annotations
@@ -156,6 +160,37 @@ def check_model_size(parameters, *, what, activations_bytes=0, fraction=0.5) -> 
     )
 
 
+def check_memory(nbytes, *, what, sizes, fraction=0.5) -> int:
+    """Refuse data or sample arrays that would take more than `fraction` of the free memory.
+
+    Called with a simple, conservative estimate before the arrays are made
+    (scenes drawn, clips generated or read, cycles simulated, samples drawn).
+
+    Args:
+        nbytes: the estimated bytes.
+        what: what would take them, the subject of the message ("digit scenes").
+        sizes: the fields that set the estimate, `{"num_scenes": (6000, 600, 1000)}`,
+            named in the message.
+        fraction: share of the free memory they may take, default 0.5.
+
+    Returns:
+        `nbytes`.
+
+    Raises:
+        ValueError: "The digit scenes would need about 1.2e+03 GB, more than
+            half of the 23.9 GB of free memory. Reduce num_scenes. Received:
+            num_scenes=(100000000, 60, 60)".
+    """
+    nbytes = int(nbytes)
+    free = available_memory_bytes()
+    if free is None or nbytes <= fraction * free:
+        return nbytes
+    raise ValueError(
+        f"The {what} would need about {_gigabytes(nbytes)}, more than {_share(fraction)} the "
+        f"{_gigabytes(free)} of free memory. {_reduce(sizes)}"
+    )
+
+
 def _gigabytes(count):
     return f"{count / 1e9:.3g} GB"
 
@@ -210,8 +245,8 @@ def check_char_lm(cell, vocabulary_size, embedding_dim, units) -> int:
     return check_model_size(total, what=sizes)
 
 
-def check_text_classifier(kind, vocabulary_size, embedding_dim, units, num_classes, pooling):
-    """`check_model_size` for `build_text_classifier` of `kind`."""
+def text_classifier_parameters(kind, vocabulary_size, embedding_dim, units, num_classes, pooling):
+    """Parameters of `build_text_classifier` of `kind` (see `check_text_classifier`)."""
     total, width = embedding_parameters(vocabulary_size, embedding_dim), embedding_dim
     if kind != "bag_of_embeddings":
         if kind == "cnn_lstm":
@@ -221,7 +256,14 @@ def check_text_classifier(kind, vocabulary_size, embedding_dim, units, num_class
         bidirectional = kind == "bilstm"
         total += recurrent_parameters(cell, width, units, bidirectional)
         width = units * (2 if bidirectional else 1) * (2 if pooling == "max_mean" else 1)
-    total += dense_parameters(width, 1 if num_classes == 2 else num_classes)
+    return total + dense_parameters(width, 1 if num_classes == 2 else num_classes)
+
+
+def check_text_classifier(kind, vocabulary_size, embedding_dim, units, num_classes, pooling):
+    """`check_model_size` for `build_text_classifier` of `kind`."""
+    total = text_classifier_parameters(
+        kind, vocabulary_size, embedding_dim, units, num_classes, pooling
+    )
     sizes = dict(units=units, embedding_dim=embedding_dim, vocabulary_size=vocabulary_size)
     return check_model_size(total, what=sizes)
 
@@ -262,7 +304,9 @@ def activation_floats(model, steps) -> int:
     return total
 
 
-def check_activation_memory(model, batch_size, steps, *, fraction=0.5) -> int:
+def check_activation_memory(
+    model, batch_size, steps, *, fraction=0.5, length_field="training.sequence_length"
+) -> int:
     """Refuse a fit whose mini-batches would need more than `fraction` of the free memory.
 
     Args:
@@ -270,6 +314,7 @@ def check_activation_memory(model, batch_size, steps, *, fraction=0.5) -> int:
         batch_size: sequences per mini-batch.
         steps: the longest padded sequence a mini-batch may hold.
         fraction: share of the free memory the fit may take, default 0.5.
+        length_field: the setting that shortens the sequences, named in the message.
 
     Returns:
         The estimated bytes: the training copies of the weights and the
@@ -292,6 +337,6 @@ def check_activation_memory(model, batch_size, steps, *, fraction=0.5) -> int:
         f"Training would need about {activations:.2g} bytes of activations for one mini-batch "
         f"(and {weights:.2g} for the weights and their training copies), more than "
         f"{_share(fraction)} the {_gigabytes(free)} of free memory. Lower "
-        "training.mini_batch_size or shorten the sequences (training.sequence_length). "
+        f"training.mini_batch_size or shorten the sequences ({length_field}). "
         f"Received: mini_batch_size={batch_size}, sequence length={steps}"
     )

@@ -29,11 +29,13 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import io
+import math
 import re
 import tokenize
 import warnings
 from typing import ClassVar
 
+from lstm_apps.checks import check_noise, check_rate
 from lstm_apps.training.options import TrainingConfig
 
 # call -> the parameter names it must take, in order (keyword-only ones after "*")
@@ -84,6 +86,33 @@ def check_case_study(module) -> None:
         raise TypeError(f"Case study {module.__name__} breaks the contract: " + "; ".join(problems))
 
 
+def check_common_fields(config) -> None:
+    """The checks every Config gets from its field names and values.
+
+    Every number must be finite (also inside tuples); `input_noise` is in
+    [0, 1] (Keras's GaussianNoise); a `dropout` or `*_dropout` rate is in
+    [0, 1); `units` is a positive integer or a tuple of them.
+    """
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        values = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise ValueError(f"`{f.name}` must be finite. Received: {f.name}={value!r}")
+        if f.name == "input_noise":
+            check_noise(f.name, value)
+        elif (f.name == "dropout" or f.name.endswith("_dropout")) and value is not None:
+            for rate in values:
+                check_rate(f.name, rate)
+        elif f.name == "units" and (values == () or not all(map(_positive_int, values))):
+            raise ValueError(
+                f"`units` must be a positive integer or a tuple of them. Received: units={value!r}"
+            )
+
+
+def _positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 class CaseStudyConfig:
     """Base of the frozen `Config` dataclasses of the case studies.
 
@@ -101,6 +130,19 @@ class CaseStudyConfig:
 
     FAST: ClassVar[dict] = {}
     RENAMED: ClassVar[dict] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        # Every Config runs the checks shared by all studies after its own
+        # `__post_init__`, so no study can forget them.
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__post_init__")
+
+        def __post_init__(self):
+            if own is not None:
+                own(self)
+            check_common_fields(self)
+
+        cls.__post_init__ = __post_init__
 
     @classmethod
     def fast(cls, **changes):

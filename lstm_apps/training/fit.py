@@ -63,6 +63,9 @@ def _advice(options) -> str:
     if options is None:
         return "Nothing was saved."
     rate = f"Lower training.initial_learn_rate (received {options.initial_learn_rate!r})"
+    l2 = getattr(options, "l2_regularization", 0)
+    if l2:
+        rate += f" or training.l2_regularization (received {l2!r})"
     threshold = getattr(options, "gradient_threshold", None)
     if threshold is None:
         return f"{rate} or set training.gradient_threshold. Nothing was saved."

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from lstm_apps import training
+from lstm_apps.checks import check_noise
 from lstm_apps.models.layers import RepeatSteps, SequenceNormalization
 from lstm_apps.models.recurrent import check_network_args, recurrent_stack
 
@@ -43,7 +44,7 @@ def build_network(
     widths = check_network_args(num_features, num_classes, "classification", "sequence", units)
     inputs = keras.Input(shape=(None, num_features), name="input")
     x = SequenceNormalization("zscore", name="normalization")(inputs)
-    if input_noise:
+    if check_noise("input_noise", input_noise):
         x = keras.layers.GaussianNoise(input_noise, name="input_noise")(x)
     if downsample > 1:
         x = keras.layers.AveragePooling1D(downsample, padding="same", name="downsample")(x)

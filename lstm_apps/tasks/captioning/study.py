@@ -29,6 +29,7 @@ every reference, and by the share of exact matches.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +37,12 @@ import keras
 import numpy as np
 
 from lstm_apps.data import digit_media, sources
+from lstm_apps.data.digit_scenes import SCENE_BYTES
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
 from lstm_apps.models.image_encoders import build_image_encoder, image_features
 from lstm_apps.models.seq2seq import build_captioner
+from lstm_apps.models.size import check_memory
 from lstm_apps.runs import Run
 from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
@@ -76,6 +79,11 @@ class CaptionRun(Run):
 
 def _digit_splits(config: Config):
     n_train, n_val, n_test = config.num_scenes
+    check_memory(  # float32 scenes, the two temporaries of their scaling, the uint8 copy
+        sum(config.num_scenes) * (13 * math.prod(DIGIT_SHAPE) + SCENE_BYTES),
+        what="digit scenes",
+        sizes=dict(num_scenes=config.num_scenes),
+    )
     seed = config.training.seed or 0
     parts = []
     for n, split, offset in (
@@ -95,6 +103,12 @@ def _flickr_splits(config: Config):
 
     data = load_flickr8k(config.data_path)
     size = (config.image_size, config.image_size)
+    count = sum(len(data.splits[split][: config.max_images]) for split in ("train", "dev", "test"))
+    check_memory(  # uint8 RGB images, read one by one then stacked: two copies
+        2 * count * config.image_size**2 * 3,
+        what=f"{count} Flickr8k images",
+        sizes=dict(image_size=config.image_size, max_images=config.max_images),
+    )
     parts, skipped_images = [], {}
     for split in ("train", "dev", "test"):
         names = data.splits[split][: config.max_images]

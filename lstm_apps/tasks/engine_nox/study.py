@@ -227,7 +227,7 @@ def read_inputs(source, config: Config) -> Inputs:
 
     `predict` gives a row per second, so each sequence's `rows_per_item` is its length.
     """
-    sequences = read_sequences(source, NAME)
+    sequences = read_sequences(source, NAME, columns=FEATURES)  # a header: read by name
     return Inputs(sequences, sequences.ids, rows_per_item=[len(s) for s in sequences])
 
 

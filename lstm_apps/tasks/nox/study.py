@@ -248,8 +248,11 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
 
 
 def read_inputs(source, config: Config) -> Inputs:
-    """Windows from a .csv (a row per hour, oldest first, a column per feature) or .npy file."""
-    return read_sequences(source, NAME)
+    """Windows from a .csv (a row per hour, oldest first, a column per feature) or .npy file.
+
+    A CSV with a header is read by column name (`config.features`, in any order).
+    """
+    return read_sequences(source, NAME, columns=config.features)
 
 
 def sample_input(run: Run, directory) -> str:

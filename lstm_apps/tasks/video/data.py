@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from lstm_apps.data import digit_media
+from lstm_apps.data import digit_media, moving_digits
 from lstm_apps.data.splits import Splits, check_stratified
 from lstm_apps.data.text import WordVocabulary
+from lstm_apps.models.size import check_memory
 
 
 @dataclass(kw_only=True)
@@ -31,6 +32,15 @@ def _uint8(clips):
 
 
 def _digit_parts(config):
+    frames = config.num_frames if isinstance(config.num_frames, tuple | list) else [config.num_frames]
+    longest = max((n for n in frames if isinstance(n, int)), default=1)  # digit_clips checks them
+    check_memory(
+        sum(config.num_clips) * longest * config.frame_size**2 * moving_digits.CLIP_BYTES_PER_PIXEL,
+        what="digit clips",
+        sizes=dict(
+            num_clips=config.num_clips, num_frames=config.num_frames, frame_size=config.frame_size
+        ),
+    )
     seed = config.training.seed or 0
     parts = []
     for n, split, offset in (
@@ -53,8 +63,14 @@ def _digit_parts(config):
 
 
 def _folder_parts(config):
-    from lstm_apps.data.videos import load_video_folder
+    from lstm_apps.data.videos import CHANNELS, count_clips, load_video_folder
 
+    found = count_clips(config.data_path)
+    check_memory(  # the clips, their padded copy and the three splits taken from it
+        3 * found * config.video_frames * config.frame_size**2 * max(CHANNELS),
+        what=f"{found} clips of {config.data_path}",
+        sizes=dict(video_frames=config.video_frames, frame_size=config.frame_size),
+    )
     folder = load_video_folder(
         config.data_path,
         num_frames=config.video_frames,
