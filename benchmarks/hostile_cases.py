@@ -2064,6 +2064,7 @@ def _predict():
         expect="either",
         needs=("char_lm",),
         mention=("€|漢",),
+        ok_stderr_max=1,
         outputs=(),
     )
     add(

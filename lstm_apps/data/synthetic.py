@@ -41,10 +41,14 @@ from numbers import Integral, Real
 import numpy as np
 
 from lstm_apps.checks import check_int, check_positive, check_rate
+from lstm_apps.models.size import check_memory
 
 FEATURES = ("speed_kmh", "engine_rpm", "torque_nm", "coolant_c", "gear")
 TARGET = "nox_mg_s"
 GRAVITY = 9.81  # m/s²
+# a simulated second: its signals (float64) and features, and the Python lists of the
+# speed trace while a cycle is drawn (measured: about 140 at the peak of one cycle)
+BYTES_PER_SIMULATED_SECOND = 200
 
 
 @dataclass(frozen=True)
@@ -299,9 +303,15 @@ def simulate_cycles(num_cycles, seed=0, config=EngineSimulatorConfig()) -> list[
     """`num_cycles` SYNTHETIC cycles with independent seeds spawned from `seed`.
 
     Raises:
-        ValueError: if `num_cycles` is not a positive integer.
+        ValueError: if `num_cycles` is not a positive integer, or the cycles
+            would take more than half of the free memory.
     """
     check_positive("num_cycles", num_cycles)
+    check_memory(
+        num_cycles * config.cycle_seconds * BYTES_PER_SIMULATED_SECOND,
+        what="simulated cycles",
+        sizes=dict(num_cycles=num_cycles, cycle_seconds=config.cycle_seconds),
+    )
     children = np.random.SeedSequence(seed).spawn(int(num_cycles))
     return [simulate_cycle(config, child) for child in children]
 

@@ -46,6 +46,7 @@ from lstm_apps.forecasting.network import (
 )
 from lstm_apps.forecasting.settings import DEFAULT_TRAINING, training_settings
 from lstm_apps.forecasting.windows import as_batch, as_series_list, left_pad, training_pairs
+from lstm_apps.models.size import activation_floats, check_samples
 
 MODES = ("closed", "open")
 
@@ -366,6 +367,8 @@ class Forecaster:
                 "Monte Carlo dropout samples need a network with dropout. "
                 f"Received: dropout={self.dropout}"
             )
+        step_floats = activation_floats(self.model_, 1)
+        check_samples(num_samples, self.num_series_, horizon, self.num_features_, step_floats)
         streams = num_samples * self.num_series_
         if self._sampler is None or self._sampler.num_streams != streams:
             twin = sampling_twin(self.model_, self.seed)

@@ -29,6 +29,8 @@ TRAINING_COPIES = 4
 # back-propagation keeps each activation and, while it runs, its gradient
 ACTIVATION_COPIES = 2
 GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4, "lstm_projected": 4}
+# a Monte Carlo sample value: float32, stacked and reshaped, then sorted in float64
+SAMPLE_BYTES_PER_VALUE = 32
 
 
 def available_memory_bytes() -> int | None:
@@ -188,6 +190,23 @@ def check_memory(nbytes, *, what, sizes, fraction=0.5) -> int:
     raise ValueError(
         f"The {what} would need about {_gigabytes(nbytes)}, more than {_share(fraction)} the "
         f"{_gigabytes(free)} of free memory. {_reduce(sizes)}"
+    )
+
+
+def check_samples(num_samples, num_series, horizon, num_features, step_floats) -> int:
+    """`check_memory` for Monte Carlo samples of `horizon` steps of `num_series` series.
+
+    Each of the `num_samples * num_series` streams keeps `horizon * num_features`
+    values (a float32 output, stacked, reshaped, then sorted in float64 for
+    quantiles: `SAMPLE_BYTES_PER_VALUE`) and, while it steps, `step_floats`
+    floats (states, gates, layer outputs), counted twice.
+    """
+    per_stream = horizon * num_features * SAMPLE_BYTES_PER_VALUE
+    per_stream += ACTIVATION_COPIES * step_floats * BYTES_PER_FLOAT
+    return check_memory(
+        num_samples * num_series * per_stream,
+        what=f"Monte Carlo dropout samples of {num_series} series",
+        sizes=dict(num_samples=num_samples, horizon=horizon),
     )
 
 

@@ -71,3 +71,19 @@ class Config(CaseStudyConfig):
         check_int("validation_subjects", self.validation_subjects, 0)
         check_positive("chunk_seconds", self.chunk_seconds, real=True)
         check_range("chunk_overlap", self.chunk_overlap, 0, 1)
+        if self.task == "steps":
+            length = round(self.chunk_seconds * hapt.SAMPLE_RATE)
+            check_steps(self.downsample, length, "training chunks", "raise chunk_seconds")
+
+
+def check_steps(downsample, length, what, remedy):
+    """Refuse a `downsample` that leaves the network fewer than 2 steps of `what`, sequences
+    of `length` samples; `remedy` says how to lengthen them."""
+    if length < 2 * downsample:
+        lower = f"lower downsample (at most {length // 2} here) or " if length >= 2 else ""
+        raise ValueError(
+            f"`downsample` averages {downsample} samples into one network step, so {what} of "
+            f"{length} samples ({length / hapt.SAMPLE_RATE:g} s at {hapt.SAMPLE_RATE} Hz) would "
+            f"give the network fewer than 2 steps: {lower}{remedy}. "
+            f"Received: downsample={downsample}, sequence length={length}"
+        )

@@ -56,6 +56,7 @@ from lstm_apps.tasks.activity.config import (  # noqa: F401 (re-exported)
     NAME,
     TASKS,
     Config,
+    check_steps,
 )
 from lstm_apps.tasks.activity.network import build_network, chunks, predict_steps
 
@@ -194,6 +195,8 @@ def train(
         x, y = chunks(x, y, length, step)
         val = chunks(*val, length, length)
         training_chunks = len(x)
+        shortest = min((len(c) for c in x + val[0]), default=length)  # recordings may be shorter
+        check_steps(config.downsample, shortest, "the shortest chunk", "give longer recordings")
     options = config.training.options(validation_data=val if len(val[0]) else None)
     history = training.train(model, x, y, options, callbacks=callbacks)
     return ActivityRun(NAME, config, model, history.history, data, training_chunks=training_chunks)

@@ -33,12 +33,14 @@ from lstm_apps.data.inputs import Inputs, check_features, read_sequences
 from lstm_apps.data.sequences import check_sequences, pad_sequences, unpad
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.synthetic import (
+    BYTES_PER_SIMULATED_SECOND,
     FEATURES,
     TARGET,
     cycle_arrays,
     simulate_cycles,
 )
 from lstm_apps.evaluation import regression_metrics
+from lstm_apps.models.size import check_memory
 from lstm_apps.runs import Run
 from lstm_apps.tasks.engine_nox.config import DESCRIPTION, NAME, Config  # noqa: F401 (re-exported)
 
@@ -72,6 +74,12 @@ def load_data(config: Config = Config()) -> EngineSplits:
     simulator = config.simulator()
     seed = config.training.seed or 0
     counts = (config.num_train_cycles, config.num_validation_cycles, config.num_test_cycles)
+    names = ("num_train_cycles", "num_validation_cycles", "num_test_cycles", "cycle_seconds")
+    check_memory(
+        sum(counts) * config.cycle_seconds * BYTES_PER_SIMULATED_SECOND,
+        what="simulated cycles",
+        sizes={name: getattr(config, name) for name in names},
+    )
     splits = []
     for split, count in enumerate(counts):
         cycles = simulate_cycles(count, [seed, split], simulator) if count else []

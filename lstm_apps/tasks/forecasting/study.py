@@ -57,6 +57,7 @@ from lstm_apps.forecasting import (
     next_targets,
     rolling_forecasts,
 )
+from lstm_apps.models.size import check_memory, check_samples
 from lstm_apps.runs import Run
 from lstm_apps.tasks.forecasting.baselines import baseline_forecasts
 from lstm_apps.tasks.forecasting.config import (  # noqa: F401 (re-exported)
@@ -85,8 +86,13 @@ def load_data(config: Config = Config()) -> ForecastSplits:
 
     Raises:
         ValueError: for a series too short for the window and the horizon,
-            NaN without a `fill`, or an unknown target column.
+            NaN without a `fill`, an unknown target column, or more origins
+            than memory holds.
     """
+    # the origins are spread by `np.linspace(..., num_origins)` (float64, rounded, then int)
+    check_memory(
+        24 * config.num_origins, what="forecast origins", sizes=dict(num_origins=config.num_origins)
+    )
     return load_splits(config)
 
 
@@ -172,6 +178,10 @@ def train(
     the horizon, so a saved run predicts without its data.
     """
     data = data or load_data(config)
+    if config.dropout:  # the figures draw Monte Carlo dropout samples: refuse them before training
+        widths = config.units if isinstance(config.units, tuple) else (config.units,)
+        step_floats = 8 * sum(widths) + 4 * data.num_features  # gates, states, outputs
+        check_samples(config.num_samples, 1, data.horizon, data.num_features, step_floats)
     end = data.fit_end
     truth = _truth(data.values, data.validation_origins, data.horizon)
     scores, best = {}, None

@@ -17,9 +17,47 @@ import keras
 import numpy as np
 
 from lstm_apps import training
+from lstm_apps.models.size import (
+    check_activation_memory,
+    check_model_size,
+    embedding_parameters,
+    text_classifier_parameters,
+)
 from lstm_apps.tasks.sentiment.data import batch_indices, id_lengths, pad_ids, predict_by_length
 
 VALIDATION_BATCH = 256  # texts per batch when scoring the validation split
+
+
+def check_network_sizes(config, vocabulary_size, num_classes=2, embedding_dim=None) -> int:
+    """Refuse, before word2vec or any layer, networks that would not fit in memory together.
+
+    Every network of `config.models` stays in memory with its optimizer's
+    slots until the run ends, beside the embedding's starting vectors
+    (word2vec keeps about as many floats while it learns them), so their
+    parameters are added up (`lstm_apps.models.size.check_model_size`).
+
+    Args:
+        config: the sentiment `Config`.
+        vocabulary_size: the vocabulary's size, or before the texts are read
+            its upper bound `config.vocabulary_size`.
+        num_classes: the classes (2 before the labels are read).
+        embedding_dim: the vectors' size; default `config.embedding_dim`.
+            Before a vector file is read, pass 1: the file sets it.
+
+    Returns:
+        The estimated bytes.
+    """
+    dim = config.embedding_dim if embedding_dim is None else embedding_dim
+    total = embedding_parameters(vocabulary_size, dim)  # the starting vectors
+    for kind in config.models:
+        if kind != "tfidf":
+            total += text_classifier_parameters(
+                kind, vocabulary_size, dim, config.units, num_classes, config.pooling
+            )
+    sizes = dict(units=config.units, embedding_dim=dim, vocabulary_size=vocabulary_size)
+    if config.embeddings_path is not None:  # the vector file sets embedding_dim
+        del sizes["embedding_dim"]
+    return check_model_size(total, what=sizes)
 
 
 def build_network(config, data, kind="bilstm"):
@@ -119,6 +157,9 @@ def fit_network(config, data, kind, callbacks=()):
         options = options.replace(checkpoint_dir=str(Path(options.checkpoint_dir) / kind))
     binary = len(data.class_names) == 2
     network = build_network(config, data, kind)
+    # texts are padded per batch to the longest in it, so the longest text bounds a batch
+    longest = int(id_lengths(data.x_train).max())
+    check_activation_memory(network, options.mini_batch_size, longest, length_field="max_length")
     steps = math.ceil(len(data.x_train) / options.mini_batch_size)
     network.compile(
         optimizer=training.make_optimizer(options, steps),

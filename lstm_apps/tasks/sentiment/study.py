@@ -49,6 +49,7 @@ from lstm_apps.tasks.sentiment.config import DESCRIPTION, NAME, Config  # noqa: 
 from lstm_apps.tasks.sentiment.data import SentimentSplits, read_splits
 from lstm_apps.tasks.sentiment.networks import (
     build_network,
+    check_network_sizes,
     fit_network,
     network_probabilities,
     text_model,
@@ -101,7 +102,13 @@ def train(
     reads raw text. `callbacks` are extra Keras callbacks for each network.
     """
     keras.utils.set_random_seed(config.training.seed or 0)
-    data = data if data is not None else load_data(config)
+    if data is None:  # before word2vec: the vocabulary holds at most `vocabulary_size` words
+        check_network_sizes(
+            config, config.vocabulary_size, embedding_dim=1 if config.embeddings_path else None
+        )
+        data = load_data(config)
+    dim = None if data.embeddings is None else data.embeddings.shape[1]
+    check_network_sizes(config, len(data.vocabulary), len(data.class_names), dim)
     networks, histories, results, tfidf = {}, {}, {}, None
     has_tfidf = "tfidf" in config.models
     for kind in config.models:

@@ -32,7 +32,8 @@ def _uint8(clips):
 
 
 def _digit_parts(config):
-    frames = config.num_frames if isinstance(config.num_frames, tuple | list) else [config.num_frames]
+    frames = config.num_frames
+    frames = frames if isinstance(frames, tuple | list) else [frames]
     longest = max((n for n in frames if isinstance(n, int)), default=1)  # digit_clips checks them
     check_memory(
         sum(config.num_clips) * longest * config.frame_size**2 * moving_digits.CLIP_BYTES_PER_PIXEL,
