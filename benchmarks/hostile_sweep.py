@@ -349,9 +349,17 @@ def _mentions(text: str, needle: str) -> bool:
 
 
 def display(case) -> str:
+    """The case's command line as a user would type it, with its environment changes."""
     if isinstance(case.args, str):
-        return case.args.replace("{lstm}", "lstm-apps")
-    return "lstm-apps " + shlex.join(case.args)
+        command = case.args.replace("{lstm}", "lstm-apps")
+    else:
+        command = "lstm-apps " + shlex.join(case.args)
+    env = case.env or {}
+    unset = [f"-u {k}" for k, v in env.items() if v is None]
+    assigned = [f"{k}={shlex.quote(str(v))}" for k, v in env.items() if v is not None]
+    if unset:
+        return " ".join(["env", *unset, *assigned, command])
+    return " ".join([*assigned, command])
 
 
 def run_case(case, ctx: Context, keep: bool) -> dict:
@@ -438,7 +446,9 @@ def summary_markdown(records, meta) -> str:
     lines = [
         "# Hostile-input sweep of the command line",
         "",
-        f"{len(records)} cases, {meta['seconds']:.0f} s, on {meta['machine']} "
+        f"{len(records)} cases, {meta['seconds']:.0f} s, on {meta['machine']}"
+        + (f", started {meta['started']}" if meta.get("started") else "")
+        + " "
         f"(load average {meta['load_average']}). Produced by `benchmarks/hostile_sweep.py`; "
         "every case is a fresh `lstm-apps` process. Outcomes: "
         + ", ".join(f"{o} {counts[o]}" for o in shown)
@@ -455,7 +465,10 @@ def summary_markdown(records, meta) -> str:
     if bad:
         lines += ["", "## Cases that are neither clear nor ok", ""]
     for r in bad:
-        stderr = " / ".join((r.get("stderr_head") or [])[:3])[:400]
+        head = r.get("stderr_head") or []
+        if r.get("traceback"):  # the exception itself, not the first frames
+            head = [(r.get("stderr_tail") or head)[-1]]
+        stderr = " / ".join(head[:3])[:400]
         lines += [
             f"- **{r['id']}** ({r['class']}, {r['outcome']}): {r['title']}",
             f"  - `{r['command']}`",
@@ -463,6 +476,18 @@ def summary_markdown(records, meta) -> str:
         ]
         if r.get("notes"):
             lines.append(f"  - {'; '.join(r['notes'])}")
+    noted = [
+        r
+        for r in records
+        if r["outcome"] in ("clear", "ok")
+        and any(n.startswith(("left behind", "slow")) for n in r.get("notes", []))
+    ]
+    if noted:
+        lines += ["", "## Clear or ok, with something left behind or slow", ""]
+    for r in noted:
+        lines.append(
+            f"- **{r['id']}** ({r['outcome']}): {r['title']}: {'; '.join(r['notes'])[:300]}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -500,6 +525,7 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     ctx = Context(work, args.timeout)
     start = time.perf_counter()
+    started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     load = [round(x, 2) for x in os.getloadavg()]
     hc.prepare(ctx)
     for study in dict.fromkeys(s for c in cases for s in (*c.needs, *c.bases)):
@@ -525,6 +551,7 @@ def main():
         records.append(record)
         print_row(record)
     meta = {
+        "started": started,
         "seconds": round(time.perf_counter() - start, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "load_average": load,

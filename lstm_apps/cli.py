@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import time
@@ -24,10 +25,12 @@ from lstm_apps.console import (
     one_line_warnings,
     quiet_tensorflow,
     stop_on_sigterm,
+    use_tensorflow_backend,
 )
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141  # the shell's code for a command stopped by SIGPIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -268,8 +271,7 @@ def cmd_compare(args):
 
 
 def cmd_export(args):
-    import numpy as np
-
+    from lstm_apps.data.sequence_files import read_npy
     from lstm_apps.deploy.card import EXPORTS_NAME, record_export
     from lstm_apps.deploy.export import default_path, export
     from lstm_apps.runs import load_model
@@ -283,7 +285,7 @@ def cmd_export(args):
     if args.inputs is not None:
         if not args.inputs.exists():
             raise FileNotFoundError(f"No such inputs file: {args.inputs}")
-        inputs = np.load(args.inputs)
+        inputs = read_npy(args.inputs)
     report = export(
         model,
         output,
@@ -337,7 +339,9 @@ def main(argv=None) -> int:
         if args.command == "list":
             cmd_list(args)
             return 0
-        if not args.verbose:
+        if args.verbose:
+            use_tensorflow_backend()
+        else:
             quiet_tensorflow()
             one_line_warnings()
         with stop_on_sigterm():
@@ -345,6 +349,9 @@ def main(argv=None) -> int:
                 cmd_run(args, config)
             else:
                 COMMANDS[args.command](args)
+    except BrokenPipeError:  # the reader of our output has gone (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print(f"lstm-apps: interrupted; {interrupted_note(args)}", file=sys.stderr)
         return EXIT_INTERRUPTED

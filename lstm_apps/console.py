@@ -13,6 +13,18 @@ import sys
 PER_CLASS = ("precision_", "recall_", "f1_", "support_")
 
 
+def use_tensorflow_backend():
+    """lstm-apps runs on Keras's TensorFlow backend: set it, with a warning if another was set."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend != "tensorflow" and "keras" not in sys.modules:
+        print(
+            f"lstm-apps: warning: KERAS_BACKEND={backend} is ignored; lstm-apps runs on the "
+            "tensorflow backend",
+            file=sys.stderr,
+        )
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+
+
 def quiet_tensorflow():
     """Import TensorFlow and Keras with their start-up logging silenced.
 
@@ -21,6 +33,7 @@ def quiet_tensorflow():
     /dev/null for the duration of the import.
     """
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    use_tensorflow_backend()
     if "tensorflow" in sys.modules:
         return
     sys.stderr.flush()

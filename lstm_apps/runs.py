@@ -16,6 +16,7 @@ killed save never leaves a folder that mixes two runs.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -136,10 +137,16 @@ def save_run(run: Run, directory, *, overwrite=False, figures=None) -> Path:
 
 def write_run_files(run: Run, directory: Path):
     """The files of a run folder, written into `directory` (which must exist)."""
+    save_model(run.model, directory / "model.keras")
     config = dataclasses.asdict(run.config) if dataclasses.is_dataclass(run.config) else run.config
     write_json(
         directory / "config.json",
-        {"case_study": run.name, "config": config, "class_names": run.class_names},
+        {
+            "case_study": run.name,
+            "config": config,
+            "class_names": run.class_names,
+            "model_sha256": file_sha256(directory / "model.keras"),
+        },
     )
     sizes = run.data.sizes() if hasattr(run.data, "sizes") else {}
     write_json(
@@ -155,7 +162,15 @@ def write_run_files(run: Run, directory: Path):
         import pandas as pd
 
         pd.DataFrame(run.history).rename_axis("epoch").to_csv(directory / "history.csv")
-    save_model(run.model, directory / "model.keras")
+
+
+def file_sha256(path) -> str:
+    """The sha256 of a file, in hex (config.json records the model's, to pair the two)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_run(directory) -> dict:
@@ -179,13 +194,25 @@ def read_run(directory) -> dict:
                 f"Received: {key}={info.get(key)!r}"
             )
     names = info.get("class_names")
-    if names is not None and not isinstance(names, list):
+    if names is not None and (not isinstance(names, list) or not names):
         raise ValueError(
-            f"{config_file} is damaged: 'class_names' must be a list. Received: {names!r}"
+            f"{config_file} is damaged: 'class_names' must be a non-empty list or null. "
+            f"Received: {names!r}"
         )
     metrics_file = directory / "metrics.json"
     info["metrics"] = read_json(metrics_file) if metrics_file.exists() else {}
     return info
+
+
+def _check_pairing(directory: Path, path: Path):
+    """Refuse a model.keras other than the one config.json was written with."""
+    config_file = directory / "config.json"
+    recorded = read_json(config_file).get("model_sha256") if config_file.exists() else None
+    if recorded is not None and recorded != file_sha256(path):
+        raise ValueError(
+            f"{directory} mixes two runs: model.keras is not the model its config.json was "
+            "written with (their sha256 differ); train again or restore the matching files"
+        )
 
 
 def load_model(directory):
@@ -203,6 +230,7 @@ def load_model(directory):
         raise ValueError(
             f"{path} is damaged: it is not a Keras archive ({path.stat().st_size} bytes)"
         )
+    _check_pairing(Path(directory), path)
     import keras
 
     # the custom layers and functions a saved model may name, registered on import

@@ -21,6 +21,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 
@@ -124,8 +125,10 @@ def read_json(path) -> dict:
     try:
         value = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
     except _NonFinite as err:
+        found = _first_non_finite(json.loads(path.read_text(encoding="utf-8")))
+        where = f" at {found[0]}" if found else ""
         raise ValueError(
-            f"{path} is damaged: it holds {err.args[0]}, which is not valid JSON"
+            f"{path} is damaged: it holds {err.args[0]}{where}, which is not valid JSON"
         ) from None
     except UnicodeDecodeError as err:
         raise ValueError(f"{path} is damaged: it is not UTF-8 text ({err.reason})") from None
@@ -199,24 +202,42 @@ class FolderLock:
 
 
 def check_output_folder(directory, *, overwrite=False) -> Path:
-    """Refuse an `--output` that would destroy something without `overwrite`.
+    """Refuse an `--output` that would destroy something, before any work starts.
 
-    An absent or empty folder is fine. A file, or a non-empty folder without
-    `overwrite`, is refused; so is a folder whose parent cannot be written.
+    An absent or empty folder is fine. Refused: a file (or a path below
+    one), a symbolic link, the current folder or one of its parents, a
+    folder whose parent cannot be written, and a non-empty folder unless
+    `overwrite` is given and the folder is a run folder (it holds
+    config.json): `--overwrite` never deletes a folder of other files.
     """
     directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise FileExistsError(f"--output {directory} is a file, not a folder")
-    if directory.is_dir() and any(directory.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{directory} already exists and is not empty; pass --overwrite to replace it "
-            "as a whole, or choose another --output"
+    if not str(directory).strip():
+        raise ValueError("--output must name a folder. Received: an empty path")
+    for path in (directory, *directory.parents):
+        if path.exists() and not path.is_dir():
+            raise FileExistsError(f"--output {directory}: {path} is a file, not a folder")
+    if directory.is_symlink():
+        raise ValueError(
+            f"--output {directory} is a symbolic link; give the folder it points to "
+            f"({directory.resolve()}) instead"
         )
-    parent = _existing_ancestor(directory.parent)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise PermissionError(
-            errno.EACCES, "cannot create a run folder in a read-only folder", str(parent)
+    here = Path.cwd().resolve()
+    if directory.resolve() == here or directory.resolve() in here.parents:
+        raise ValueError(
+            f"--output {directory} is the current folder or holds it; choose a new folder"
         )
+    if directory.is_dir() and any(directory.iterdir()):
+        if not overwrite:
+            raise FileExistsError(
+                f"{directory} already exists and is not empty; pass --overwrite to replace "
+                "it as a whole, or choose another --output"
+            )
+        if not (directory / "config.json").is_file():
+            raise FileExistsError(
+                f"{directory} is not a run folder (it has no config.json); --overwrite only "
+                "replaces run folders, so choose another --output"
+            )
+    check_writable(directory.parent, f"the run folder {directory.name}")
     return directory
 
 
@@ -264,7 +285,15 @@ def folder_transaction(directory, *, overwrite=False):
         tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.tmp-"))
         try:
             os.chmod(tmp, folder_mode())
-            yield tmp
+            try:
+                yield tmp
+            except OSError as err:  # e.g. a full disk: say what was being written
+                raise OSError(
+                    err.errno,
+                    f"could not write the run folder ({err.strerror or err}); "
+                    f"{directory} is unchanged",
+                    str(directory),
+                ) from err
             _replace_folder(tmp, directory)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -283,3 +312,8 @@ def _replace_folder(new: Path, directory: Path):
         os.replace(old, directory)  # put the previous folder back
         raise
     shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        warnings.warn(
+            f"The previous {directory.name} could not be removed completely; its rest is in {old}",
+            stacklevel=3,
+        )

@@ -246,6 +246,14 @@ def damage(folder: Path, kind: str):
     elif kind == "NaN in config":
         config.write_text(config.read_text().replace('"dropout": 0.0', '"dropout": NaN'))
         assert "NaN" in config.read_text()
+    elif kind == "config of another run":
+        saved = json.loads(config.read_text())
+        saved["model_sha256"] = "0" * 64
+        config.write_text(json.dumps(saved))
+    elif kind == "no class names":
+        saved = json.loads(config.read_text())
+        saved["class_names"] = []
+        config.write_text(json.dumps(saved))
     elif kind == "mixed runs":
         saved = json.loads(config.read_text())
         saved["class_names"] = ["a", "b", "c"]
@@ -262,7 +270,9 @@ def damage(folder: Path, kind: str):
         ("config not an object", r"config\.json is damaged: expected a JSON object"),
         ("extra config field", r"config\.json .*unknown .*fields: bogus"),
         ("bad config value", r"config\.json .*'training' section must be a mapping"),
-        ("NaN in config", r"config\.json is damaged: it holds NaN, which is not valid JSON"),
+        ("NaN in config", r"config\.json is damaged: it holds NaN at config\.dropout"),
+        ("config of another run", r"mixes two runs: model\.keras is not the model its config"),
+        ("no class names", r"'class_names' must be a non-empty list or null"),
         ("mixed runs", r"mixes two runs: model\.keras has 9 outputs but config\.json names 3"),
     ],
 )
@@ -368,3 +378,104 @@ def test_an_interrupted_run_leaves_nothing_half_written(tmp_path, signum):
     assert err.count("\n") == 1 and "interrupted" in err and "not written" in err, err
     assert f"resume from the backup in {backup}" in err
     assert not out.exists() and leftovers(out) == []
+
+
+def test_output_folders_that_would_lose_data_are_refused(base_run, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    user = tmp_path / "mydata"
+    user.mkdir()
+    (user / "table.csv").write_text("sequence,label,f\n1,a,0.5\n")
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "link").symlink_to(copy_run(base_run, tmp_path / "old"))
+    cases = [
+        (["--output", "."], "is the current folder"),
+        (["--output", str(tmp_path / "notes.txt" / "run")], "notes.txt is a file, not a folder"),
+        (["--output", str(user), "--overwrite"], "is not a run folder .*--overwrite only"),
+        (["--output", "link", "--overwrite"], "is a symbolic link"),
+    ]
+    for extra, match in cases:
+        assert main([*FAST_RUN, *QUIET, *extra]) == 2, extra
+        assert re.search(match, one_line_error(capsys)), extra
+    assert (user / "table.csv").read_text().startswith("sequence") and (
+        tmp_path / "link"
+    ).is_symlink()
+
+
+def test_export_and_card_never_replace_what_they_did_not_write(base_run, tmp_path, capsys):
+    folder = copy_run(base_run, tmp_path / "r")
+    before = snapshot(folder)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "thesis.txt").write_text("years of work")
+    for target in (folder, docs):
+        argv = ["export", str(folder), "--format", "saved_model", "--output", str(target)]
+        assert main([*argv, "--overwrite"]) == 2
+        assert "holds no earlier saved_model export" in one_line_error(capsys)
+    for target in (folder / "config.json", docs):
+        assert main(["card", str(folder), "--output", str(target)]) == 2
+        assert "must end in .md and not be a folder" in one_line_error(capsys)
+    assert snapshot(folder) == before and (docs / "thesis.txt").read_text() == "years of work"
+
+
+def test_a_full_disk_while_saving_leaves_the_old_run(base_run, tmp_path):
+    out = copy_run(base_run, tmp_path / "r")
+    before = snapshot(out)
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    argv = [*FAST_RUN, *QUIET, "--output", str(out), "--overwrite"]
+    done = subprocess.run(
+        [sys.executable, "-m", "lstm_apps.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "could not write the run folder (File too large)" in done.stderr
+    assert "is unchanged" in done.stderr
+    assert snapshot(out) == before and leftovers(out) == []
+
+
+def test_a_damaged_history_costs_only_the_history(base_run, tmp_path):
+    folder = copy_run(base_run, tmp_path / "r")
+    (folder / "history.csv").write_bytes(b"epoch,loss\n\xff\xfe\x00garbage")
+    import numpy as np
+
+    np.save(tmp_path / "u.npy", np.ones((7, 12), "float32"))
+    done = run_cli(["predict", str(folder), str(tmp_path / "u.npy")])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("lstm-apps: warning: ") and done.stderr.count("\n") == 1
+    assert "history.csv is damaged" in done.stderr
+    assert done.stdout.splitlines()[1].startswith("u.npy\t")
+
+
+def test_a_closed_pipe_and_another_keras_backend(base_run, tmp_path):
+    import numpy as np
+
+    np.save(tmp_path / "u.npy", np.ones((40, 7, 12), "float32"))
+    argv = [
+        sys.executable,
+        "-m",
+        "lstm_apps.cli",
+        "predict",
+        str(base_run),
+        str(tmp_path / "u.npy"),
+    ]
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child.stdout.close()  # like `| head -0`: nobody reads the output
+    err = child.stderr.read()
+    assert child.wait(timeout=300) == 141 and err == "", err
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "KERAS_BACKEND": "jax"},
+    )
+    assert done.returncode == 0 and "KERAS_BACKEND=jax is ignored" in done.stderr
+    assert len(done.stdout.splitlines()) == 41

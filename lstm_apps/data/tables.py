@@ -10,14 +10,15 @@ are taken in file order.
 
 Nothing is dropped or guessed: a check that fails raises `ValueError` naming
 the file, the column, the file line (the header is line 1) and the value.
-Refused: a header-only file, rows with a wrong number of fields, a
-non-numeric, empty, NaN or infinite feature value, a missing id or label (an
-empty cell or a missing-value text such as NaN, None, null, NA or N/A), an
-unknown split value, a sequence split across splits or labels, rows of a
-sequence interleaved with another's, and a time value repeated within a
-sequence. Without `feature_columns`, every column that is not the id, label,
-split or time column is a feature, so a text column (a name, a date) is
-refused with a hint to list the feature columns.
+Refused: a header-only file, rows with a wrong number of fields, a feature
+value that is non-numeric, empty, NaN, infinite or beyond float32's range, a
+missing id or label (empty, or a missing-value text such as NaN, None, null,
+NA or N/A), labels that differ only in surrounding spaces, an unknown split,
+a sequence split across splits or labels, rows of a sequence interleaved
+with another's, and a time value repeated within a sequence. Without
+`feature_columns`, every column that is not the id, label, split or time
+column is a feature, so a text column (a name, a date) is refused with a
+hint to list the feature columns.
 """
 
 from __future__ import annotations
@@ -176,6 +177,30 @@ def refuse_missing(table: pd.DataFrame, column: str, what: str) -> None:
         )
 
 
+def refuse_spaced_labels(table: pd.DataFrame, column: str) -> None:
+    """Refuse labels of `column` that differ only in surrounding spaces (two classes otherwise)."""
+    values = pd.unique(table[column].to_numpy())
+    stripped = pd.Series(values, dtype=object).str.strip()
+    twins = stripped.duplicated(keep=False).to_numpy()
+    if twins.any():
+        same = values[twins & (stripped == stripped[twins].iloc[0]).to_numpy()]
+        kind, index = f"{table.index.name}s", np.asarray(table.index)
+        lines = (index[(table[column] == v).to_numpy()].tolist() for v in same)
+        found = "; ".join(f"{v!r} on {kind} {n[:5]}" for v, n in zip(same, lines))
+        raise ValueError(
+            f"The labels {', '.join(map(repr, same))} in column {column!r} of {_source(table)} "
+            f"differ only in surrounding spaces, so they would be different classes ({found}). "
+            f"Make them equal. Received: {column}={list(same)}"
+        )
+
+
+def overflows_float32(numbers) -> np.ndarray:
+    """Which `numbers` are finite but too large for float32 (|x| > 3.4e38): inf once cast."""
+    numbers = np.asarray(numbers, dtype="float64")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.isfinite(numbers) & np.isinf(numbers.astype("float32"))
+
+
 def time_order(table: pd.DataFrame, column: str, codes=None, ids=None) -> np.ndarray:
     """Row order by `column` (numbers or ISO 8601 dates), within each sequence `codes`.
 
@@ -224,7 +249,8 @@ def _features(table, columns, ids, auto):
     for k, column in enumerate(columns):
         texts = table[column]
         numbers = pd.to_numeric(texts, errors="coerce").to_numpy(dtype="float64")
-        bad = ~np.isfinite(numbers)
+        big = overflows_float32(numbers)
+        bad = ~np.isfinite(numbers) | big
         if bad.any():
             missing = is_missing(texts)
             text = bad & ~missing & np.isnan(numbers)
@@ -235,12 +261,13 @@ def _features(table, columns, ids, auto):
                     f"feature_columns=[...] to leave it out. Received: column={column!r}"
                 )
             i = int(np.flatnonzero(bad)[0])
-            kind = "Non-numeric" if text[i] else "Missing or non-finite"
+            kind = ("Missing or non-finite", "Non-numeric", "Out-of-range")[text[i] + 2 * big[i]]
             more = f"; {int(bad.sum())} such cells in the column" if bad.sum() > 1 else ""
             raise ValueError(
                 f"{kind} value {texts.iloc[i]!r} in feature column {column!r} of "
-                f"{_source(table)}, {where(table, [i])} (sequence {ids[i]!r}{more}). "
-                f"Features must be finite numbers. Received: {column}={texts.iloc[i]!r}"
+                f"{_source(table)}, {where(table, [i])} (sequence {ids[i]!r}{more}). Features must "
+                f"be finite numbers within float32's range (±3.4e38). "
+                f"Received: {column}={texts.iloc[i]!r}"
             )
         values[:, k] = numbers
     return values
@@ -308,12 +335,9 @@ def read_long_format(
 
     Args:
         path: a CSV path (.gz, .bz2, .xz or .zip too) or a `pandas.DataFrame`.
-        sequence_column: column naming the sequence of each row. Default "sequence".
-        label_column: column with the label. Default "label".
-        split_column: optional column with the split ("train", "validation",
-            "test") of each sequence. Default "split".
-        feature_columns: feature columns; default `None`: every column other
-            than the sequence, label, split and time columns.
+        sequence_column, label_column: the columns of the sequence id and the label.
+        split_column: optional column of the split ("train", "validation", "test").
+        feature_columns: feature columns; default `None`: every other column.
         per_step_labels: keep one label per row instead of one per sequence. Default False.
         time_column: optional column (numbers or ISO 8601 dates) that orders
             the rows of each sequence. Default `None`: file order, and the rows
@@ -354,6 +378,7 @@ def read_long_format(
     ids = table[sequence_column].to_numpy()
     codes = pd.factorize(ids)[0]
     refuse_missing(table, label_column, "label")
+    refuse_spaced_labels(table, label_column)
     has_split = split_column in table.columns
     if has_split:
         unknown = ~table[split_column].isin(SPLITS).to_numpy()
@@ -385,6 +410,4 @@ def read_long_format(
         ys.append(np.asarray(labels[rows]) if per_step_labels else labels[rows[0]])
         names.setdefault(str(splits[rows[0]]), []).append(str(ids[rows[0]]))
     result = {s: (seqs, ys if per_step_labels else np.asarray(ys)) for s, (seqs, ys) in out.items()}
-    result["features"] = feature_columns
-    result["ids"] = names
-    return result
+    return {**result, "features": feature_columns, "ids": names}

@@ -143,6 +143,11 @@ def write_card(run_dir, path=None) -> Path:
     """Write the model card (default RUN_DIR/MODEL_CARD.md) and return its path."""
     run_dir = Path(run_dir)
     path = Path(path) if path is not None else run_dir / CARD_NAME
+    if path.suffix.lower() != ".md" or path.is_dir():
+        raise ValueError(
+            f"A model card is a Markdown file: --output must end in .md and not be a folder. "
+            f"Received: {path}"
+        )
     check_writable(path.parent, path.name)
     text = model_card(run_dir)
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -147,6 +147,11 @@ def export(
         raise FileExistsError(
             f"{path} already exists; pass overwrite=True (--overwrite) to replace it"
         )
+    if path.is_dir() and not (not suffix and (path / "saved_model.pb").exists()):
+        raise FileExistsError(
+            f"{path} is a folder that holds no earlier {format} export; overwrite only "
+            "replaces an earlier export. Choose another path"
+        )
     if inputs is None:
         inputs = probe_inputs(model, timesteps=spec.shape[1] or 24, seed=seed)
     inputs = _check_inputs(model, inputs, spec)

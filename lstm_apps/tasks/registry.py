@@ -14,6 +14,7 @@ import importlib.util
 import math
 import resource
 import time
+import warnings
 from pathlib import Path
 
 from lstm_apps.tasks.base import check_case_study
@@ -287,5 +288,13 @@ def read_history(directory) -> dict:
     path = Path(directory) / "history.csv"
     if not path.exists():
         return {}
-    frame = pd.read_csv(path, index_col="epoch")
+    try:
+        frame = pd.read_csv(path, index_col="epoch")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        reason = " ".join(str(err).split())[:120]
+        warnings.warn(
+            f"{path} is damaged ({reason}); the run is used without its training history",
+            stacklevel=2,
+        )
+        return {}
     return {column: frame[column].tolist() for column in frame.columns}
