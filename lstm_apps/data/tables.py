@@ -65,9 +65,8 @@ def read_text_table(path, delimiter=",") -> pd.DataFrame:
 
     Raises:
         FileNotFoundError: if the file does not exist.
-        ValueError: if the file is not UTF-8 text, is empty, has an unnamed or
-            repeated column, a row whose number of fields differs from the
-            header's, or no rows after the header.
+        ValueError: if the file is not UTF-8 text, is empty, has an unnamed or repeated
+            column, a row whose number of fields differs from the header's, or no rows.
     """
     path = Path(path).expanduser()
     if not path.is_file():
@@ -184,9 +183,8 @@ def refuse_spaced_labels(table: pd.DataFrame, column: str) -> None:
     twins = stripped.duplicated(keep=False).to_numpy()
     if twins.any():
         same = values[twins & (stripped == stripped[twins].iloc[0]).to_numpy()]
-        kind, index = f"{table.index.name}s", np.asarray(table.index)
-        lines = (index[(table[column] == v).to_numpy()].tolist() for v in same)
-        found = "; ".join(f"{v!r} on {kind} {n[:5]}" for v, n in zip(same, lines))
+        cells, index = table[column].to_numpy(), np.asarray(table.index)
+        found = "; ".join(f"{v!r} on {index.name}s {index[cells == v][:5].tolist()}" for v in same)
         raise ValueError(
             f"The labels {', '.join(map(repr, same))} in column {column!r} of {_source(table)} "
             f"differ only in surrounding spaces, so they would be different classes ({found}). "
@@ -266,18 +264,15 @@ def _features(table, columns, ids, auto):
             raise ValueError(
                 f"{kind} value {texts.iloc[i]!r} in feature column {column!r} of "
                 f"{_source(table)}, {where(table, [i])} (sequence {ids[i]!r}{more}). Features must "
-                f"be finite numbers within float32's range (±3.4e38). "
-                f"Received: {column}={texts.iloc[i]!r}"
+                f"be finite numbers within float32's range. Received: {column}={texts.iloc[i]!r}"
             )
         values[:, k] = numbers
     return values
 
 
 def _labelled_lines(table, column, rows):
-    parts = []
-    for value in dict.fromkeys(table[column].to_numpy()[rows]):
-        parts.append(f"{value!r} on {where(table, rows & (table[column] == value).to_numpy())}")
-    return "; ".join(parts)
+    cells, values = table[column].to_numpy(), dict.fromkeys(table[column].to_numpy()[rows])
+    return "; ".join(f"{v!r} on {where(table, rows & (cells == v))}" for v in values)
 
 
 def _check_uniform(table, column, codes, ids, what):
@@ -339,25 +334,18 @@ def read_long_format(
         split_column: optional column of the split ("train", "validation", "test").
         feature_columns: feature columns; default `None`: every other column.
         per_step_labels: keep one label per row instead of one per sequence. Default False.
-        time_column: optional column (numbers or ISO 8601 dates) that orders
-            the rows of each sequence. Default `None`: file order, and the rows
-            of a sequence must be contiguous.
+        time_column: optional column (numbers or ISO 8601 dates) ordering each sequence's
+            rows. Default `None`: file order, and a sequence's rows must be contiguous.
 
     Returns:
-        A dict split -> `(sequences, labels)` ("all" when there is no split
-        column); sequences are `(T_i, F)` float32 arrays in order of first
-        appearance, labels numbers if every label is one, else text. Also
-        `feature_columns` under "features" and, under "ids", a dict split ->
-        the sequence ids (as text).
+        A dict split -> `(sequences, labels)` ("all" without a split column);
+        sequences are `(T_i, F)` float32 arrays in order of first appearance,
+        labels numbers if every label is one, else text; also the feature
+        columns under "features" and a dict split -> sequence ids (text) under "ids".
 
     Raises:
         FileNotFoundError: if the file does not exist.
-        ValueError: for every problem listed in the module docstring, naming
-            the column, line and value.
-
-    Example:
-        >>> table = read_long_format("vowels.csv", time_column="frame")
-        >>> sequences, labels = table["train"]
+        ValueError: for every problem in the module docstring, naming column, line and value.
     """
     table = text_frame(path) if isinstance(path, pd.DataFrame) else read_text_table(path)
     reserved = [sequence_column, label_column, split_column, time_column]
