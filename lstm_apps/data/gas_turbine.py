@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-import urllib.request
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -55,11 +53,14 @@ def fetch(url=UCI_URL, expected=None) -> Path:
     Nothing is written unless all five years pass the check.
 
     Raises:
+        DownloadError: if the archive cannot be downloaded (the message says
+            to set `LSTM_APPS_DATA_DIR` to a folder holding `gas_turbine/gt_YYYY.csv`).
         ValueError: if a year is missing from the archive or its values differ.
     """
     expected = expected or CONTENT_SHA256
-    with urllib.request.urlopen(url) as response:
-        archive = zipfile.ZipFile(io.BytesIO(response.read()))
+    files = f"{FOLDER}/gt_{YEARS[0]}.csv ... gt_{YEARS[-1]}.csv"
+    with sources.open_url(url, "the UCI gas turbine archive", files) as response:
+        archive = sources.open_zip(response.read(), url)
     names = {Path(n).name: n for n in archive.namelist()}
     frames = {}
     for year in YEARS:
@@ -155,7 +156,8 @@ def check_columns(frame: pd.DataFrame, columns, nan_policy="error") -> pd.DataFr
         missing values handled in `frame.attrs["missing_values"]`.
 
     Raises:
-        ValueError: for a missing column, a non-numeric value, or (with
+        ValueError: for a missing column, a non-numeric value or one beyond
+            float32's range (|x| > 3.4e38), or (with
             `nan_policy="error"`) a missing or infinite value, naming the file
             line for a table from `read_table`, else the 0-based row.
     """
@@ -170,12 +172,16 @@ def check_columns(frame: pd.DataFrame, columns, nan_policy="error") -> pd.DataFr
     frame = frame.copy()
     for column in columns:
         numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = numbers.isna() & frame[column].notna()
+        big = tables.overflows_float32(numbers.to_numpy("float64"))
+        bad = (numbers.isna() & frame[column].notna()).to_numpy() | big
         if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
+            row = int(np.flatnonzero(bad)[0])
+            kind = "Out-of-range" if big[row] else "Non-numeric"
+            rule = " (beyond float32's range, ±3.4e38)" if big[row] else ""
+            value = frame[column].tolist()[row]  # a Python number or text, for the message
             raise ValueError(
-                f"Non-numeric value {frame[column].iloc[row]!r} in column {column!r}, "
-                f"{_where(frame, row)}. Received: {column}={frame[column].iloc[row]!r}"
+                f"{kind} value {value!r} in column {column!r}, "
+                f"{_where(frame, row)}{rule}. Received: {column}={value!r}"
             )
         frame[column] = numbers.astype("float64")
     gaps = frame[list(columns)].isna() | np.isinf(frame[list(columns)])

@@ -33,8 +33,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import urllib.request
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +67,7 @@ ACTIVITIES = (
 BASIC = 6  # labels 1..6 are the basic activities
 # The UCI HAR test subjects: the person split of the original benchmark.
 TEST_SUBJECTS = (2, 4, 9, 10, 12, 13, 18, 20, 24)
+SUBJECTS = tuple(range(1, 31))  # the 30 people of HAPT
 SAMPLE_RATE = 50
 
 
@@ -198,11 +197,13 @@ def fetch(url=UCI_URL, expected=CONTENT_SHA256) -> Path:
     """Download the UCI HAPT archive, check its content and cache it as an `.npz`.
 
     Raises:
+        DownloadError: if the archive cannot be downloaded (the message says
+            to set `LSTM_APPS_DATA_DIR` to a folder holding `har_smartphones/hapt_raw_50hz.npz`).
         ValueError: if the archive's labels or lengths differ from the pinned
             content hash; nothing is kept then.
     """
-    with urllib.request.urlopen(url) as response:
-        archive = zipfile.ZipFile(io.BytesIO(response.read()))
+    with sources.open_url(url, "the UCI HAPT archive", RAW_FILE) as response:
+        archive = sources.open_zip(response.read(), url)
     files = {
         Path(n).name: archive.read(n)
         for n in archive.namelist()
@@ -233,6 +234,41 @@ def load_recordings(path=None, *, url=UCI_URL) -> Recordings:
         if url is None:
             raise
     return _from_npz(fetch(url))
+
+
+def spans(numbers) -> str:
+    """Sorted integers as ranges: [1, 2, 3, 5] -> "1-3, 5"."""
+    numbers, runs = sorted(set(numbers)), []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def check_subjects(users, test_subjects, source="the recordings") -> None:
+    """Refuse test subjects that `users` (the person of each item) do not hold, or that
+    leave fewer than 2 people for training and validation.
+
+    Raises:
+        ValueError: naming the absent subjects and the subjects present in `source`.
+    """
+    present = sorted({int(u) for u in np.asarray(users).tolist()})
+    unknown = [s for s in test_subjects if s not in present]
+    if unknown:
+        raise ValueError(
+            f"Test subjects {unknown} are not in {source}, whose subjects are "
+            f"{spans(present)}: a test set of them would be empty. "
+            f"Received: test_subjects={tuple(test_subjects)!r}"
+        )
+    others = len(present) - len(set(test_subjects))
+    if others < 2:
+        raise ValueError(
+            f"`test_subjects` leave {others} of the {len(present)} subjects of {source} for "
+            "training and validation, which need at least one each. "
+            f"Received: test_subjects={tuple(test_subjects)!r}"
+        )
 
 
 def cut_windows(recordings: Recordings, length=128, step=64):

@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from lstm_apps.data import sources
-from lstm_apps.data.tables import SPLITS, infer_column, is_missing, read_text_table
+from lstm_apps.data.tables import (
+    SPLITS,
+    infer_column,
+    is_missing,
+    read_text_table,
+    refuse_spaced_labels,
+)
 from lstm_apps.runs import atomic_write
 
 log = logging.getLogger(__name__)
@@ -145,7 +151,7 @@ def read_labelled_text(
             "or a missing-value text (NaN, None, null, NA, N/A). "
             f"Received: {label_column}={table[label_column][unlabelled].iloc[0]!r}"
         )
-    _refuse_spaced_labels(table, label_column, path)
+    refuse_spaced_labels(table, label_column)
     texts = table[text_column].astype(str)
     blank = is_missing(texts)
     if blank.any():
@@ -194,24 +200,6 @@ def _check_utf8(path):
             f"{path} is not UTF-8: byte {raw[err.start]:#04x} at offset {err.start} cannot be "
             "decoded. Save the file as UTF-8."
         ) from None
-
-
-def _refuse_spaced_labels(table, column, path):
-    """Refuse two labels that differ only in surrounding spaces (they would be two classes)."""
-    values = pd.unique(table[column])
-    stripped = pd.Series(values).str.strip()
-    twins = stripped.duplicated(keep=False).to_numpy()
-    if twins.any():
-        same = values[twins & (stripped == stripped[twins].iloc[0]).to_numpy()]
-        where = "; ".join(
-            f"{v!r} on file lines {_file_lines(table, (table[column] == v).to_numpy())}"
-            for v in same
-        )
-        raise ValueError(
-            f"{path}: labels {', '.join(map(repr, same))} in column {column!r} differ only in "
-            f"surrounding spaces, so they would be different classes ({where}). Make them "
-            f"equal. Received: {column}={list(same)}"
-        )
 
 
 def _file_lines(table, flags, most=5) -> list[int] | str:

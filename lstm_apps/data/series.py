@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lstm_apps.data.tables import is_missing, read_text_table, refuse_missing, unique_order, where
+from lstm_apps.data.tables import (
+    is_missing,
+    overflows_float32,
+    read_text_table,
+    refuse_missing,
+    unique_order,
+    where,
+)
 
 SOURCES = {
     "sunspots": "statsmodels `sunspots`: yearly sunspot numbers 1700-2008 (NOAA NGDC, "
@@ -75,8 +82,8 @@ def read_csv_series(path, time_column=None, target=None, missing="error"):
         FileNotFoundError: if there is no such file.
         ValueError: for a file with no rows, unknown columns (the message lists
             the columns present), a missing, unreadable or repeated time
-            value, a non-numeric or infinite value, or a missing value with
-            `missing="error"`.
+            value, a non-numeric or infinite value or one beyond float32's range
+            (|x| > 3.4e38), or a missing value with `missing="error"`.
     """
     if missing not in ("error", "keep"):
         raise ValueError(f"`missing` must be 'error' or 'keep'. Received: missing={missing!r}")
@@ -137,16 +144,17 @@ def _values(table, column, when, missing):
     texts, name = table[column], table.attrs["source"]
     gaps = is_missing(texts)
     numbers = pd.to_numeric(texts.where(~gaps), errors="coerce").to_numpy("float64")
-    bad = ~np.isfinite(numbers) & ~gaps
+    big = overflows_float32(numbers)
+    bad = (~np.isfinite(numbers) | big) & ~gaps
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        kind = "Infinite" if np.isinf(numbers[i]) else "Non-numeric"
+        kind = "Out-of-range" if big[i] else "Infinite" if np.isinf(numbers[i]) else "Non-numeric"
         more = f"; {int(bad.sum())} such values in the column" if bad.sum() > 1 else ""
         hint = " Choose the value columns with `target`." if bad.all() else ""
         raise ValueError(
             f"{kind} value {texts.iloc[i]!r} in column {column!r} of {name}, "
             f"{where(table, bad)} (time {when.iloc[i]!r}{more}). Values must be finite "
-            f"numbers.{hint} Received: {column}={texts.iloc[i]!r}"
+            f"numbers within float32's range (±3.4e38).{hint} Received: {column}={texts.iloc[i]!r}"
         )
     if gaps.any() and missing == "error":
         i = int(np.flatnonzero(gaps)[0])

@@ -85,6 +85,36 @@ def check_stratified(labels, size, split, class_names=None) -> None:
             )
 
 
+def check_known_labels(train_labels, labels, split, source="the data") -> None:
+    """Refuse labels of a validation or test split that the training split never holds.
+
+    A classifier has no output for such a class, and scikit-learn's metrics
+    would then fail with a message that names neither the labels nor the
+    split.
+
+    Args:
+        train_labels: the labels of the training split.
+        labels: the labels of `split`.
+        split: the name of that split ("validation", "test"), for messages.
+        source: where the splits come from (a file name), for messages.
+
+    Raises:
+        ValueError: naming the unseen labels, their count in `split`, and
+            the labels of the training split.
+    """
+    known = set(np.asarray(train_labels).tolist())
+    values = np.asarray(labels).tolist()
+    unseen = sorted({v for v in values if v not in known}, key=str)
+    if unseen:
+        counts = ", ".join(f"{v!r} ({values.count(v)})" for v in unseen[:10])
+        raise ValueError(
+            f"The {split} split of {source} holds labels that the training split never does: "
+            f"{counts}. A classifier cannot predict a class it was not trained on; mark some of "
+            f"those rows 'train' or remove them. Training labels: "
+            f"{sorted(known, key=str)[:20]}. Received: {split} labels={unseen[:10]}"
+        )
+
+
 def stratified_holdout(x, y, fraction, seed, class_names=None):
     """Split off a stratified validation share; `fraction=0` returns no validation set.
 

@@ -183,7 +183,7 @@ def refuse_spaced_labels(table: pd.DataFrame, column: str) -> None:
     twins = stripped.duplicated(keep=False).to_numpy()
     if twins.any():
         same = values[twins & (stripped == stripped[twins].iloc[0]).to_numpy()]
-        cells, index = table[column].to_numpy(), np.asarray(table.index)
+        cells, index = table[column].to_numpy(), table.index
         found = "; ".join(f"{v!r} on {index.name}s {index[cells == v][:5].tolist()}" for v in same)
         raise ValueError(
             f"The labels {', '.join(map(repr, same))} in column {column!r} of {_source(table)} "
@@ -194,9 +194,8 @@ def refuse_spaced_labels(table: pd.DataFrame, column: str) -> None:
 
 def overflows_float32(numbers) -> np.ndarray:
     """Which `numbers` are finite but too large for float32 (|x| > 3.4e38): inf once cast."""
-    numbers = np.asarray(numbers, dtype="float64")
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.isfinite(numbers) & np.isinf(numbers.astype("float32"))
+        return np.isfinite(numbers) & np.isinf(np.asarray(numbers, dtype="float32"))
 
 
 def time_order(table: pd.DataFrame, column: str, codes=None, ids=None) -> np.ndarray:

@@ -26,6 +26,7 @@ VALIDATION_METRICS = ("loss", "accuracy", "rmse")
 # that a Config can be checked without starting TensorFlow.
 REGRESSION_LOSSES = {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "huber": "Huber"}
 VERBOSITY = (0, 1, 2)
+MAX_SEED = 2**32 - 1  # the largest seed `keras.utils.set_random_seed` (NumPy) accepts
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class TrainingConfig:
         time_budget: seconds of training after which no new epoch starts
             (`TimeBudget`); None (default) sets no limit.
         seed: seeds Keras, NumPy and TensorFlow (and a case study's splits)
-            for repeatable runs; None leaves them alone. Default 0.
+            for repeatable runs, an integer in [0, 2**32 - 1]; None leaves
+            them alone. Default 0.
         verbose: 1 (default) shows a progress bar, 2 one line per epoch, 0
             nothing.
     """
@@ -135,6 +137,11 @@ class TrainingConfig:
         check_range("learn_rate_drop_factor", drop, 0, 1, closed=(False, True))
         check_range("l2_regularization", self.l2_regularization, 0, float("inf"))
         check_int("seed", self.seed, 0, allow_none=True)
+        if self.seed is not None and self.seed > MAX_SEED:
+            raise ValueError(
+                f"`seed` must be between 0 and 2**32 - 1 ({MAX_SEED}), the seeds NumPy and "
+                f"TensorFlow take. Received: seed={self.seed!r}"
+            )
         resolve_length([1], self.sequence_length)
 
     def replace(self, **changes):

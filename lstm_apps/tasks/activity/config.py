@@ -69,11 +69,36 @@ class Config(CaseStudyConfig):
         check_rate("dropout", self.dropout)
         check_positive("downsample", self.downsample)
         check_int("validation_subjects", self.validation_subjects, 0)
+        check_subject_set(self.test_subjects, self.data_path is None)
         check_positive("chunk_seconds", self.chunk_seconds, real=True)
         check_range("chunk_overlap", self.chunk_overlap, 0, 1)
         if self.task == "steps":
             length = round(self.chunk_seconds * hapt.SAMPLE_RATE)
             check_steps(self.downsample, length, "training chunks", "raise chunk_seconds")
+
+
+def check_subject_set(subjects, hapt_data=True):
+    """Refuse `test_subjects` that are not a non-empty tuple of distinct positive integers,
+    or, for the HAPT data (`hapt_data`), name people outside its subjects 1-30."""
+    valid = isinstance(subjects, (tuple, list)) and len(subjects) > 0
+    valid = valid and all(isinstance(s, int) and not isinstance(s, bool) for s in subjects)
+    if not valid or min(subjects) < 1 or len(set(subjects)) < len(subjects):
+        raise ValueError(
+            "`test_subjects` must be a non-empty tuple of distinct positive subject numbers, "
+            f"e.g. (2, 4, 9). Received: test_subjects={subjects!r}"
+        )
+    unknown = sorted(set(subjects) - set(hapt.SUBJECTS))
+    if hapt_data and unknown:
+        raise ValueError(
+            f"Test subjects {unknown} are not in the HAPT data, whose subjects are "
+            f"{hapt.spans(hapt.SUBJECTS)}. Received: test_subjects={tuple(subjects)!r}"
+        )
+    if hapt_data and len(hapt.SUBJECTS) - len(subjects) < 2:
+        raise ValueError(
+            f"`test_subjects` leave {len(hapt.SUBJECTS) - len(subjects)} of the "
+            f"{len(hapt.SUBJECTS)} HAPT subjects for training and validation, which need at "
+            f"least one each. Received: test_subjects={tuple(subjects)!r}"
+        )
 
 
 def check_steps(downsample, length, what, remedy):

@@ -125,6 +125,8 @@ def load_data(config: Config = Config()) -> ActivitySplits:
         x, users, recordings = rec.signals, rec.users, np.arange(len(rec))
         names = list(rec.class_names)
         y = [np.where(label > 0, label - 1, -1).astype("int32") for label in rec.labels]
+    what = "the windows" if config.task == "windows" else "the recordings"
+    hapt.check_subjects(users, config.test_subjects, f"{what} of {config.data_path or 'HAPT'}")
     train, val, test, held = _person_split(users, recordings, config)
     take = lambda idx: ([x[i] for i in idx], [y[i] for i in idx])  # noqa: E731
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = take(train), take(val), take(test)

@@ -23,7 +23,7 @@ from lstm_apps import models, training
 from lstm_apps.data.inputs import Inputs, check_features, read_sequences
 from lstm_apps.data.japanese_vowels import read_uci
 from lstm_apps.data.sequences import SequenceLabelEncoder
-from lstm_apps.data.splits import Splits, stratified_holdout
+from lstm_apps.data.splits import Splits, check_known_labels, stratified_holdout
 from lstm_apps.data.tables import read_long_format
 from lstm_apps.evaluation import evaluate as evaluate_model
 from lstm_apps.evaluation import probabilities_to_labels
@@ -60,6 +60,7 @@ def _read_raw(config):
             "'train' and set validation_fraction to hold out a stratified share. Received: "
             f"{len(table['validation'][0])} validation sequences"
         )
+    check_known_labels(table["train"][1], table["test"][1], "test", path.name)
     return table["train"], table["test"], f"long-format table {path}"
 
 

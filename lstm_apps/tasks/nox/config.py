@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from lstm_apps.checks import check_bool, check_choice, check_positive
+from lstm_apps.checks import check_bool, check_choice, check_positive, check_range
 from lstm_apps.data import gas_turbine as gt
 from lstm_apps.models.choices import ARCHITECTURE_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
@@ -76,6 +76,8 @@ class Config(CaseStudyConfig):
         check_bool("linear_path", self.linear_path)
         check_positive("window", self.window, allow_none=True)
         check_positive("max_test_weeks", self.max_test_weeks, allow_none=True)
+        check_years(self.train_years, self.validation_years, self.test_years)
+        check_fractions(self.validation_fraction, self.test_fraction)
         days = self.recalibration_days
         if isinstance(days, tuple):
             valid = len(days) > 0 and all(map(_positive_int, days))
@@ -86,6 +88,52 @@ class Config(CaseStudyConfig):
                 "`recalibration_days` must be a positive integer or a non-empty tuple of them. "
                 f"Received: recalibration_days={days!r}"
             )
+
+
+def check_years(train, validation, test):
+    """Refuse year tuples that are empty, hold a year outside the UCI data (2011-2015), or
+    share a year between blocks (the test would then see training hours)."""
+    blocks = {"train_years": train, "validation_years": validation, "test_years": test}
+    for name, years in blocks.items():
+        if not isinstance(years, tuple) or not years or not all(map(_positive_int, years)):
+            raise ValueError(
+                f"`{name}` must be a non-empty tuple of years, e.g. (2011, 2012). "
+                f"Received: {name}={years!r}"
+            )
+        unknown = sorted(set(years) - set(gt.YEARS))
+        if unknown:
+            raise ValueError(
+                f"Years {unknown} of `{name}` are not in the UCI gas turbine data, which has "
+                f"the years {gt.YEARS[0]}-{gt.YEARS[-1]}. Received: {name}={years!r}"
+            )
+    every = [y for years in blocks.values() for y in years]
+    repeated = sorted({y for y in every if every.count(y) > 1})
+    if repeated:
+        raise ValueError(
+            f"Years {repeated} appear more than once in train_years, validation_years and "
+            "test_years; each year belongs to one block. Received: "
+            + ", ".join(f"{name}={years!r}" for name, years in blocks.items())
+        )
+
+
+def check_fractions(validation, test):
+    """Refuse custom-CSV shares that leave a block empty: the study chooses its window and
+    stops early on the validation block, and scores on the test block."""
+    for name, value in (("validation_fraction", validation), ("test_fraction", test)):
+        check_range(name, value, 0, 1, closed=(True, False))
+        if value == 0:
+            block = name.split("_")[0]
+            raise ValueError(
+                f"`{name}` must be above 0: the {block} block of a custom CSV would be empty, "
+                f"and this study needs one (it chooses the window and stops early on the "
+                f"validation block, and scores on the test block). Received: {name}={value!r}"
+            )
+    if validation + test >= 1:
+        raise ValueError(
+            "`validation_fraction` + `test_fraction` must be below 1, so that rows are left "
+            f"for training. Received: validation_fraction={validation!r}, "
+            f"test_fraction={test!r}"
+        )
 
 
 def _positive_int(value) -> bool:

@@ -104,11 +104,15 @@ def load_data(config: Config = Config()) -> NoxSplits:
         )
 
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = arrays(train), arrays(val), arrays(test)
-    shortest = min(len(b) for b in (*x_tr, *x_va, *x_te))
+    names = ("training", "validation", "test")
+    shortest, block = min((len(b), n) for n, xs in zip(names, (x_tr, x_va, x_te)) for b in xs)
     longest_window = config.window or max(config.window_choices)
     if longest_window > shortest:
+        csv = source.startswith("CSV")
+        remedy = "validation_fraction and test_fraction" if csv else "the years"
         raise ValueError(
-            f"The window is longer than the shortest block ({shortest} rows). "
+            f"The window is longer than the shortest block ({shortest} rows, in the {block} "
+            f"block): use a shorter window, or more rows there ({remedy}). "
             f"Received: window={longest_window}"
         )
     y_all = np.concatenate(y_tr)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_apps.data.sequences import length_sorted_batches
-from lstm_apps.data.splits import Splits, check_stratified
+from lstm_apps.data.splits import Splits, check_known_labels, check_stratified
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,8 @@ def read_splits(config) -> SentimentSplits:
     codes = frame["label"].astype(str).map({name: i for i, name in enumerate(class_names)})
     frame = frame.assign(code=codes.to_numpy())
     parts = _split(frame, config.test_fraction, config.validation_fraction, seed)
+    for split in ("validation", "test"):  # a split column may hold classes training lacks
+        check_known_labels(parts["train"]["label"], parts[split]["label"], split, source)
     rng = np.random.default_rng(seed)
     limits = {"train": config.max_train_texts, "test": config.max_test_texts}
     for split, limit in limits.items():
