@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -146,6 +147,7 @@ def write_run_files(run: Run, directory: Path):
             "config": config,
             "class_names": run.class_names,
             "model_sha256": file_sha256(directory / "model.keras"),
+            "config_sha256": config_sha256(config),
         },
     )
     sizes = run.data.sizes() if hasattr(run.data, "sizes") else {}
@@ -162,6 +164,12 @@ def write_run_files(run: Run, directory: Path):
         import pandas as pd
 
         pd.DataFrame(run.history).rename_axis("epoch").to_csv(directory / "history.csv")
+
+
+def config_sha256(config: dict) -> str:
+    """A digest of a Config's saved form, to tell a config.json edited after training."""
+    text = json.dumps(json.loads(json.dumps(config, default=str)), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def file_sha256(path) -> str:
@@ -199,6 +207,8 @@ def read_run(directory) -> dict:
             f"{config_file} is damaged: 'class_names' must be a non-empty list or null. "
             f"Received: {names!r}"
         )
+    recorded = info.get("config_sha256")
+    info["edited"] = recorded is not None and recorded != config_sha256(info["config"])
     metrics_file = directory / "metrics.json"
     info["metrics"] = read_json(metrics_file) if metrics_file.exists() else {}
     return info

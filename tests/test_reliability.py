@@ -479,3 +479,15 @@ def test_a_closed_pipe_and_another_keras_backend(base_run, tmp_path):
     )
     assert done.returncode == 0 and "KERAS_BACKEND=jax is ignored" in done.stderr
     assert len(done.stdout.splitlines()) == 41
+
+
+def test_a_config_edited_after_training_is_not_documented_as_the_models(base_run, tmp_path, capsys):
+    folder = copy_run(base_run, tmp_path / "r")
+    saved = json.loads((folder / "config.json").read_text())
+    saved["config"]["units"] = 64  # the model has 4
+    (folder / "config.json").write_text(json.dumps(saved))
+    assert main(["card", str(folder)]) == 2
+    assert "was edited after training" in one_line_error(capsys)
+    assert not (folder / "MODEL_CARD.md").exists()
+    assert main(["evaluate", str(folder)]) == 0  # still usable, with a warning
+    assert "was edited after training" in capsys.readouterr().err

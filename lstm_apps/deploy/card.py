@@ -89,8 +89,13 @@ def model_card(run_dir) -> str:
     from lstm_apps.tasks import load_run
 
     run_dir = Path(run_dir)
-    module, run = load_run(run_dir)  # checks config.json against the study's Config
     info = read_run(run_dir)
+    if info["edited"]:
+        raise ValueError(
+            f"{run_dir / 'config.json'} was edited after training, so a card would show "
+            "settings the model was not trained with; train again to document this model"
+        )
+    module, run = load_run(run_dir)  # checks config.json against the study's Config
     name, model = info["case_study"], run.model
     metrics = info["metrics"]
     layers = layer_table(model)

@@ -224,6 +224,12 @@ def load_run(directory, *, with_data=False):
     from lstm_apps.runs import Run, load_model
 
     info, config = read_config(directory)
+    if info["edited"]:
+        warnings.warn(
+            f"{Path(directory) / 'config.json'} was edited after training; the model was "
+            "trained with the settings it held then",
+            stacklevel=2,
+        )
     module = get_case_study(info["case_study"])
     data = module.load_data(config) if with_data else None
     run = Run(
