@@ -25,6 +25,7 @@ from pathlib import Path
 
 from lstm_apps.storage import (
     atomic_write,
+    file_sha256,
     finite_or_none,
     folder_transaction,
     read_json,
@@ -170,15 +171,6 @@ def config_sha256(config: dict) -> str:
     """A digest of a Config's saved form, to tell a config.json edited after training."""
     text = json.dumps(json.loads(json.dumps(config, default=str)), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def file_sha256(path) -> str:
-    """The sha256 of a file, in hex (config.json records the model's, to pair the two)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_run(directory) -> dict:

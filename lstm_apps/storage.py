@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import math
 import os
@@ -59,6 +60,15 @@ def atomic_write(path: Path, write):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def file_sha256(path) -> str:
+    """The sha256 of a file, in hex (read in blocks of 1 MiB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _first_non_finite(value, where=""):

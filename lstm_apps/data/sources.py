@@ -9,7 +9,6 @@ check the connection.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import io
 import os
@@ -22,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm.auto import tqdm
+
+from lstm_apps.storage import file_sha256
 
 DATA_DIR_ENV = "LSTM_APPS_DATA_DIR"
 CACHE_DIR_ENV = "LSTM_APPS_CACHE_DIR"
@@ -89,11 +90,8 @@ def open_zip(data: bytes, url) -> zipfile.ZipFile:
 
 
 def sha256_of(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The sha256 of a downloaded or cached file, in hex."""
+    return file_sha256(path)
 
 
 def download(url, destination, sha256, progress=True, *, relative=None) -> Path:
