@@ -1,6 +1,7 @@
 """Metrics as flat dicts with stable names.
 
-Classification: `accuracy`, `macro_f1`, `precision_<class>`, `recall_<class>`.
+Classification: `accuracy`, `balanced_accuracy`, `macro_f1`, `f1_<class>`,
+`precision_<class>`, `recall_<class>`.
 Regression: `rmse`, `mae`, `r2`, `within_10pct`.
 Captions: `bleu_1` .. `bleu_4`, `exact_match`.
 Both accept one value per sequence (arrays) or one value per time step
@@ -34,7 +35,11 @@ def _same_shape(t, p):
 
 
 def classification_metrics(y_true, y_pred, class_names=None) -> dict[str, float]:
-    """Accuracy, macro-F1 and per-class precision and recall.
+    """Accuracy, balanced accuracy, macro-F1 and per-class F1, precision and recall.
+
+    `macro_f1` is the unweighted mean of the per-class F1 scores, for two
+    classes as for more; the balanced accuracy is the mean per-class recall
+    (of the classes present in `y_true`).
 
     Args:
         y_true, y_pred: integer class codes, per sequence or per time step.
@@ -43,21 +48,24 @@ def classification_metrics(y_true, y_pred, class_names=None) -> dict[str, float]
             default the codes themselves.
 
     Returns:
-        A flat dict, e.g. `{"accuracy": 0.97, "macro_f1": 0.96,
-        "precision_1": ..., "recall_1": ...}`.
+        A flat dict, e.g. `{"accuracy": 0.97, "balanced_accuracy": 0.96,
+        "macro_f1": 0.96, "f1_1": ..., "precision_1": ..., "recall_1": ...}`.
     """
     t, p = _same_shape(_flatten(y_true), _flatten(y_pred))
     labelled = t != UNLABELLED
     t, p = t[labelled], p[labelled]
     codes = np.arange(len(class_names)) if class_names is not None else np.unique(np.r_[t, p])
     names = [str(c) for c in (class_names if class_names is not None else codes)]
-    precision, recall, _, _ = skm.precision_recall_fscore_support(
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
         t, p, labels=codes, zero_division=0
     )
+    present = support > 0
     result = {
         "accuracy": float(skm.accuracy_score(t, p)),
+        "balanced_accuracy": float(np.mean(recall[present])) if present.any() else float("nan"),
         "macro_f1": float(skm.f1_score(t, p, labels=codes, average="macro", zero_division=0)),
     }
+    result.update({f"f1_{n}": float(v) for n, v in zip(names, f1)})
     result.update({f"precision_{n}": float(v) for n, v in zip(names, precision)})
     result.update({f"recall_{n}": float(v) for n, v in zip(names, recall)})
     return result

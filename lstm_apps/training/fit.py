@@ -188,7 +188,7 @@ def option_callbacks(options: TrainingConfig, validation: bool) -> list:
     return callbacks
 
 
-def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
+def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=(), class_weight=None):
     """Compile and fit a sequence model on variable-length sequences.
 
     Args:
@@ -202,6 +202,9 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
             input but counts neither in the loss nor in the metrics.
         options: `TrainingOptions`; defaults if None.
         callbacks: extra Keras callbacks.
+        class_weight: optional `{class code: weight}` for the loss of a
+            sequence-to-label classifier (Keras's `class_weight`; see
+            `lstm_apps.comparison.balanced_class_weight`). Default None.
 
     Returns:
         The `keras.callbacks.History` of the fit. The model is trained in place.
@@ -227,6 +230,11 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
     if options.seed is not None:
         keras.utils.set_random_seed(options.seed)
     data = SequenceData(x, y, model, options)
+    if class_weight is not None and data.weighted:
+        raise ValueError(
+            "`class_weight` applies to one label per sequence; these targets have unlabelled "
+            f"steps. Received: class_weight={class_weight!r}"
+        )
     length = options.sequence_length
     steps = length if isinstance(length, int) else int(data.lengths.max())
     check_activation_memory(model, min(options.mini_batch_size, len(data.x)), steps)
@@ -246,11 +254,18 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=()):
         x_val, y_val = options.validation_data
         val_ds = SequenceData(x_val, y_val, model, options).dataset("never")
     return fit_dataset(
-        model, train_ds, options, validation=val_ds, callbacks=[_EpochCounter(epoch), *callbacks]
+        model,
+        train_ds,
+        options,
+        validation=val_ds,
+        callbacks=[_EpochCounter(epoch), *callbacks],
+        class_weight=class_weight,
     )
 
 
-def fit_dataset(model, dataset, options: TrainingConfig, *, validation=None, callbacks=()):
+def fit_dataset(
+    model, dataset, options: TrainingConfig, *, validation=None, callbacks=(), class_weight=None
+):
     """`model.fit` on a `tf.data.Dataset` that batches and shuffles itself.
 
     The fit of `train` and of the custom loops that build their own datasets
@@ -265,12 +280,14 @@ def fit_dataset(model, dataset, options: TrainingConfig, *, validation=None, cal
         options: `TrainingOptions` or `TrainingConfig`.
         validation: optional validation dataset.
         callbacks: extra Keras callbacks.
+        class_weight: optional `{class code: weight}` (Keras's `class_weight`).
 
     Returns:
         The `keras.callbacks.History` of the fit.
     """
     return model.fit(
         dataset,
+        class_weight=class_weight,
         validation_data=validation,
         epochs=options.max_epochs,
         callbacks=[*option_callbacks(options, validation is not None), *callbacks],
