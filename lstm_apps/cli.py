@@ -23,6 +23,7 @@ from lstm_apps.console import (
     memory_note,
     metrics_table,
     one_line_warnings,
+    package_logging,
     quiet_tensorflow,
     stop_on_sigterm,
     use_tensorflow_backend,
@@ -344,6 +345,7 @@ def main(argv=None) -> int:
         else:
             quiet_tensorflow()
             one_line_warnings()
+        package_logging()
         with stop_on_sigterm():
             if args.command == "run":
                 cmd_run(args, config)

@@ -8,32 +8,22 @@ baseline, with a paired bootstrap confidence interval, and flags a
 validation split whose ranking the test split contradicts beyond noise.
 Every candidate's test predictions can be written to the run folder, so no
 model's results are lost when only one model is kept.
-
-Example:
-    >>> result = compare([Candidate("lstm", "network", p1, validation=0.9),
-    ...                   Candidate("minirocket", "baseline", p2, validation=0.95)],
-    ...                  y_test, metric="accuracy")
-    >>> print(result.markdown())
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from lstm_apps.prediction_files import codes_of, write_prediction_rows
+
 KINDS = ("network", "baseline")
 
 
-def _codes(predictions) -> np.ndarray:
-    """Class codes from `(N, K)` probabilities, `(N, 1)` sigmoid outputs or `(N,)` codes."""
-    predictions = np.asarray(predictions)
-    if predictions.ndim >= 2 and predictions.shape[-1] == 1:
-        return (predictions[..., 0] > 0.5).astype(int)
-    return np.argmax(predictions, axis=-1) if predictions.ndim >= 2 else predictions.astype(int)
+_codes = codes_of
 
 
 def _accuracy(y_true, predictions) -> float:
@@ -54,14 +44,16 @@ def _macro_f1(y_true, predictions) -> float:
     return float(f1_score(y_true, _codes(predictions), labels=labels, average="macro"))
 
 
+def _error(y_true, predictions) -> np.ndarray:
+    return np.asarray(predictions, "float64").reshape(np.shape(y_true)) - y_true
+
+
 def _rmse(y_true, predictions) -> float:
-    error = np.asarray(predictions, "float64").reshape(np.shape(y_true)) - y_true
-    return float(np.sqrt(np.mean(error**2)))
+    return float(np.sqrt(np.mean(_error(y_true, predictions) ** 2)))
 
 
 def _mae(y_true, predictions) -> float:
-    error = np.asarray(predictions, "float64").reshape(np.shape(y_true)) - y_true
-    return float(np.mean(np.abs(error)))
+    return float(np.mean(np.abs(_error(y_true, predictions))))
 
 
 # metric name -> (score(y_true, predictions), higher is better)
@@ -248,42 +240,13 @@ class Comparison:
         paths = []
         for c in self.candidates:
             path = folder / f"{c.name}.csv"
-            with path.open("w", newline="", encoding="utf-8") as handle:
-                _write_rows(csv.writer(handle), c.predictions, y_true, ids, class_names)
+            write_prediction_rows(path, c.predictions, y_true, ids, class_names)
             paths.append(path)
         return paths
 
 
 def _cell(value) -> str:
     return f"{value:.4g}" if math.isfinite(value) else "—"
-
-
-def _write_rows(writer, predictions, y_true, ids, class_names):
-    predictions = np.asarray(predictions)
-    if class_names is not None:
-        names = [str(n) for n in class_names]
-        codes = _codes(predictions)
-        probabilities = predictions.ndim == 2 and predictions.shape[1] == len(names)
-        writer.writerow(
-            ["id", "label", "predicted"] + ([f"p_{n}" for n in names] if probabilities else [])
-        )
-        for k, item in enumerate(ids):
-            row = [item, names[int(y_true[k])], names[int(codes[k])]]
-            if probabilities:
-                row += [f"{p:.6g}" for p in predictions[k]]
-            writer.writerow(row)
-        return
-    truth = y_true.reshape(len(ids), -1)
-    guess = predictions.reshape(len(ids), -1)
-    width = truth.shape[1]
-    if width == 1:
-        writer.writerow(["id", "true", "predicted"])
-    else:
-        writer.writerow(
-            ["id"] + [f"true_{j}" for j in range(width)] + [f"predicted_{j}" for j in range(width)]
-        )
-    for k, item in enumerate(ids):
-        writer.writerow([item, *(f"{v:.6g}" for v in truth[k]), *(f"{v:.6g}" for v in guess[k])])
 
 
 def compare(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import math
 import os
 import signal
@@ -70,6 +71,41 @@ def one_line_warnings():
             print(f"lstm-apps: warning: {text}", file=sys.stderr)
 
     warnings.showwarning = show
+
+
+class _Stderr(logging.StreamHandler):
+    """A handler that writes to whatever `sys.stderr` is when a record comes."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+class _PackageFormatter(logging.Formatter):
+    def format(self, record):
+        level = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+        return f"lstm-apps: {level}{' '.join(record.getMessage().split())}"
+
+
+def package_logging(level=logging.INFO):
+    """Show the package's log records on standard error as `lstm-apps: ...` lines.
+
+    What a study logs while it runs (the training settings it sized from the
+    data, baselines skipped and why, diagnoses of the fit) reaches a
+    command-line user; the libraries' own loggers are left alone. Records
+    still propagate, so handlers on the root logger (pytest's) see them too.
+    """
+    logger = logging.getLogger("lstm_apps")
+    if not any(getattr(h, "_lstm_apps", False) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(_PackageFormatter())
+        handler._lstm_apps = True
+        logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def metrics_table(metrics: dict, limit=12) -> str:

@@ -10,8 +10,9 @@ The thresholds are rules of thumb, stated in each message with the numbers
 that triggered it, so a user can judge them:
 
 - underfitting: the final training accuracy is within a quarter of the way
-  from the majority-class share to 1, or the training loss fell by less than
-  10 % from the first epoch to the best one;
+  from the majority-class share to 1, or (without an accuracy, as in
+  regression) the training loss fell by less than 10 % from the first epoch
+  to the best one;
 - overfitting: the best validation loss came at least three epochs before the
   end and the last is 20 % above it, or the final training accuracy exceeds
   the best validation accuracy by more than 0.15;
@@ -94,11 +95,9 @@ def diagnose_history(
                     "or a convolutional front-end for long ones; a wider network.",
                 )
             )
-    if (
-        len(loss) >= 3
-        and min(loss) > 0.9 * loss[0]
-        and not any(d.code == "underfitting" for d in found)
-    ):
+    # the loss rule is for fits without an accuracy to read (a classifier's loss can stay
+    # high while its accuracy says it fits)
+    if len(loss) >= 3 and min(loss) > 0.9 * loss[0] and not accuracy:
         found.append(
             Diagnosis(
                 "underfitting",

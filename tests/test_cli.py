@@ -170,3 +170,19 @@ def test_beam_width_is_refused_for_a_run_without_beams(run_dir, vowels, tmp_path
     np.savetxt(tmp_path / "one.csv", vowels.x_test[0], delimiter=",")
     assert main(["predict", str(run_dir), str(tmp_path / "one.csv"), "--beam-width", "3"]) == 2
     assert "--beam-width applies to captioning and video runs" in capsys.readouterr().err
+
+
+def test_package_log_records_reach_the_user_as_one_line_each(capsys):
+    import logging
+
+    from lstm_apps.console import package_logging
+
+    package_logging()
+    package_logging()  # a second call adds no second handler
+    logging.getLogger("lstm_apps.diagnostics").warning("underfitting:  near\nchance")
+    logging.getLogger("lstm_apps.tasks.sequences").info("sized from 50 sequences")
+    logging.getLogger("absl").warning("not ours")
+    err = capsys.readouterr().err
+    assert "lstm-apps: warning: underfitting: near chance\n" in err
+    assert "lstm-apps: sized from 50 sequences\n" in err
+    assert err.count("underfitting") == 1 and "lstm-apps: warning: not ours" not in err

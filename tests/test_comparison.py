@@ -309,3 +309,13 @@ def test_class_weight_moves_a_classifier_towards_the_small_class():
         return float(np.mean(training.predict(model, x)[:, 0] > 0.5))  # one sigmoid unit
 
     assert minority_share(balanced_class_weight(y, 2)) > minority_share(None) + 0.1
+
+
+def test_a_classifier_that_overfits_is_not_also_called_underfitting():
+    history = {
+        "loss": [1.1, 1.05, 1.02],
+        "accuracy": [0.5, 0.7, 0.8],
+        "val_loss": [1.1, 1.1, 1.1],
+        "val_accuracy": [0.4, 0.45, 0.45],
+    }
+    assert [d.code for d in diagnose_history(history, num_classes=3)] == ["overfitting"]

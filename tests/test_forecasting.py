@@ -238,6 +238,7 @@ def test_custom_csv_with_two_columns(tmp_path, airline):
     np.testing.assert_allclose(data.values[:3, 0], airline[:3, 0])
     run = fc.train(config, data)
     assert run.config.season_length == run.config.horizon == 12  # kept for a saved run
+    assert run.config.series is None and run.config.data == str(path)  # what the run read
     metrics = fc.evaluate(run)
     assert np.isfinite(metrics["mase_h1"]) and "ets_mase_season" in metrics
     names = [name for name, _ in fc.predict(run, [airline[:30].repeat(2, 1)])]
@@ -249,12 +250,22 @@ def test_custom_csv_with_two_columns(tmp_path, airline):
     with pytest.raises(ValueError, match="Column 'a' has 1 missing values .* Set `fill`"):
         fc.load_data(config)
     assert fc.load_data(config.replace(fill="interpolate")).missing_values == 1
-    table.assign(month=np.arange(144)).to_csv(path, index=False)
-    with pytest.raises(ValueError, match=r"Set `season_length`.* are \['0', '1', '2'\]"):
-        fc.load_data(config.replace(fill="interpolate"))
+    table.assign(month=np.arange(144)).to_csv(path, index=False)  # no dates: from the data
+    assert fc.load_data(config.replace(fill="interpolate")).season_length == 12
     table.iloc[:40].to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"40 steps, too few for window \+ horizon = 48 \+ 12"):
-        fc.load_data(config.replace(fill="interpolate"))
+        fc.load_data(config.replace(fill="interpolate", season_length=12))
+
+
+def test_a_series_without_a_season_needs_no_setting(tmp_path):
+    _, values, _, _ = builtin_series("nile")  # yearly, no season
+    path = tmp_path / "nile.csv"
+    pd.DataFrame({"year": np.arange(1871, 1971), "flow": values[:, 0]}).to_csv(path, index=False)
+    config = fc.Config.fast(data=str(path))
+    data = fc.load_data(config)
+    assert data.season_length == 1 and data.window == 48  # inferred: no season
+    metrics = fc.evaluate(fc.train(config, data))  # ETS without a season, no ets=False needed
+    assert np.isfinite(metrics["ets_mase_h1"]) and np.isfinite(metrics["mase_h1"])
 
 
 def test_mase_scale_is_the_in_sample_seasonal_naive_error():
@@ -346,3 +357,23 @@ def test_forecaster_fits_with_its_training_config(airline):
         airline[:72], callbacks=[callback]
     )
     assert seen == [0, 1]
+
+
+def test_early_stopping_can_watch_the_validation_steps_alone(airline):
+    from lstm_apps.forecasting.stopping import StepValidation
+
+    settings = fit(max_epochs=6, validation_patience=2, seed=0)
+    forecaster = Forecaster(units=4, window=24, stride=12, training=settings, validate_on="steps")
+    forecaster.fit(airline[:72], airline[72:96])
+    losses = forecaster.history_["val_loss"]
+    assert 1 <= len(losses) <= 6 and len(losses) == len(forecaster.history_["loss"])
+    model = forecaster.model_
+    norm = model.get_layer("normalization")
+    core = keras.Model(model.input, model.get_layer("head").output)
+    again = StepValidation(
+        core, [airline[:96]], [72], transform="none",
+        offset=np.asarray(norm.offset), scale=np.asarray(norm.scale),
+    )  # fmt: skip
+    assert again.score() == pytest.approx(min(losses), rel=1e-4)  # the best epoch's weights
+    with pytest.raises(ValueError, match="validate_on"):
+        Forecaster(validate_on="everything").fit(airline[:72], airline[72:96])

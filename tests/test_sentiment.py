@@ -25,7 +25,6 @@ from lstm_apps.models.text import (
     train_word_vectors,
 )
 from lstm_apps.tasks import load_run, parse_overrides, run_case_study, sentiment
-from lstm_apps.tasks.sentiment.explain import PROBE_WORDS
 from lstm_apps.tasks.sentiment.networks import network_probabilities, text_probabilities
 
 
@@ -254,12 +253,18 @@ def test_fast_imdb_run_learns_and_compares_models(imdb_run):
     assert results["tfidf"].accuracy > 0.75 and results["tfidf"].C in (1.0, 4.0, 16.0)
     assert results["bag_of_embeddings"].accuracy > 0.55
     assert 1 <= results["bilstm"].epochs <= 3
-    # the metric names benchmarks and run folders rely on
-    per_model = {"accuracy", "f1", "roc_auc", "train_seconds", "validation_accuracy"}
+    # the metric names benchmarks and run folders rely on: macro-F1 and the F1 of each class
+    per_model = {"accuracy", "macro_f1", "roc_auc", "train_seconds", "validation_accuracy"}
     assert set(run.metrics) == {
-        "accuracy", "f1", "roc_auc", "embedding_coverage", "word2vec_seconds",
-        *(f"{kind}_{key}" for kind in results for key in per_model),
+        "accuracy", "balanced_accuracy", "macro_f1", "f1_negative", "f1_positive", "roc_auc",
+        "embedding_coverage", "word2vec_seconds", "margin_vs_baseline", "margin_low",
+        "margin_high", *(f"{kind}_{key}" for kind in results for key in per_model),
     }  # fmt: skip
+    f1 = [run.metrics["f1_negative"], run.metrics["f1_positive"]]
+    assert run.metrics["macro_f1"] == pytest.approx(np.mean(f1))
+    margin = run.metrics["bilstm_accuracy"] - run.metrics["tfidf_accuracy"]
+    assert run.metrics["margin_vs_baseline"] == pytest.approx(margin)
+    assert run.metrics["margin_low"] <= margin <= run.metrics["margin_high"]
     assert run.metrics["tfidf_accuracy"] == results["tfidf"].accuracy
     # The embedding starts from word2vec vectors learned on the 2,000 training reviews:
     # they already put "awful" nearer "terrible" than "great" (seen: 0.91 against 0.78).
@@ -280,6 +285,10 @@ def test_imdb_run_folder_and_raw_text_prediction(imdb_run, capsys):
     for name in (
         "model.keras",
         "comparison.md",
+        "report.md",
+        "predictions/bilstm.csv",
+        "predictions/bag_of_embeddings.csv",
+        "predictions/tfidf.csv",
         "confident_mistakes.csv",
         "nearest_words.json",
         "figures/confusion_matrix.png",
@@ -290,9 +299,19 @@ def test_imdb_run_folder_and_raw_text_prediction(imdb_run, capsys):
     mistakes = pd.read_csv(folder / "confident_mistakes.csv")
     assert len(mistakes) == 10 and (mistakes["label"] != mistakes["predicted"]).all()
     assert mistakes["probability"].is_monotonic_decreasing
+    # every model's test predictions are kept, not only the kept model's
+    tfidf = pd.read_csv(folder / "predictions" / "tfidf.csv")
+    assert len(tfidf) == 500 and list(tfidf.columns[-2:]) == ["p_negative", "p_positive"]
+    assert (tfidf["predicted"] == tfidf["label"]).mean() == pytest.approx(
+        run.results["tfidf"].accuracy
+    )
+    # neighbours of frequent words of the run's own vocabulary that mark a class
     neighbours = json.loads((folder / "nearest_words.json").read_text())
-    assert set(neighbours) <= set(PROBE_WORDS) and neighbours
+    assert len(neighbours) >= 6 and set(neighbours) <= set(run.data.vocabulary[:2002])
     assert all(len(v) == 8 for v in neighbours.values())
+    report = (folder / "report.md").read_text()
+    assert "won" in report or "scored best" in report
+    assert "F1 negative" in report and "bootstrap" in report
 
     loaded = keras.models.load_model(folder / "model.keras")
     texts = run.data.text_test[:20]
@@ -320,7 +339,7 @@ def test_sample_input_reads_back_and_a_loaded_run_evaluates_and_draws(imdb_run, 
     module, loaded = load_run(folder, with_data=True)
     assert module is sentiment.study and loaded.predictions is None
     metrics = module.evaluate(loaded)
-    for name in ("accuracy", "f1", "roc_auc", "embedding_coverage"):
+    for name in ("accuracy", "macro_f1", "f1_positive", "roc_auc", "embedding_coverage"):
         assert metrics[name] == pytest.approx(run.metrics[name], abs=1e-6), name
     assert "best_model" not in metrics  # the comparison belongs to the training run
     loaded.predictions = None

@@ -1,10 +1,10 @@
-"""Series of the forecasting case study: statsmodels' sunspots and co2, aeon's airline, a CSV.
+"""Series of the forecasting studies: statsmodels' sunspots, co2 and nile, aeon's airline, a CSV.
 
 Every loader returns `(times, values, columns, source)`: `times` a `(T,)`
 array (years, or datetimes), `values` a `(T, F)` float32 array in time order
 (NaN where a value is missing), the value column names and a line on the
 source. `load_series` then fills or refuses the gaps (`fill`). Nothing is
-downloaded: the three built-in series ship with the installed packages. A
+downloaded: the four built-in series ship with the installed packages. A
 CSV is read strictly (see `read_csv_series`): its gaps reach `fill_gaps`
 only when `fill` is "interpolate" or "ffill"; with "error" the reader
 refuses them by file line.
@@ -34,11 +34,13 @@ SOURCES = {
     "public domain)",
     "airline": "aeon `load_airline`: monthly airline passengers 1949-1960 (Box & Jenkins, "
     "Series G)",
+    "nile": "statsmodels `nile`: yearly flow of the Nile at Aswan, 1871-1970, 10^8 m^3 "
+    "(Cobb 1978; public domain)",
 }
 
 
 def builtin_series(name):
-    """One of "sunspots", "co2", "airline" as `(times, values, columns, source)`."""
+    """One of "sunspots", "co2", "airline", "nile" as `(times, values, columns, source)`."""
     if name == "sunspots":
         from statsmodels.datasets import sunspots
 
@@ -54,6 +56,11 @@ def builtin_series(name):
 
         series = load_airline(return_array=False)
         times, values = series.index.to_timestamp().to_numpy(), series.to_frame("passengers")
+    elif name == "nile":
+        from statsmodels.datasets import nile
+
+        frame = nile.load_pandas().data
+        times, values = frame["year"].to_numpy(int), frame[["volume"]]
     else:
         raise ValueError(
             f"Unknown series. Expected one of {tuple(SOURCES)}. Received: series={name!r}"
@@ -226,13 +233,18 @@ def infer_season_length(times):
 
 
 def load_series(config, fill):
-    """The configured series, gaps filled: `(times, values, columns, source, number_missing)`."""
-    if config.data is not None:
+    """The configured series, gaps filled: `(times, values, columns, source, number_missing)`.
+
+    `config.data` names a CSV file or a built-in series (`SOURCES`); without
+    it, the built-in `config.series` (default "airline") is read.
+    """
+    if config.data is not None and config.data not in SOURCES:
         keep = "error" if fill == "error" else "keep"  # gaps are refused, or filled below
         times, values, columns, source = read_csv_series(
             config.data, config.time_column, config.target, missing=keep
         )
     else:
-        times, values, columns, source = builtin_series(config.series)
+        name = config.data or getattr(config, "series", None) or "airline"
+        times, values, columns, source = builtin_series(name)
     values, missing = fill_gaps(values, fill, columns, times)
     return times, values, columns, source, missing

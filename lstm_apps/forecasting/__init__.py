@@ -2,14 +2,18 @@
 
 Modules: `forecaster` (the `Forecaster`: fit, forecast, state), `settings`
 (its default fit, `DEFAULT_TRAINING`), `backtest` (`rolling_forecasts` from
-many origins), `metrics` (`mase_scale`, `horizon_metrics`), `network` (the
-forecasting network with its in-model transforms) and `windows` (input
-checks and training windows).
+many origins, `one_step_forecasts` of every step, `forecast_pairs` for
+`predict`), `metrics` (`mase_scale`, `mase`, `horizon_metrics`), `network`
+(the forecasting network with its in-model transforms), `windows` (input
+checks and training windows), and what the forecasting studies share:
+`splits` (a series split in time order), `season` (the season length from
+dates or autocorrelation), `baselines` (naive, seasonal naive, ETS, ARIMA)
+and `selection` (the transform chosen on validation).
 """
 
-from lstm_apps.forecasting.backtest import rolling_forecasts
+from lstm_apps.forecasting.backtest import forecast_pairs, one_step_forecasts, rolling_forecasts
 from lstm_apps.forecasting.forecaster import MODES, Forecaster
-from lstm_apps.forecasting.metrics import horizon_metrics, mase_scale
+from lstm_apps.forecasting.metrics import horizon_metrics, mase, mase_scale
 from lstm_apps.forecasting.network import (
     AUTO_TRANSFORMS,
     CAUSAL_ARCHITECTURES,
@@ -27,8 +31,11 @@ __all__ = [
     "TRANSFORMS",
     "Forecaster",
     "build_network",
+    "forecast_pairs",
     "horizon_metrics",
+    "mase",
     "mase_scale",
     "next_targets",
+    "one_step_forecasts",
     "rolling_forecasts",
 ]

@@ -45,6 +45,7 @@ from lstm_apps.forecasting.network import (
     transform_name,
 )
 from lstm_apps.forecasting.settings import DEFAULT_TRAINING, training_settings
+from lstm_apps.forecasting.stopping import StepValidation
 from lstm_apps.forecasting.windows import as_batch, as_series_list, left_pad, training_pairs
 from lstm_apps.models.size import activation_floats, check_samples
 
@@ -79,6 +80,11 @@ class Forecaster:
             `validation_patience` applies when `fit` gets validation series;
             `seed` also seeds the initialization and the dropout samples.
             The padding value is always the network's own (`PADDING_VALUE`).
+        validate_on: what early stopping watches when `fit` gets validation
+            series: "windows" (default), the loss of training windows that
+            end in the validation part (and start before it), or "steps", the
+            loss of the validation steps alone (`StepValidation`), better for
+            a short series.
         backend: `StreamingPredictor` backend, default "tensorflow".
         **deprecated: the training settings as keywords (`max_epochs=...`,
             `initial_learn_rate=...`, `seed=...`, ...), applied to `training`
@@ -106,6 +112,7 @@ class Forecaster:
         window=None,
         stride=1,
         training=None,
+        validate_on="windows",
         backend="tensorflow",
         **deprecated,
     ):
@@ -117,6 +124,7 @@ class Forecaster:
         self.window = window
         self.stride = stride
         self.training = training
+        self.validate_on = validate_on
         self.backend = backend
 
     @property
@@ -144,6 +152,7 @@ class Forecaster:
                 transform, or bad settings.
         """
         check_choice("transform", self.transform, TRANSFORMS)
+        check_choice("validate_on", self.validate_on, ("windows", "steps"))
         check_positive("stride", self.stride)
         check_positive("window", self.window, allow_none=True)
         train = as_series_list(series, "series")
@@ -179,14 +188,18 @@ class Forecaster:
         )
         pairs = dict(transform=self.transform, offset=offset, scale=scale)
         x, y = training_pairs(train, window=self.window, stride=self.stride, **pairs)
-        validation = None
+        validation, callbacks = None, list(callbacks)
+        core = keras.Model(model.input, model.get_layer("head").output)
         if val is not None:
             joined = [np.concatenate([s, v]) for s, v in zip(train, val)]
             first_end = [len(s) for s in train]
-            validation = training_pairs(
-                joined, window=self.window, stride=self.stride, first_end=first_end, **pairs
-            )
-        core = keras.Model(model.input, model.get_layer("head").output)
+            if self.validate_on == "steps":
+                patience = self.training.validation_patience
+                callbacks.append(StepValidation(core, joined, first_end, patience, **pairs))
+            else:
+                validation = training_pairs(
+                    joined, window=self.window, stride=self.stride, first_end=first_end, **pairs
+                )
         options = self.training.options(
             validation_data=validation,
             validation_patience=self.training.validation_patience if validation else None,

@@ -1,4 +1,4 @@
-"""Forecast scores: the MASE denominator and MAE, RMSE and MASE per horizon step."""
+"""Forecast scores: the MASE denominator, the MASE, and MAE, RMSE and MASE per horizon step."""
 
 from __future__ import annotations
 
@@ -43,3 +43,10 @@ def horizon_metrics(truth, forecasts, scale) -> dict[str, np.ndarray]:
         "rmse": np.sqrt(np.mean(error**2, axis=(0, 2))),
         "mase": np.mean(np.mean(np.abs(error), axis=0) / np.asarray(scale), axis=-1),
     }
+
+
+def mase(truth, forecasts, scale) -> float:
+    """The MASE of `(N, F)` forecasts: each column's MAE over its `scale`, averaged over columns."""
+    error = np.abs(np.asarray(forecasts, "float64") - np.asarray(truth, "float64"))
+    error = error.reshape(len(error), -1)
+    return float(np.mean(error.mean(axis=0) / np.asarray(scale, "float64")))

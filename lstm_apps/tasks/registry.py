@@ -31,6 +31,9 @@ CASE_STUDIES = {
     "forecasting": "lstm_apps.tasks.forecasting.study",
     "captioning": "lstm_apps.tasks.captioning.study",
     "video": "lstm_apps.tasks.video.study",
+    "sequences": "lstm_apps.tasks.sequences.study",
+    "text": "lstm_apps.tasks.text.study",
+    "series": "lstm_apps.tasks.series.study",
 }
 
 

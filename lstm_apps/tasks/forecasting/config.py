@@ -33,11 +33,13 @@ class Config(CaseStudyConfig):
     """Settings of the forecasting case study (defaults: the full run on `airline`)."""
 
     # data
-    series: str = "airline"  # built-in series: "sunspots", "co2" or "airline" (unused with `data`)
+    series: str | None = None  # built-in series: "sunspots", "co2" or "airline"; None: "airline"
+    # (a run with `data` records None: it read the CSV)
     data: str | None = None  # CSV with a time column and value columns (replaces `series`)
     target: str | tuple | None = None  # CSV value column(s); None: every column but the time
     time_column: str | None = None  # CSV time column, rows sorted by it; None: the first column
-    season_length: int | None = None  # steps per season; None: the series' own, or inferred
+    season_length: int | None = None  # steps per season, 1 for none; None: the series' own, or
+    # inferred (from the dates when the data bear them out, else from the autocorrelation)
     fill: str | None = None  # NaN: "interpolate", "ffill", "error"; None: the series' default
     validation_fraction: float = 0.15  # share of steps in the validation part
     test_fraction: float = 0.2  # share of steps in the final test part
@@ -60,7 +62,8 @@ class Config(CaseStudyConfig):
     horizon: int | None = None  # steps forecast from each origin; None: the season length
     num_origins: int = 20  # rolling forecast origins, evenly spread over the test part
     num_samples: int = 200  # Monte Carlo dropout samples for the plotted interval
-    ets: bool = True  # also score the ETS baseline
+    ets: bool = True  # also score the ETS baseline (seasonal only for a seasonal series; one that
+    # cannot be fitted is skipped with a warning before training)
 
     FAST: ClassVar[dict] = dict(
         units=8, num_origins=3, transform="difference", num_samples=20, refit=False,
@@ -68,7 +71,7 @@ class Config(CaseStudyConfig):
     )  # fmt: skip
 
     def __post_init__(self):
-        if self.data is None:
+        if self.series is not None:
             check_choice("series", self.series, tuple(SERIES))
         if self.fill is not None:
             check_choice("fill", self.fill, FILLS)
@@ -94,5 +97,5 @@ class Config(CaseStudyConfig):
             return value
         if self.data is not None:  # a CSV; its season length is inferred in load_data
             return {"fill": "error", "transform": "none", "season_length": None}[name]
-        season, fill, transform, _ = SERIES[self.series]
+        season, fill, transform, _ = SERIES[self.series or "airline"]
         return {"season_length": season, "fill": fill, "transform": transform}[name]

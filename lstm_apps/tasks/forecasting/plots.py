@@ -9,8 +9,15 @@ import numpy as np
 from lstm_apps import plots
 from lstm_apps.forecasting import Forecaster
 
-LABELS = {"lstm": "LSTM", "naive": "naive", "seasonal_naive": "seasonal naive", "ets": "ETS"}
-STYLES = {"lstm": "C3-", "naive": "C7:", "seasonal_naive": "C2--", "ets": "C0-."}
+LABELS = {
+    "lstm": "LSTM", "gru": "GRU", "simple_rnn": "RNN", "lstm_projected": "projected LSTM",
+    "naive": "naive", "seasonal_naive": "seasonal naive", "ets": "ETS", "arima": "ARIMA",
+}  # fmt: skip
+NETWORKS = ("lstm", "gru", "simple_rnn", "lstm_projected")
+STYLES = {
+    **dict.fromkeys(NETWORKS, "C3-"),
+    "naive": "C7:", "seasonal_naive": "C2--", "ets": "C0-.", "arima": "C1-.",
+}  # fmt: skip
 
 
 def plot_forecast(
@@ -34,7 +41,7 @@ def plot_forecast(
     ax.plot(times[origin:stop], values[origin:stop], "k.-", lw=0.8, ms=4, label="observed")
     future = times[origin : origin + horizon]
     if interval is not None:
-        label = "LSTM 90 % interval (MC dropout)"
+        label = "network's 90 % interval (MC dropout)"
         ax.fill_between(future, *interval, color="C3", alpha=0.2, label=label)
     for name, forecast in forecasts.items():
         ax.plot(future, forecast, STYLES.get(name, "-"), lw=1.5, label=LABELS.get(name, name))

@@ -34,14 +34,22 @@ parts). Metrics per horizon step: RMSE, MAE and MASE, the MAE divided by the
 in-sample seasonal naive MAE of the training part.
 
 Custom data: `data` names a CSV with a time column (`time_column`, default
-the first) and value columns (`target`, default all others). `season_length`
-is inferred from regular dates (monthly 12, weekly 52, daily 7, hourly 24,
-...) unless given. `lstm-apps run forecasting` runs the airline series by
-default; `--set series=co2` or `--set data=path.csv` choose another.
+the first) and value columns (`target`, default all others); the run's
+config.json then records `series: null` and the CSV's path. `season_length`
+is inferred unless given: from regular dates (monthly 12, weekly 52, daily
+7, hourly 24, ...) when the training part bears that period out, otherwise
+from the autocorrelation (`lstm_apps.forecasting.season`); a series without
+a season gets 1, and then a non-seasonal ETS. An ETS baseline that cannot
+be fitted is skipped with a warning before training. `lstm-apps run
+forecasting` runs the airline series by default; `--set series=co2` or
+`--set data=path.csv` choose another. For your own series, the `series`
+study adds ARIMA, a comparison with a bootstrap interval, diagnostics and a
+report.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,16 +58,17 @@ import numpy as np
 from lstm_apps.data.inputs import Inputs, check_features, read_sequences
 from lstm_apps.data.sequences import feature_statistics
 from lstm_apps.forecasting import (
-    AUTO_TRANSFORMS,
     Forecaster,
     build_network,
     horizon_metrics,
     next_targets,
     rolling_forecasts,
 )
+from lstm_apps.forecasting.backtest import forecast_pairs
+from lstm_apps.forecasting.selection import auto_transforms, choose_transform, refit_epochs
 from lstm_apps.models.size import check_memory, check_samples
 from lstm_apps.runs import Run
-from lstm_apps.tasks.forecasting.baselines import baseline_forecasts
+from lstm_apps.tasks.forecasting.baselines import baseline_forecasts, fit_ets
 from lstm_apps.tasks.forecasting.config import (  # noqa: F401 (re-exported)
     DESCRIPTION,
     FILLS,
@@ -72,6 +81,8 @@ from lstm_apps.tasks.forecasting.data import (
     ForecastSplits,
     load_splits,
 )
+
+log = logging.getLogger(__name__)
 
 # The two networks the README compares: the course's single layer, and a deeper stack
 VARIANTS = {"lstm": dict(units=64, dropout=0.0), "stacked": dict(units=(64, 64), dropout=0.2)}
@@ -106,9 +117,7 @@ def candidate_transforms(config: Config, values) -> tuple[str, ...]:
         return tuple(dict.fromkeys(transform))
     if transform != "auto":
         return (transform,)
-    if np.min(values) <= 0:
-        return tuple(c for c in AUTO_TRANSFORMS if "log" not in c)
-    return AUTO_TRANSFORMS
+    return auto_transforms(values)
 
 
 def build_model(config: Config, data: ForecastSplits):
@@ -159,6 +168,7 @@ class ForecastRun(Run):
 
     validation_mase: dict = field(default_factory=dict)  # transform -> mean validation MASE
     epochs: int = 0  # epochs of the final fit (the refit's, with `refit`)
+    ets: object = None  # the fitted ETS baseline (None: none, or it could not be fitted)
 
 
 def train(
@@ -182,29 +192,26 @@ def train(
         widths = config.units if isinstance(config.units, tuple) else (config.units,)
         step_floats = 8 * sum(widths) + 4 * data.num_features  # gates, states, outputs
         check_samples(config.num_samples, 1, data.horizon, data.num_features, step_floats)
-    end = data.fit_end
-    truth = _truth(data.values, data.validation_origins, data.horizon)
-    scores, best = {}, None
-    for candidate in candidate_transforms(config, data.values):
-        fitted = make_forecaster(config, data, candidate, candidate)
-        fitted.fit(data.x_train, data.x_val, callbacks=callbacks)
-        predicted = rolling_forecasts(
-            fitted, data.values[:end], data.validation_origins, data.horizon
-        )
-        mase = horizon_metrics(truth, predicted, data.mase_scale)["mase"]
-        scores[candidate] = float(mase.mean())
-        if best is None or scores[candidate] < scores[best[0]]:
-            best = (candidate, fitted)
-    chosen, fitted = best
-    history = fitted.history_
+    ets = fit_ets_baseline(data)  # before training, so that a failure is reported at once
+
+    def make(transform, stage, settings=config):
+        return make_forecaster(settings, data, transform, stage)
+
+    choice = choose_transform(
+        make, candidate_transforms(config, data.values), data, score="mean", callbacks=callbacks
+    )
+    fitted, history = choice.forecaster, choice.forecaster.history_
     epochs = len(history["loss"])
     if config.refit:
-        epochs = max(10, int(np.argmin(history["val_loss"])) + 1)
-        refit = config.replace(training=dict(max_epochs=epochs))
-        fitted = make_forecaster(refit, data, chosen, "refit")
-        fitted.fit(data.values[:end], callbacks=callbacks)
+        epochs = refit_epochs(history)
+        settings = config.replace(training=dict(max_epochs=epochs))
+        fitted = make(choice.transform, "refit", settings)
+        fitted.fit(data.values[: data.fit_end], callbacks=callbacks)
     config = config.replace(
-        transform=chosen, season_length=data.season_length, horizon=data.horizon
+        series=None if config.data is not None else config.series or "airline",
+        transform=choice.transform,
+        season_length=data.season_length,
+        horizon=data.horizon,
     )
     return ForecastRun(
         name=NAME,
@@ -212,9 +219,25 @@ def train(
         model=fitted.model_,
         history=history,
         data=data,
-        validation_mase=scores,
+        validation_mase=choice.scores,
         epochs=epochs,
+        ets=ets,
     )
+
+
+def fit_ets_baseline(data):
+    """The ETS baseline fitted on the steps before the test part, or None.
+
+    None when the run has no ETS baseline (`ets=False`) or when statsmodels
+    cannot fit it; the reason is then logged as a warning.
+    """
+    if data.ets_seasonal is None:
+        return None
+    try:
+        return fit_ets(data.values, data.season_length, data.fit_end, data.ets_seasonal)
+    except Exception as error:  # noqa: BLE001 (any failure of the fit skips the baseline)
+        log.warning("The ETS baseline is skipped: it cannot be fitted (%s).", error)
+        return None
 
 
 def _truth(values, origins, horizon):
@@ -236,9 +259,10 @@ def evaluate(run: Run) -> dict[str, float]:
     season = data.season_length
     forecaster = Forecaster.from_model(run.model)
     forecasts = {"lstm": rolling_forecasts(forecaster, values, origins, horizon)}
-    forecasts.update(
-        baseline_forecasts(values, origins, horizon, season, data.fit_end, data.ets_seasonal)
-    )
+    ets = getattr(run, "ets", None)
+    if ets is None and data.ets_seasonal is not None and not isinstance(run, ForecastRun):
+        ets = fit_ets_baseline(data)  # a run loaded from its folder
+    forecasts.update(baseline_forecasts(values, origins, horizon, season, ets=ets))
     truth = _truth(values, origins, horizon)
     per_step = {k: horizon_metrics(truth, f, data.mase_scale) for k, f in forecasts.items()}
     run.predictions = Backtest(truth=truth, forecasts=forecasts, per_step=per_step)
@@ -268,18 +292,7 @@ def predict(run: Run, inputs) -> list[tuple[str, float]]:
     horizon = config.horizon or config.resolved("season_length") or 1
     forecaster = Forecaster.from_model(run.model, seed=config.training.seed)
     check_features(inputs, forecaster.num_features_)
-    pairs = []
-    for i, sequence in enumerate(inputs):
-        forecaster.reset_state(num_series=1)
-        forecaster.predict_and_update_state(np.asarray(sequence, "float32"))
-        steps = forecaster.forecast(horizon)[0]  # (horizon, F)
-        prefix = f"series {i}: " if len(inputs) > 1 else ""
-        for h, step in enumerate(steps, start=1):
-            if len(step) == 1:
-                pairs.append((f"{prefix}t+{h}", float(step[0])))
-            else:
-                pairs += [(f"{prefix}t+{h}[{j}]", float(v)) for j, v in enumerate(step)]
-    return pairs
+    return forecast_pairs(forecaster, inputs, horizon)
 
 
 def read_inputs(source, config: Config) -> Inputs:

@@ -1,5 +1,9 @@
 """Settings of the Japanese Vowels case study: its `Config`, `NAME` and `DESCRIPTION`.
 
+For your own sequences, use the `sequences` study instead: it reads a
+long-format CSV, a folder of files or `aeon:NAME`, holds out validation,
+and compares its networks with MiniRocket and gradient boosting.
+
 Apart from `study.py`, and free of Keras, so that `lstm-apps list` and the
 checks of `lstm-apps run japanese_vowels --set FIELD=VALUE` run before TensorFlow is
 imported. `study.py` re-exports them.
@@ -17,7 +21,8 @@ from lstm_apps.training.options import TrainingConfig
 
 NAME = "japanese_vowels"
 DESCRIPTION = (
-    "Sequence-to-label: identify 1 of 9 speakers from a Japanese vowel (12 LPC cepstra/frame)"
+    "Sequence-to-label: identify 1 of 9 speakers from a Japanese vowel (12 LPC cepstra/frame);"
+    " for your own sequences use `sequences`"
 )
 
 

@@ -10,6 +10,11 @@ fullyConnectedLayer(9) -> softmaxLayer`.
 Data sources, in order: `Config.data_path` (a folder with the UCI files
 `ae.train`/`ae.test`, or a long-format CSV, see `lstm_apps.data.tables`),
 else the copy of the UEA archive that ships inside `aeon` (offline).
+
+For your own sequences, use the `sequences` study (`lstm-apps run sequences
+--set data=PATH`): a long-format CSV or a folder of files, validation by
+default, groups kept apart, and MiniRocket and gradient-boosting baselines
+in the same run.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Sentiment analysis: word indices → word embedding → LSTM → class (the course's N-to-1 case).
 
-The pipeline (data, model, training, evaluation) is in `study.py`; its helpers are in
-`data.py`, `networks.py`, `comparison.py`, `explain.py` and `plots.py`.
+The pipeline (data, model, training, evaluation) is in `study.py`; its helpers, shared
+with the `text` study, are in `data.py`, `networks.py`, `comparison.py`, `fitting.py`,
+`explain.py`, `report.py` and `plots.py`.
 """
 
 from lstm_apps.lazy import lazy_names

@@ -17,8 +17,8 @@ from lstm_apps.training.options import TrainingConfig
 
 NAME = "sentiment"
 DESCRIPTION = (
-    "Sentiment of IMDB reviews (or any labelled text): embeddings + LSTM / BiLSTM / GRU / "
-    "Conv1D+LSTM vs bag of embeddings and TF-IDF"
+    "Sentiment of IMDB reviews: embeddings + LSTM / BiLSTM / GRU / Conv1D+LSTM vs bag of "
+    "embeddings and TF-IDF (your own labelled texts: the `text` study)"
 )
 
 
@@ -34,7 +34,7 @@ class Config(CaseStudyConfig):
     """
 
     # data
-    data: str | None = None  # CSV/TSV of labelled texts; None reads IMDB
+    data: str | None = None  # CSV/TSV of labelled texts (own data: see `text`); None reads IMDB
     text_column: str = "text"  # column of the texts in `data`
     label_column: str = "label"  # column of the labels in `data`
     empty_texts: str = "drop"  # "drop" (logged) or "error": what to do with empty texts
@@ -75,24 +75,34 @@ class Config(CaseStudyConfig):
     }
 
     def __post_init__(self):
-        unknown = [m for m in self.models if m not in MODELS]
-        if unknown or not any(m in RECURRENT for m in self.models):
-            raise ValueError(
-                f"`models` must name at least one of {RECURRENT}, and only names from "
-                f"{MODELS}. Received: models={self.models!r}"
-            )
-        check_choice("keep", self.keep, ("start", "end"))
-        check_choice("embedding_init", self.embedding_init, ("word2vec", "random"))
-        check_choice("empty_texts", self.empty_texts, ("drop", "error"))
-        check_choice("pooling", self.pooling, ("max_mean", "last"))
-        for name in ("vocabulary_size", "max_length", "embedding_dim", "units", "word2vec_epochs"):
-            check_positive(name, getattr(self, name))
-        for name in ("test_fraction", "validation_fraction", "dropout", "embedding_dropout"):
-            check_rate(name, getattr(self, name))
-        _check_training(self.training)
+        check_text_settings(self, NAME)
 
 
-def _check_training(section: TrainingConfig):
+def check_text_settings(config, study=NAME):
+    """The checks of the fields the `sentiment` and `text` Configs share.
+
+    Args:
+        config: the Config.
+        study: the study's name, for messages.
+    """
+    unknown = [m for m in config.models if m not in MODELS]
+    if unknown or not any(m in RECURRENT for m in config.models):
+        raise ValueError(
+            f"`models` must name at least one of {RECURRENT}, and only names from "
+            f"{MODELS}. Received: models={config.models!r}"
+        )
+    check_choice("keep", config.keep, ("start", "end"))
+    check_choice("embedding_init", config.embedding_init, ("word2vec", "random"))
+    check_choice("empty_texts", config.empty_texts, ("drop", "error"))
+    check_choice("pooling", config.pooling, ("max_mean", "last"))
+    for name in ("vocabulary_size", "max_length", "embedding_dim", "units", "word2vec_epochs"):
+        check_positive(name, getattr(config, name))
+    for name in ("test_fraction", "validation_fraction", "dropout", "embedding_dropout"):
+        check_rate(name, getattr(config, name))
+    _check_training(config.training, study)
+
+
+def _check_training(section: TrainingConfig, study):
     """Refuse training settings that the word-id fit cannot honour."""
     fixed = {
         "loss": ("auto", "the loss follows the classes (binary or categorical cross-entropy)"),
@@ -104,6 +114,6 @@ def _check_training(section: TrainingConfig):
     for name, (value, hint) in fixed.items():
         if getattr(section, name) != value:
             raise ValueError(
-                f"The sentiment study needs `training.{name}={value!r}` ({hint}). "
+                f"The {study} study needs `training.{name}={value!r}` ({hint}). "
                 f"Received: training.{name}={getattr(section, name)!r}"
             )

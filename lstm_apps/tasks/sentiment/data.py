@@ -46,36 +46,40 @@ class SentimentSplits(Splits):
         return [str(word) for word in self.vectorizer.get_vocabulary()]
 
 
-def read_splits(config) -> SentimentSplits:
+def read_splits(config, *, test_data=None, check_classes=None, min_count=1) -> SentimentSplits:
     """Read, split, subsample, fit the vocabulary on training texts, and encode.
 
     Args:
-        config: the sentiment `Config` (its data fields and `training.seed`).
+        config: the sentiment or text `Config` (its data fields and `training.seed`).
+        test_data: optional CSV/TSV of labelled texts (same columns as
+            `config.data`) used whole as the test split; `config.data` then
+            gives only the training and validation texts.
+        check_classes: optional `check_classes(class_names)`, called as soon
+            as the classes are known (before the vocabulary and word2vec).
+        min_count: words seen fewer times in the training texts are left out
+            of the vocabulary (read as unknown), default 1.
 
     Returns:
         A `SentimentSplits`.
     """
-    from lstm_apps.data.reviews import IMDB_CLASSES, load_imdb, read_labelled_text
     from lstm_apps.models.text import build_vectorizer
 
     seed = config.training.seed or 0
-    if config.data is None:
-        frame = load_imdb()
-        frame["label"] = frame["label"].map(dict(enumerate(IMDB_CLASSES)))
-        source = "IMDB Large Movie Review dataset (Maas et al. 2011), official split"
-        class_names = list(IMDB_CLASSES)
-    else:
-        frame = read_labelled_text(
-            config.data,
-            text_column=config.text_column,
-            label_column=config.label_column,
-            empty=config.empty_texts,
+    frame, source, class_names = read_frame(config)
+    if check_classes is not None:
+        check_classes(class_names)
+    if test_data is not None:
+        frame = _without_test_rows(frame, source)
+        test = read_frame(config, test_data)[0]
+        source = f"{source} (test: {test_data})"
+    codes = {name: i for i, name in enumerate(class_names)}
+    frame = frame.assign(code=frame["label"].astype(str).map(codes).to_numpy())
+    parts = _split(frame, config.test_fraction, config.validation_fraction, seed, test_data)
+    if test_data is not None:  # labels compared as text: two files may differ in type
+        check_known_labels(
+            parts["train"]["label"].astype(str), test["label"].astype(str), "test", source
         )
-        source = str(config.data)
-        class_names = sorted(frame["label"].astype(str).unique())
-    codes = frame["label"].astype(str).map({name: i for i, name in enumerate(class_names)})
-    frame = frame.assign(code=codes.to_numpy())
-    parts = _split(frame, config.test_fraction, config.validation_fraction, seed)
+        parts["test"] = test.assign(code=test["label"].astype(str).map(codes))
     for split in ("validation", "test"):  # a split column may hold classes training lacks
         check_known_labels(parts["train"]["label"], parts[split]["label"], split, source)
     rng = np.random.default_rng(seed)
@@ -90,6 +94,8 @@ def read_splits(config) -> SentimentSplits:
     vectorizer = build_vectorizer(config.vocabulary_size, config.strip_accents)
     vectorizer.adapt(parts["train"]["text"].to_numpy(), batch_size=512)
     texts = {s: part["text"].tolist() for s, part in parts.items()}
+    if min_count > 1:
+        vectorizer = frequent_words(vectorizer, texts["train"], min_count, config.strip_accents)
     ids = {s: encode(vectorizer, t, config.max_length, config.keep) for s, t in texts.items()}
     labels = {s: part["code"].to_numpy(dtype="int64") for s, part in parts.items()}
     validation = len(texts["validation"]) > 0
@@ -109,6 +115,69 @@ def read_splits(config) -> SentimentSplits:
     )
     _initial_embeddings(config, data, seed)
     return data
+
+
+def read_frame(config, path=None):
+    """The labelled texts of `path` (default `config.data`; IMDB when both are None).
+
+    Returns:
+        `(frame, source, class_names)`: a frame with columns `text`, `label`
+        (and `split` when the file or IMDB has one), a description of where
+        it comes from, and the sorted class names.
+    """
+    from lstm_apps.data.reviews import IMDB_CLASSES, load_imdb, read_labelled_text
+
+    path = config.data if path is None else path
+    if path is None:
+        frame = load_imdb()
+        frame["label"] = frame["label"].map(dict(enumerate(IMDB_CLASSES)))
+        source = "IMDB Large Movie Review dataset (Maas et al. 2011), official split"
+        return frame, source, list(IMDB_CLASSES)
+    frame = read_labelled_text(
+        path,
+        text_column=config.text_column,
+        label_column=config.label_column,
+        empty=config.empty_texts,
+    )
+    return frame, str(path), sorted(frame["label"].astype(str).unique())
+
+
+def _without_test_rows(frame, source):
+    """`frame` without a split column's test rows: a separate test file was given."""
+    if "split" in frame.columns and (frame["split"] == "test").any():
+        raise ValueError(
+            f"{source} marks {int((frame['split'] == 'test').sum())} rows 'test', and a "
+            "separate test file is given: keep one test set (drop those rows or `test_data`). "
+            "Received: split='test'"
+        )
+    return frame
+
+
+def frequent_words(vectorizer, texts, min_count, strip_accents=False):
+    """A vectorizer keeping only the words of `vectorizer` seen `min_count` times in `texts`.
+
+    A word met once or twice in the training texts gets an embedding that
+    only memorizes those texts; read as unknown, it cannot. (TF-IDF likewise
+    counts only words found in at least two texts.)
+    """
+    from lstm_apps.models.text import build_vectorizer
+
+    vocabulary = vectorizer.get_vocabulary()
+    ids = encode(vectorizer, texts, max_length=10**9)
+    counts = np.bincount(np.concatenate([np.zeros(1, "int32"), *ids]), minlength=len(vocabulary))
+    kept = [w for i, w in enumerate(vocabulary) if i >= 2 and counts[i] >= min_count]
+    if not kept:
+        raise ValueError(
+            f"No word occurs {min_count} times in the {len(texts)} training texts; lower "
+            f"`min_word_count`. Received: min_word_count={min_count}"
+        )
+    log.info(
+        "vocabulary: %d of %d training words seen at least %d times", len(kept),
+        len(vocabulary) - 2, min_count,
+    )  # fmt: skip
+    frequent = build_vectorizer(len(kept) + 2, strip_accents)
+    frequent.set_vocabulary(kept)
+    return frequent
 
 
 def _initial_embeddings(config, data: SentimentSplits, seed):
@@ -141,10 +210,15 @@ def _initial_embeddings(config, data: SentimentSplits, seed):
     data.coverage, data.words_found = coverage["share"], coverage["words_found"]
 
 
-def _split(frame, test_fraction, validation_fraction, seed) -> dict:
+def _split(frame, test_fraction, validation_fraction, seed, test_data=None) -> dict:
+    """Train / validation / test parts (without test part when `test_data` is given)."""
     from sklearn.model_selection import train_test_split
 
-    if "split" in frame.columns:
+    if test_data is not None:  # every row trains or validates
+        frame = frame.assign(split=frame["split"] if "split" in frame.columns else "train")
+        train, test = frame[frame["split"] == "train"], frame.iloc[:0]
+        validation = frame[frame["split"] == "validation"]
+    elif "split" in frame.columns:
         names = set(frame["split"].unique())
         if not {"train", "test"} <= names:
             raise ValueError(

@@ -1,4 +1,9 @@
-"""What a sentiment model learned: its word vectors, their neighbours, its surest mistakes."""
+"""What a text model learned: its word vectors, their neighbours, its surest mistakes.
+
+The words whose neighbours are reported come from the run's own vocabulary
+(`probe_words`), so a Spanish or Catalan run looks up its own words.
+`PROBE_WORDS` are a few English review words kept for IMDB examples.
+"""
 
 from __future__ import annotations
 
@@ -43,10 +48,52 @@ def nearest_words(matrix, vocabulary, words, k=8) -> dict[str, list[tuple[str, f
     return found
 
 
-def probe_words(vocabulary) -> list[str]:
-    """The `PROBE_WORDS` found in `vocabulary`, else its first eight real words."""
-    known = set(vocabulary)
-    return [w for w in PROBE_WORDS if w in known] or list(vocabulary[2:10])
+def probe_words(vocabulary, ids=None, labels=None, count=12, frequent=2000) -> list[str]:
+    """Words of the run's own vocabulary to look up neighbours of, in any language.
+
+    With the training word ids and labels: among the `frequent` most frequent
+    words (found in at least 0.5 % of the texts), those whose share of texts
+    is highest in one class against the others (a smoothed log ratio), an
+    equal number per class ("awful", "worst" ... and "great", "excellent"
+    ... on IMDB; "pésimo", "encantó" ... on Spanish reviews). Without them,
+    the most frequent words.
+
+    Args:
+        vocabulary: index → word (0 padding, 1 unknown), most frequent first.
+        ids: the training texts' word ids, one array per text.
+        labels: their class codes.
+        count: words to return, at most.
+        frequent: how many of the most frequent words are candidates.
+
+    Returns:
+        Words of `vocabulary`, grouped by the class they mark.
+    """
+    top = min(len(vocabulary), frequent + 2)
+    if ids is None or labels is None or top <= 2:
+        return [str(w) for w in vocabulary[2 : 2 + count]]
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    texts = np.zeros((len(classes), top))  # texts of each class holding each word
+    for k, c in enumerate(classes):
+        for i in np.flatnonzero(labels == c):
+            row = np.asarray(ids[i])
+            texts[k, np.unique(row[row < top])] += 1
+    sizes = np.array([np.sum(labels == c) for c in classes], float)[:, None]
+    share = (texts + 1) / (sizes + 2)
+    elsewhere = (texts.sum(0) - texts + 1) / (sizes.sum() - sizes + 2)
+    lift = np.log(share / elsewhere)
+    lift[:, texts.sum(0) < max(2, 0.005 * len(labels))] = -np.inf
+    lift[:, :2] = -np.inf  # padding and unknown words
+    chosen = []
+    for k in range(len(classes)):
+        picked = 0
+        for i in np.argsort(-lift[k], kind="stable"):
+            if picked == max(1, count // len(classes)) or not np.isfinite(lift[k, i]):
+                break
+            if i not in chosen:
+                chosen.append(int(i))
+                picked += 1
+    return [str(vocabulary[i]) for i in chosen] or [str(w) for w in vocabulary[2 : 2 + count]]
 
 
 def confident_mistakes(data, probabilities, count=10) -> pd.DataFrame:

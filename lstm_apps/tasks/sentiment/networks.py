@@ -134,7 +134,7 @@ def word_id_dataset(ids, labels, batch_size, *, shuffle="never", seed=0, bucket_
     return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(2)
 
 
-def fit_network(config, data, kind, callbacks=()):
+def fit_network(config, data, kind, callbacks=(), class_weight=None):
     """Train one network on the training word ids.
 
     The settings come from `config.training`: the optimizer from
@@ -148,6 +148,8 @@ def fit_network(config, data, kind, callbacks=()):
         data: the `SentimentSplits`.
         kind: the network to build (see `build_network`).
         callbacks: extra Keras callbacks.
+        class_weight: optional `{class code: weight}` for the loss (Keras's
+            `class_weight`, e.g. `lstm_apps.comparison.balanced_class_weight`).
 
     Returns:
         `(network, history, seconds)`.
@@ -182,6 +184,7 @@ def fit_network(config, data, kind, callbacks=()):
             word_id_dataset(data.x_val, data.y_val, VALIDATION_BATCH) if has_validation else None
         ),
         epochs=options.max_epochs,
+        class_weight=class_weight,
         shuffle=False,  # the dataset orders its batches itself, as `training.shuffle` says
         callbacks=[*shared, *callbacks],
         verbose=options.verbose,

@@ -1,9 +1,12 @@
 """Sentiment analysis: word indices → word embedding → LSTM → class (the course's N-to-1 case).
 
 The default data is the IMDB Large Movie Review dataset (Maas et al. 2011):
-50,000 reviews, the official 25k training / 25k test split, balanced. Any
-CSV or TSV of labelled texts works too (`data=`, `text_column=`,
-`label_column=`), in any language written in UTF-8, with two or more classes.
+50,000 reviews, the official 25k training / 25k test split, balanced. A CSV
+or TSV of labelled texts works too (`data=`, `text_column=`,
+`label_column=`), but for your own texts, in any language and with two or
+more classes, use the `text` study: the same models with defaults that adapt
+to the data size, a separate test file, class weights, an ensemble and a
+report with diagnostics (`lstm-apps run text --set data=my.csv`).
 
 One run trains and compares, on the same split:
 
@@ -21,14 +24,23 @@ the BiLSTM from about 0.876 to about 0.90 test accuracy. The recurrent model
 with the best validation accuracy is kept with its vectorizer inside, so the
 saved model reads raw text: `predict(run, ["a review"])`.
 
-Helpers live beside this module: `data` (splits, word ids, batches),
-`networks` (build, fit, read text), `comparison` (scores, TF-IDF),
-`explain` (embedding neighbours, mistakes) and `plots`.
+Metrics: `accuracy`, `balanced_accuracy`, `macro_f1` (the mean of the
+per-class F1 scores), `f1_<class>` for each class and `roc_auc` of the kept
+model; per compared model `{kind}_accuracy`, `_macro_f1`, `_roc_auc`,
+`_validation_accuracy`, `_train_seconds`; and `margin_vs_baseline` (kept
+model minus the best baseline in test accuracy) with its 95 % bootstrap
+interval `margin_low`, `margin_high`. `report.md` and
+`predictions/<model>.csv` (every model's test predictions) are written to
+the run folder.
+
+Helpers live beside this module (and serve the `text` study too): `data`
+(splits, word ids, batches), `networks` (build, fit, read text),
+`comparison` (scores, TF-IDF), `fitting` (the loop over the models),
+`explain` (embedding neighbours, mistakes), `report` and `plots`.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,17 +53,15 @@ from lstm_apps.tasks.sentiment.comparison import (  # noqa: F401 (MODELS: re-exp
     MODELS,
     RECURRENT,
     ModelResult,
-    fit_tfidf,
+    compare_results,
     scores,
-    validation_accuracy,
 )
 from lstm_apps.tasks.sentiment.config import DESCRIPTION, NAME, Config  # noqa: F401 (re-exported)
 from lstm_apps.tasks.sentiment.data import SentimentSplits, read_splits
+from lstm_apps.tasks.sentiment.fitting import fit_models, keep_best
 from lstm_apps.tasks.sentiment.networks import (
     build_network,
     check_network_sizes,
-    fit_network,
-    network_probabilities,
     text_model,
     text_probabilities,
 )
@@ -68,6 +78,9 @@ class SentimentRun(Run):
             `config.models` order.
         best: the recurrent kind kept as `model` (best validation accuracy).
         tfidf: the fitted TF-IDF pipeline, when "tfidf" is compared.
+        comparison: the `lstm_apps.comparison.Comparison` of every model on
+            test accuracy (which won, the kept model against the best
+            baseline with a bootstrap interval, validation/test disagreement).
         (other arguments: see `Run`)
     """
 
@@ -75,6 +88,7 @@ class SentimentRun(Run):
     results: dict[str, ModelResult] = field(default_factory=dict)
     best: str = ""
     tfidf: object = None
+    comparison: object = None
 
 
 def load_data(config: Config = Config()) -> SentimentSplits:
@@ -109,50 +123,34 @@ def train(
         data = load_data(config)
     dim = None if data.embeddings is None else data.embeddings.shape[1]
     check_network_sizes(config, len(data.vocabulary), len(data.class_names), dim)
-    networks, histories, results, tfidf = {}, {}, {}, None
-    has_tfidf = "tfidf" in config.models
-    for kind in config.models:
-        if kind == "tfidf":
-            tfidf, c, seconds = fit_tfidf(data, config.strip_accents)
-            probabilities = tfidf.predict_proba(data.text_test)
-            validation = validation_accuracy(tfidf.predict_proba, data.text_val, data.y_val)
-            results[kind] = ModelResult.score(probabilities, data.y_test, seconds, validation, C=c)
-            continue
-        if config.training.verbose:  # label each network's progress bar
-            print(f"Network {len(networks) + 1}/{len(config.models) - has_tfidf}: {kind}")
-        network, history, seconds = fit_network(config, data, kind, callbacks)
-        networks[kind], histories[kind] = network, history
-        probabilities = network_probabilities(network, data.x_test)
-        predict_proba = functools.partial(network_probabilities, network)
-        validation = validation_accuracy(predict_proba, data.x_val, data.y_val)
-        results[kind] = ModelResult.score(
-            probabilities, data.y_test, seconds, validation, epochs=len(history["loss"])
-        )
-    best = max(
-        (k for k in networks if k in RECURRENT),
-        key=lambda k: (results[k].validation_accuracy, -RECURRENT.index(k)),
-    )
+    fitted = fit_models(config, data, callbacks)
+    best = keep_best(fitted.results)
     model = text_model(
-        networks[best], data.vectorizer, config.max_length, config.keep, config.strip_accents
+        fitted.networks[best], data.vectorizer, config.max_length, config.keep, config.strip_accents
     )
     return SentimentRun(
         name=NAME,
         config=config,
         model=model,
-        history=histories[best],
+        history=fitted.histories[best],
         data=data,
-        networks=networks,
-        results=results,
+        networks=fitted.networks,
+        results=fitted.results,
         best=best,
-        tfidf=tfidf,
+        tfidf=fitted.tfidf,
+        comparison=compare_results(fitted.results, data.y_test, best),
     )
 
 
 def evaluate(run: Run) -> dict[str, float]:
-    """Test accuracy, F1 and ROC-AUC of the kept text model on the raw test texts, then
-    `{kind}_accuracy`, `_f1`, `_roc_auc`, `_train_seconds` and `_validation_accuracy`
-    of every compared model, `embedding_coverage` and `word2vec_seconds` (all
-    numbers; the kept model's name is `run.best`, shown in `comparison.md`).
+    """Scores of the kept text model on the raw test texts and of every compared model.
+
+    The kept model's `accuracy`, `balanced_accuracy`, `macro_f1`, `f1_<class>`
+    and `roc_auc`; then `{kind}_accuracy`, `_macro_f1`, `_roc_auc`,
+    `_train_seconds` and `_validation_accuracy` of every compared model, the
+    kept model's margin over the best baseline (`margin_vs_baseline`,
+    `margin_low`, `margin_high`), `embedding_coverage` and `word2vec_seconds`
+    (all numbers; the kept model's name is `run.best`, shown in `report.md`).
 
     The test probabilities are kept in `run.predictions` for `figures`. A run
     loaded from a folder (`lstm-apps evaluate`) has no comparison: it gets
@@ -161,11 +159,14 @@ def evaluate(run: Run) -> dict[str, float]:
     data = run.data
     probabilities = text_probabilities(run.model, data.text_test)
     run.predictions = probabilities
-    metrics = scores(data.y_test, probabilities)
+    metrics = scores(data.y_test, probabilities, data.class_names)
     results = run.results if isinstance(run, SentimentRun) else {}
     for kind, result in results.items():
-        for key in ("accuracy", "f1", "roc_auc", "train_seconds", "validation_accuracy"):
+        for key in ("accuracy", "macro_f1", "roc_auc", "train_seconds", "validation_accuracy"):
             metrics[f"{kind}_{key}"] = getattr(result, key)
+    if results and run.comparison is not None and run.comparison.best_baseline is not None:
+        c = run.comparison
+        metrics.update(margin_vs_baseline=c.margin, margin_low=c.low, margin_high=c.high)
     if data.coverage is not None:
         metrics["embedding_coverage"] = data.coverage
     if data.embedding_seconds:
@@ -201,8 +202,9 @@ def sample_input(run: Run, directory) -> str:
 
 def figures(run: Run, directory) -> list[Path]:
     """Training progress, confusion matrix, model comparison and embedding map (PNG), and
-    beside the figures folder `confident_mistakes.csv`, `nearest_words.json` and
-    `comparison.md`. Works on a run that `evaluate` has not seen, and on a loaded run."""
+    beside the figures folder `report.md`, `predictions/<model>.csv`,
+    `confident_mistakes.csv`, `nearest_words.json` and `comparison.md`. Works on
+    a run that `evaluate` has not seen, and on a loaded run."""
     from lstm_apps.tasks.sentiment.plots import write_figures
 
     probabilities = run.predictions
@@ -217,4 +219,6 @@ def figures(run: Run, directory) -> list[Path]:
         history=run.history,
         results=run.results if comparison else None,
         best=run.best if comparison else None,
+        comparison=run.comparison if comparison else None,
+        report={"title": f"Sentiment run, kept model: {run.best if comparison else 'loaded'}"},
     )
