@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import textwrap
@@ -345,7 +346,7 @@ def main(argv=None) -> int:
         else:
             quiet_tensorflow()
             one_line_warnings()
-        package_logging()
+        package_logging(logging.INFO if args.verbose else logging.WARNING)
         with stop_on_sigterm():
             if args.command == "run":
                 cmd_run(args, config)

@@ -94,9 +94,10 @@ class _PackageFormatter(logging.Formatter):
 def package_logging(level=logging.INFO):
     """Show the package's log records on standard error as `lstm-apps: ...` lines.
 
-    What a study logs while it runs (the training settings it sized from the
-    data, baselines skipped and why, diagnoses of the fit) reaches a
-    command-line user; the libraries' own loggers are left alone. Records
+    What a study logs while it runs reaches a command-line user: warnings
+    (baselines skipped and why, diagnoses of the fit) always, information
+    (the training settings sized from the data) with `--verbose`. The
+    libraries' own loggers are left alone. Records
     still propagate, so handlers on the root logger (pytest's) see them too.
     """
     logger = logging.getLogger("lstm_apps")
