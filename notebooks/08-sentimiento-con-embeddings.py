@@ -381,14 +381,14 @@ run = run_case_study("sentiment", config, run_dir)
 results, best = run.results, run.best
 print("kept model:", best)
 print(
-    f"test accuracy {run.metrics['accuracy']:.3f}, F1 {run.metrics['f1']:.3f}, "
+    f"test accuracy {run.metrics['accuracy']:.3f}, macro-F1 {run.metrics['macro_f1']:.3f}, "
     f"ROC-AUC {run.metrics['roc_auc']:.3f}"
 )
 print("run folder:", sorted(p.name for p in run_dir.iterdir()))
 
 # %% [markdown]
 # `run.results` guarda, para cada modelo, sus probabilidades y sus cifras sobre
-# las reseñas de prueba (`accuracy`, `f1`, `roc_auc`, `validation_accuracy`,
+# las reseñas de prueba (`accuracy`, `macro_f1`, `roc_auc`, `validation_accuracy`,
 # `train_seconds`), y `run.best` el nombre del modelo que se quedó.
 #
 # La red que se quedó, sobre números de palabra (en `run.networks`). Casi
