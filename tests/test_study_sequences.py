@@ -122,7 +122,8 @@ def folder(tmp_path_factory):
             pd.DataFrame(sequences[i], columns=["x"]).to_csv(root / name, index=False)
         else:
             np.save(root / name, sequences[i][:, 0])
-        rows.append({"file": name, "label": labels[i], "split": "test" if i >= 18 else "train"})
+        split = "test" if i >= 18 else "train"
+        rows.append({"file": name, "label": labels[i], "split": split, "group": f"g{i // 2}"})
     pd.DataFrame(rows).to_csv(root / "labels.csv", index=False)
     return root
 
@@ -133,6 +134,11 @@ def test_folder_of_files_with_labels_csv(folder):
     assert data.x_train[0].shape == (150, 1) and data.source.startswith("folder")
     assert all(i.startswith("seq_") for i in data.ids["test"])
     np.testing.assert_allclose(data.x_test[0][:, 0], read_aeon("GunPoint")["train"][0][18][:, 0])
+    grouped = study.load_data(study.Config(data=str(folder), group_column="group"))
+    train, val = _groups_of(grouped, "train"), _groups_of(grouped, "validation")
+    assert (
+        train and val and not (train & val) and _groups_of(grouped, "test") == {"g9", "g10", "g11"}
+    )
 
 
 def test_folder_errors_name_the_problem(folder, tmp_path):

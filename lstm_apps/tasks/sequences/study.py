@@ -123,6 +123,11 @@ def _plan(config, data):
             f"{data.task} with output={data.output!r}. "
             f"Received: class_weight={config.class_weight!r}"
         )
+    lengths = [len(s) for s in data.x_train]
+    log.info(
+        "Data: %s; %s task; sequences %s; lengths %d-%d (median %d).",
+        data.source, data.task, data.sizes(), min(lengths), max(lengths), np.median(lengths),
+    )  # fmt: skip
     held = len(data.x_val or ())
     stopping = held >= MIN_STOPPING
     options, chosen = adapt_training(
@@ -139,7 +144,6 @@ def _plan(config, data):
                 "training.validation_patience to stop early anyway).",
                 held, MIN_STOPPING, options.max_epochs,
             )  # fmt: skip
-    lengths = [len(s) for s in data.x_train]
     factors = {a: nets.choose_factor(config, a, lengths, data.output) for a in config.networks}
     padding = nets.padding_value(data.x_train, options.sequence_padding_value)
     if padding != options.sequence_padding_value:
@@ -147,10 +151,6 @@ def _plan(config, data):
                  "marked %g instead (training.sequence_padding_value).",
                  options.sequence_padding_value, padding)  # fmt: skip
         options = options.replace(sequence_padding_value=padding)
-    log.info(
-        "Data: %s; %s task; sequences %s; lengths %d-%d (median %d).",
-        data.source, data.task, data.sizes(), min(lengths), max(lengths), np.median(lengths),
-    )  # fmt: skip
     if chosen:
         log.info(
             "Training settings sized from %d training sequences: %s.",
