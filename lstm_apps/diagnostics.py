@@ -13,9 +13,11 @@ that triggered it, so a user can judge them:
   from the majority-class share to 1, or (without an accuracy, as in
   regression) the training loss fell by less than 10 % from the first epoch
   to the best one;
-- overfitting: the best validation loss came at least three epochs before the
-  end and the last is 20 % above it, or the final training accuracy exceeds
-  the best validation accuracy by more than 0.15;
+- overfitting, judged at the epoch early stopping keeps: a classifier's
+  training accuracy there exceeds its validation accuracy by more than 0.15;
+  without an accuracy, the validation loss there is over twice the training
+  loss and rose by 20 % afterwards (a rise alone is what ends every
+  early-stopped fit, so it is not reported by itself);
 - not converged: the fit used every epoch it was given and its watched score
   still improved in the last fifth of them by more than 1 % of its range;
 - class imbalance: the largest class is over three times the smallest;
@@ -33,6 +35,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 LONG_SEQUENCE = 400  # median steps above which a recurrent layer learns slowly
 IMBALANCE_RATIO = 3.0
+OVERFIT_ACCURACY_GAP = 0.15  # training minus validation accuracy at the kept epoch
+OVERFIT_LOSS_RATIO = 2.0  # validation over training loss at the kept epoch (regression)
 
 
 @dataclass(frozen=True)
@@ -127,28 +131,37 @@ def diagnose_history(
 
 
 def _overfitting(history, loss, accuracy) -> list[Diagnosis]:
-    val_loss = _finite(history.get("val_loss", ()))
-    if len(val_loss) >= 4:
-        best = int(np.argmin(val_loss))
-        if best <= len(val_loss) - 4 and val_loss[-1] > 1.2 * val_loss[best]:
+    # Judged at the kept epoch (restore_best_weights): a validation loss that rises after
+    # its best is what ends every early-stopped fit, so that alone is not reported.
+    val_accuracy = _finite(history.get("val_accuracy", ()))
+    if accuracy and val_accuracy and len(accuracy) == len(val_accuracy):
+        best = int(np.argmax(val_accuracy))
+        if accuracy[best] - val_accuracy[best] > OVERFIT_ACCURACY_GAP:
             return [
                 Diagnosis(
                     "overfitting",
-                    f"the validation loss was lowest at epoch {best + 1} ({val_loss[best]:.4g}) "
-                    f"and rose to {val_loss[-1]:.4g} by epoch {len(val_loss)}, while the "
-                    "training loss kept falling.",
-                    "dropout, input noise or L2 regularization, a smaller network, more data; "
-                    "early stopping (`training.validation_patience`) keeps the best epoch.",
+                    f"at its best validation epoch ({best + 1}) the network had training "
+                    f"accuracy {accuracy[best]:.3f} against {val_accuracy[best]:.3f} on "
+                    "validation.",
+                    "dropout, input noise or L2 regularization, a smaller network, more data.",
                 )
             ]
-    val_accuracy = _finite(history.get("val_accuracy", ()))
-    if accuracy and val_accuracy and accuracy[-1] - max(val_accuracy) > 0.15:
+        return []
+    val_loss = _finite(history.get("val_loss", ()))
+    if accuracy or len(val_loss) < 4 or len(val_loss) != len(loss):
+        return []
+    best = int(np.argmin(val_loss))
+    gap = val_loss[best] / loss[best] if loss[best] > 0 else math.inf
+    if gap > OVERFIT_LOSS_RATIO and val_loss[-1] > 1.2 * val_loss[best]:
         return [
             Diagnosis(
                 "overfitting",
-                f"training accuracy {accuracy[-1]:.3f} against at best {max(val_accuracy):.3f} "
-                "on validation.",
-                "dropout, input noise or L2 regularization, a smaller network, more data.",
+                f"at its best epoch ({best + 1}) the validation loss ({val_loss[best]:.4g}) was "
+                f"{gap:.1f} times the training loss ({loss[best]:.4g}), and it rose to "
+                f"{val_loss[-1]:.4g} by epoch {len(val_loss)} while the training loss kept "
+                "falling.",
+                "dropout, input noise or L2 regularization, a smaller network, more data; "
+                "early stopping (`training.validation_patience`) keeps the best epoch.",
             )
         ]
     return []

@@ -239,11 +239,24 @@ def test_flat_regression_loss_is_underfitting():
 
 def test_overfitting_from_a_rising_validation_loss():
     history = {
-        "loss": [1.0, 0.6, 0.4, 0.2, 0.1, 0.05, 0.02],
+        "loss": [1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02],
         "val_loss": [1.0, 0.7, 0.6, 0.65, 0.7, 0.8, 0.9],
     }
     found = diagnose_history(history, task="regression")
-    assert [d.code for d in found] == ["overfitting"] and "epoch 3" in found[0].message
+    assert [d.code for d in found] == ["overfitting"] and "epoch (3)" in found[0].message
+    # early stopping's own rise, with validation close to training at the kept epoch
+    history["loss"] = [1.0, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3]
+    assert diagnose_history(history, task="regression") == []
+
+
+def test_a_classifier_whose_validation_loss_rises_but_accuracy_holds_is_not_overfitting():
+    history = {
+        "loss": [0.7, 0.4, 0.3, 0.2, 0.1, 0.05],
+        "accuracy": [0.6, 0.85, 0.9, 0.93, 0.96, 0.98],
+        "val_loss": [0.7, 0.45, 0.4, 0.5, 0.6, 0.7],
+        "val_accuracy": [0.6, 0.82, 0.86, 0.86, 0.85, 0.85],
+    }
+    assert diagnose_history(history, num_classes=2) == []
 
 
 def test_not_converged_when_every_epoch_was_used_and_loss_still_falls():
