@@ -14,6 +14,13 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 
+def whole_number_ticks(ax, times) -> None:
+    """Ticks at whole numbers on the x axis when `times` are integers (years, step
+    numbers), so that a plot of years never shows 1871.5."""
+    if np.issubdtype(np.asarray(times).dtype, np.integer):
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+
+
 def save_figure(fig, path):
     """Save `fig` as PNG at `path` (folders created) when `path` is given; return `fig`."""
     if path is not None:

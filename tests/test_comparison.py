@@ -305,6 +305,9 @@ def test_adaptive_training_keeps_what_the_user_set():
     assert "validation_patience" not in chosen and adapted.validation_patience is None
     with pytest.raises(ValueError, match="num_train=0"):
         adapt_training(default, default, 0)
+    assert adapt_training(default, default, 5000, patience=3)[0].validation_patience == 3
+    with pytest.raises(ValueError, match="patience=0"):
+        adapt_training(default, default, 5000, patience=0)
 
 
 def test_class_weight_moves_a_classifier_towards_the_small_class():

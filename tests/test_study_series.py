@@ -72,6 +72,17 @@ def test_report_predictions_and_figures_are_written(nile_run):
     assert {p.name for p in (folder / "figures").iterdir()} == FIGURES
 
 
+def test_year_axes_tick_whole_years():
+    from lstm_apps.tasks.series.plots import plot_one_step
+
+    years = np.arange(1951, 1956)  # five years: matplotlib alone would tick 1951.5
+    fig = plot_one_step(years, np.ones(5), {"naive": np.ones(5)})
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_xticks()
+    assert len(ticks) >= 2 and np.allclose(ticks, np.round(ticks)), ticks
+    fig.clf()
+
+
 def test_one_step_forecasts_are_the_first_step_of_closed_loop_forecasts(nile_run):
     run, _ = nile_run
     data = run.data

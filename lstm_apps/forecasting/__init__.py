@@ -19,6 +19,7 @@ from lstm_apps.forecasting.network import (
     CAUSAL_ARCHITECTURES,
     TRANSFORMS,
     build_network,
+    network_for_series,
     next_targets,
 )
 from lstm_apps.forecasting.settings import DEFAULT_TRAINING
@@ -35,6 +36,7 @@ __all__ = [
     "horizon_metrics",
     "mase",
     "mase_scale",
+    "network_for_series",
     "next_targets",
     "one_step_forecasts",
     "rolling_forecasts",

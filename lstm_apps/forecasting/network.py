@@ -16,6 +16,7 @@ from keras import ops
 
 from lstm_apps import models
 from lstm_apps.checks import check_choice
+from lstm_apps.data.sequences import feature_statistics
 from lstm_apps.models.choices import (  # noqa: F401 (AUTO_TRANSFORMS: re-exported)
     AUTO_TRANSFORMS,
     CAUSAL_ARCHITECTURES,
@@ -164,6 +165,27 @@ def build_network(
         inverse = ("exponential", "exp") if power == "log" else (nonnegative_square, "square")
         y = keras.layers.Activation(inverse[0], name=inverse[1])(y)
     return keras.Model(inputs, y, name=model.name)
+
+
+def network_for_series(architecture, values, *, transform="none", units=64, dropout=0.0):
+    """`build_network` standardized by the statistics of a training series.
+
+    Args:
+        architecture, transform, units, dropout: as in `build_network`.
+        values: `(T, F)` training values; the offset and scale are those of
+            `next_targets(values, transform)`.
+    """
+    values = np.asarray(values)
+    offset, scale = feature_statistics(next_targets(values, transform))
+    return build_network(
+        architecture,
+        num_features=values.shape[-1],
+        offset=offset,
+        scale=scale,
+        units=units,
+        dropout=dropout,
+        transform=transform,
+    )
 
 
 def next_targets(values, transform="none") -> np.ndarray:

@@ -30,6 +30,7 @@ def adapt_training(
     epochs=(20, 300),
     batch=(8, 128),
     per_batch=20,
+    patience=None,
 ) -> tuple[TrainingConfig, dict]:
     """`training` with the settings still at the study's default sized from the data.
 
@@ -44,6 +45,8 @@ def adapt_training(
         epochs: `(fewest, most)` epochs, default (20, 300).
         batch: `(smallest, largest)` mini-batch, default (8, 128).
         per_batch: the mini-batch is about `num_train / per_batch`, default 20.
+        patience: a fixed early-stopping patience; default None, an eighth of
+            the epochs (5 to 30).
 
     Returns:
         `(new training section, {field: value chosen})`; the dict names only
@@ -56,12 +59,20 @@ def adapt_training(
         raise ValueError(
             f"`num_train` must be a positive integer. Received: num_train={num_train!r}"
         )
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, int) or patience < 1
+    ):
+        raise ValueError(
+            f"`patience` must be a positive integer or None. Received: patience={patience!r}"
+        )
     size = 2 ** round(math.log2(max(1.0, num_train / per_batch)))
     size = int(min(max(size, batch[0]), batch[1], max(1, num_train)))
     steps = math.ceil(num_train / size)
     max_epochs = int(min(max(math.ceil(updates / steps), epochs[0]), epochs[1]))
     chosen = {"mini_batch_size": size, "max_epochs": max_epochs}
     if has_validation:
-        chosen["validation_patience"] = int(min(max(max_epochs // 8, 5), 30))
+        chosen["validation_patience"] = (
+            patience if patience is not None else int(min(max(max_epochs // 8, 5), 30))
+        )
     changes = {k: v for k, v in chosen.items() if getattr(training, k) == getattr(default, k)}
     return training.replace(**changes), changes

@@ -47,6 +47,7 @@ def plot_forecast(
         ax.plot(future, forecast, STYLES.get(name, "-"), lw=1.5, label=LABELS.get(name, name))
     ax.axvline(times[origin], color="0.6", lw=0.8)
     ax.set(title=title or "Closed-loop forecast from the last test origin")
+    plots.whole_number_ticks(ax, times)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -56,12 +56,10 @@ from pathlib import Path
 import numpy as np
 
 from lstm_apps.data.inputs import Inputs, check_features, read_sequences
-from lstm_apps.data.sequences import feature_statistics
 from lstm_apps.forecasting import (
     Forecaster,
-    build_network,
     horizon_metrics,
-    next_targets,
+    network_for_series,
     rolling_forecasts,
 )
 from lstm_apps.forecasting.backtest import forecast_pairs
@@ -126,15 +124,12 @@ def build_model(config: Config, data: ForecastSplits):
     Its transform is the configured one (the first candidate of a choice).
     """
     transform = candidate_transforms(config, data.values)[0]
-    offset, scale = feature_statistics(next_targets(data.x_train[0], transform))
-    return build_network(
+    return network_for_series(
         config.architecture,
-        num_features=data.num_features,
-        offset=offset,
-        scale=scale,
+        data.x_train[0],
+        transform=transform,
         units=config.units,
         dropout=config.dropout,
-        transform=transform,
     )
 
 

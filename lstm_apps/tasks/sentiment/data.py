@@ -45,6 +45,15 @@ class SentimentSplits(Splits):
         """Index → word; 0 is padding ("") and 1 unknown words ("[UNK]")."""
         return [str(word) for word in self.vectorizer.get_vocabulary()]
 
+    def embedding_metrics(self) -> dict:
+        """`embedding_coverage` and `word2vec_seconds`, where the run has them."""
+        metrics = {}
+        if self.coverage is not None:
+            metrics["embedding_coverage"] = self.coverage
+        if self.embedding_seconds:
+            metrics["word2vec_seconds"] = round(self.embedding_seconds, 1)
+        return metrics
+
 
 def read_splits(config, *, test_data=None, check_classes=None, min_count=1) -> SentimentSplits:
     """Read, split, subsample, fit the vocabulary on training texts, and encode.

@@ -211,3 +211,12 @@ def text_probabilities(model, texts, batch_size=256) -> np.ndarray:
     column = np.asarray(texts, dtype=object).reshape(-1, 1)
     lengths = np.array([len(t) for t in texts])
     return predict_by_length(lengths, batch_size, lambda batch: model(column[batch]))
+
+
+def most_probable_labels(model, texts, class_names) -> list[tuple[str, float]]:
+    """`(label, probability)` of the most probable class of each raw text."""
+    if not class_names:
+        raise ValueError("The run folder has no class names (config.json); it is incomplete.")
+    probabilities = text_probabilities(model, texts)
+    best = np.argmax(probabilities, axis=1)
+    return [(class_names[k], float(probabilities[i, k])) for i, k in enumerate(best)]

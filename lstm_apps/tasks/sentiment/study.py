@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from lstm_apps.data.inputs import Inputs, check_texts, read_texts
 from lstm_apps.runs import Run
@@ -62,6 +61,7 @@ from lstm_apps.tasks.sentiment.fitting import fit_models, keep_best
 from lstm_apps.tasks.sentiment.networks import (
     build_network,
     check_network_sizes,
+    most_probable_labels,
     text_model,
     text_probabilities,
 )
@@ -167,21 +167,12 @@ def evaluate(run: Run) -> dict[str, float]:
     if results and run.comparison is not None and run.comparison.best_baseline is not None:
         c = run.comparison
         metrics.update(margin_vs_baseline=c.margin, margin_low=c.low, margin_high=c.high)
-    if data.coverage is not None:
-        metrics["embedding_coverage"] = data.coverage
-    if data.embedding_seconds:
-        metrics["word2vec_seconds"] = round(data.embedding_seconds, 1)
-    return metrics
+    return metrics | data.embedding_metrics()
 
 
 def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """`(label, probability)` of the most probable class of each raw text in `inputs`."""
-    texts = check_texts(inputs, NAME)
-    if not run.class_names:
-        raise ValueError("The run folder has no class names (config.json); it is incomplete.")
-    probabilities = text_probabilities(run.model, texts)
-    best = np.argmax(probabilities, axis=1)
-    return [(run.class_names[k], float(probabilities[i, k])) for i, k in enumerate(best)]
+    return most_probable_labels(run.model, check_texts(inputs, NAME), run.class_names)
 
 
 def read_inputs(source, config: Config) -> Inputs:

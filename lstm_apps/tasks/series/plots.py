@@ -31,6 +31,7 @@ def plot_one_step(times, truth, forecasts, *, title=None, path=None):
     for name, forecast in forecasts.items():
         ax.plot(times, forecast, STYLES.get(name, "-"), lw=1.2, label=LABELS.get(name, name))
     ax.set(title=title or "One-step-ahead test forecasts")
+    plots.whole_number_ticks(ax, times)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     fig.tight_layout()

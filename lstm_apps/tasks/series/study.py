@@ -56,15 +56,13 @@ import numpy as np
 
 from lstm_apps.comparison import Candidate, Skipped, bootstrap_difference, compare
 from lstm_apps.data.inputs import Inputs, check_features, read_sequences
-from lstm_apps.data.sequences import feature_statistics
 from lstm_apps.diagnostics import log_diagnoses
 from lstm_apps.forecasting import (
     Forecaster,
-    build_network,
     forecast_pairs,
     horizon_metrics,
     mase,
-    next_targets,
+    network_for_series,
     one_step_forecasts,
     rolling_forecasts,
 )
@@ -125,15 +123,12 @@ def build_model(config: Config, data: SeriesSplits):
     Its transform is the configured one (the first candidate of a choice).
     """
     transform = candidate_transforms(config, data)[0]
-    offset, scale = feature_statistics(next_targets(data.x_train[0], transform))
-    return build_network(
+    return network_for_series(
         config.architecture,
-        num_features=data.num_features,
-        offset=offset,
-        scale=scale,
+        data.x_train[0],
+        transform=transform,
         units=config.units,
         dropout=config.dropout,
-        transform=transform,
     )
 
 

@@ -35,7 +35,7 @@ def adapt_text_training(training, default, num_train, has_validation=True):
     Returns:
         `(training section, {field: value chosen})`.
     """
-    adapted, chosen = adapt_training(
+    return adapt_training(
         training,
         default,
         num_train,
@@ -44,11 +44,8 @@ def adapt_text_training(training, default, num_train, has_validation=True):
         epochs=EPOCHS,
         batch=BATCH,
         per_batch=64,
+        patience=PATIENCE,
     )
-    if "validation_patience" in chosen:
-        adapted = adapted.replace(validation_patience=PATIENCE)
-        chosen["validation_patience"] = PATIENCE
-    return adapted, chosen
 
 
 def data_diagnoses(data) -> list[Diagnosis]:

@@ -69,6 +69,7 @@ from lstm_apps.tasks.sentiment.fitting import fit_models, keep_best
 from lstm_apps.tasks.sentiment.networks import (
     build_network,
     check_network_sizes,
+    most_probable_labels,
     text_model,
     text_probabilities,
 )
@@ -259,21 +260,12 @@ def evaluate(run: Run) -> dict[str, float]:
         for kind, result in run.results.items():
             metrics[f"{kind}_macro_f1"] = result.macro_f1
             metrics[f"{kind}_validation_accuracy"] = result.validation_accuracy
-    if data.coverage is not None:
-        metrics["embedding_coverage"] = data.coverage
-    if data.embedding_seconds:
-        metrics["word2vec_seconds"] = round(data.embedding_seconds, 1)
-    return metrics
+    return metrics | data.embedding_metrics()
 
 
 def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """`(label, probability)` of the most probable class of each raw text in `inputs`."""
-    texts = check_texts(inputs, NAME)
-    if not run.class_names:
-        raise ValueError("The run folder has no class names (config.json); it is incomplete.")
-    probabilities = text_probabilities(run.model, texts)
-    best = np.argmax(probabilities, axis=1)
-    return [(run.class_names[k], float(probabilities[i, k])) for i, k in enumerate(best)]
+    return most_probable_labels(run.model, check_texts(inputs, NAME), run.class_names)
 
 
 def read_inputs(source, config: Config) -> Inputs:
