@@ -133,11 +133,14 @@ def build_model(config: Config, data: ForecastSplits):
     )
 
 
-def make_forecaster(config: Config, data: ForecastSplits, transform, stage=None) -> Forecaster:
+def make_forecaster(
+    config: Config, data: ForecastSplits, transform, stage=None, **options
+) -> Forecaster:
     """The unfitted `Forecaster` of the configuration (window and stride from `data`).
 
     `stage` names the fit ("none", "refit", ...): with `training.checkpoint_dir`
-    set, each fit keeps its backup in its own subfolder of it.
+    set, each fit keeps its backup in its own subfolder of it. `options` go to
+    `Forecaster` as they are.
     """
     fit = config.training
     if fit.checkpoint_dir is not None and stage is not None:
@@ -150,6 +153,7 @@ def make_forecaster(config: Config, data: ForecastSplits, transform, stage=None)
         window=data.window,
         stride=data.stride,
         training=fit,
+        **options,
     )
 
 

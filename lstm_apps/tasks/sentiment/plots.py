@@ -24,6 +24,28 @@ from lstm_apps.tasks.sentiment.networks import text_probabilities
 from lstm_apps.tasks.sentiment.report import write_report
 
 
+def write_run_figures(run, directory, *, full, report) -> list[Path]:
+    """`write_figures` for a text run: its test probabilities (computed if `evaluate` has
+    not kept them), history, and with `full` (a run that trained, not a loaded one) its
+    comparison of models."""
+    from lstm_apps.tasks.sentiment.networks import text_probabilities
+
+    probabilities = run.predictions
+    if probabilities is None:
+        probabilities = text_probabilities(run.model, run.data.text_test)
+    return write_figures(
+        directory,
+        model=run.model,
+        data=run.data,
+        probabilities=probabilities,
+        history=run.history,
+        results=run.results if full else None,
+        best=run.best if full else None,
+        comparison=run.comparison if full else None,
+        report=report,
+    )
+
+
 def write_figures(
     directory,
     *,

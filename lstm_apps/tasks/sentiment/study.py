@@ -196,20 +196,8 @@ def figures(run: Run, directory) -> list[Path]:
     beside the figures folder `report.md`, `predictions/<model>.csv`,
     `confident_mistakes.csv`, `nearest_words.json` and `comparison.md`. Works on
     a run that `evaluate` has not seen, and on a loaded run."""
-    from lstm_apps.tasks.sentiment.plots import write_figures
+    from lstm_apps.tasks.sentiment.plots import write_run_figures
 
-    probabilities = run.predictions
-    if probabilities is None:
-        probabilities = text_probabilities(run.model, run.data.text_test)
-    comparison = isinstance(run, SentimentRun)
-    return write_figures(
-        directory,
-        model=run.model,
-        data=run.data,
-        probabilities=probabilities,
-        history=run.history,
-        results=run.results if comparison else None,
-        best=run.best if comparison else None,
-        comparison=run.comparison if comparison else None,
-        report={"title": f"Sentiment run, kept model: {run.best if comparison else 'loaded'}"},
-    )
+    full = isinstance(run, SentimentRun)
+    title = f"Sentiment run, kept model: {run.best if full else 'loaded'}"
+    return write_run_figures(run, directory, full=full, report={"title": title})

@@ -70,6 +70,7 @@ from lstm_apps.forecasting.selection import auto_transforms, choose_transform, r
 from lstm_apps.forecasting.splits import Backtest
 from lstm_apps.models.size import check_memory, check_samples
 from lstm_apps.runs import Run
+from lstm_apps.tasks.forecasting import study as forecasting_study
 from lstm_apps.tasks.series.baselines import BaselineStage, fit_stage
 from lstm_apps.tasks.series.config import (  # noqa: F401 (re-exported)
     BASELINES,
@@ -138,19 +139,7 @@ def make_forecaster(config: Config, data: SeriesSplits, transform, stage=None) -
     Early stopping watches the loss of the validation steps alone
     (`validate_on="steps"`): the validation windows also cover training steps.
     """
-    fit = config.training
-    if fit.checkpoint_dir is not None and stage is not None:
-        fit = fit.replace(checkpoint_dir=str(Path(fit.checkpoint_dir) / stage))
-    return Forecaster(
-        config.architecture,
-        units=config.units,
-        dropout=config.dropout,
-        transform=transform,
-        window=data.window,
-        stride=data.stride,
-        training=fit,
-        validate_on="steps",
-    )
+    return forecasting_study.make_forecaster(config, data, transform, stage, validate_on="steps")
 
 
 @dataclass

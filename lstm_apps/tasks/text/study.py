@@ -288,27 +288,15 @@ def figures(run: Run, directory) -> list[Path]:
     the run folder `report.md`, `predictions/<model>.csv` (every compared model),
     `confident_mistakes.csv`, `nearest_words.json` and `comparison.md`. Works on a run
     that `evaluate` has not seen, and on a loaded run (then without the comparison)."""
-    from lstm_apps.tasks.sentiment.plots import write_figures
+    from lstm_apps.tasks.sentiment.plots import write_run_figures
 
-    probabilities = run.predictions
-    if probabilities is None:
-        probabilities = text_probabilities(run.model, run.data.text_test)
     full = isinstance(run, TextRun)
-    return write_figures(
-        directory,
-        model=run.model,
-        data=run.data,
-        probabilities=probabilities,
-        history=run.history,
-        results=run.results if full else None,
-        best=run.best if full else None,
-        comparison=run.comparison if full else None,
-        report={
-            "title": f"Text run, kept model: {run.best if full else 'loaded'}",
-            "sections": _sections(run) if full else [],
-            "positive_class": run.config.positive_class,
-        },
-    )
+    report = {
+        "title": f"Text run, kept model: {run.best if full else 'loaded'}",
+        "sections": _sections(run) if full else [],
+        "positive_class": run.config.positive_class,
+    }
+    return write_run_figures(run, directory, full=full, report=report)
 
 
 def _sections(run: TextRun) -> list[str]:
