@@ -354,11 +354,7 @@ def read_inputs(source, config: Config) -> Inputs:
     return Inputs(series, series.ids, rows_per_item=[horizon * s.shape[1] for s in series])
 
 
-def sample_input(run: Run, directory) -> str:
-    """Write the test part's observed values as a CSV in `directory`; returns its path."""
-    path = Path(directory) / "history.csv"
-    np.savetxt(path, run.data.x_test[0], delimiter=",")
-    return str(path)
+sample_input = forecasting_study.sample_input  # the test part's values, as history.csv
 
 
 def figures(run: Run, directory) -> list[Path]:
