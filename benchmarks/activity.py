@@ -20,13 +20,14 @@ interrupted benchmark keeps what it measured and a rerun skips finished runs.
 
 from __future__ import annotations
 
-import json
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
-from common import seed_parser
+from common import command_line, seed_parser
+from migrate_results import load, save
+from result_layouts import activity_layout
 
 from lstm_apps.tasks import activity, parse_overrides
 
@@ -95,7 +96,9 @@ def table(results) -> str:
 def main():
     args = seed_parser(__doc__, RESULTS, variants=VARIANTS).parse_args()
     changes = parse_overrides(activity.Config, args.changes)
-    results = json.loads(args.output.read_text()) if args.output.exists() else {"variants": {}}
+    results = load(args.output, activity_layout, {"variants": {}})
+    for entry in results["variants"].values():
+        entry["summary"] = summary(entry["runs"])
     data = {}
     for seed in args.seeds:
         for name in args.variants:
@@ -129,8 +132,7 @@ def main():
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
             )
             results["sizes"] = {t: d.sizes() for (t, _), d in data.items()}
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(json.dumps(results, indent=2))
+            save(args.output, "activity", results, command=command_line())
             print(f"{name} seed {seed}: " + ", ".join(f"{k}={v}" for k, v in row.items()))
     print(table(results))
     print(f"Peak memory: {results.get('peak_memory_mib')} MiB. Results: {args.output}")

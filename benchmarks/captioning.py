@@ -22,10 +22,11 @@ process's resident peak so far (it only grows across runs of one process).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from common import mean_std, seed_parser
+from common import command_line, mean_std, seed_parser
+from migrate_results import load, save
+from result_layouts import variants_layout
 
 from lstm_apps.tasks import get_case_study, parse_overrides, run_case_study
 
@@ -51,7 +52,7 @@ HEADLINE = (
 
 def main():
     args = seed_parser(__doc__, RESULTS, seeds=(0,), variants=VARIANTS).parse_args()
-    results = json.loads(args.output.read_text()) if args.output.exists() else {}
+    results = load(args.output, variants_layout, {})
     for variant in args.variants:
         name, settings = VARIANTS[variant]
         module = get_case_study(name)
@@ -73,8 +74,7 @@ def main():
                     row[key] = len(history["loss"])
             runs["runs"].append(row)
             runs["summary"] = mean_std(runs["runs"])
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(json.dumps(results, indent=2))
+            save(args.output, "captioning", results, command=command_line())
             shown = ", ".join(f"{k} {row[k]:.4f}" for k in HEADLINE if k in row)
             print(
                 f"{variant} seed {seed}: {shown}; train {row['train_seconds']:.0f} s, "

@@ -19,6 +19,9 @@ import resource
 import time
 from pathlib import Path
 
+from common import command_line
+from migrate_results import save as save_results
+
 from lstm_apps.models.text import char_lm_parameters, matched_units
 from lstm_apps.tasks import char_lm as cl
 from lstm_apps.tasks import parse_overrides
@@ -98,7 +101,9 @@ def save(path, rows, data, config):
         "characters": data.characters,
         "config": dataclasses.asdict(config),
     }
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    save_results(
+        path, "char_lm", json.loads(json.dumps(record, default=str)), command=command_line()
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ table. The machine is shared, so the load average at the start is recorded.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -26,6 +25,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import command_line
+from migrate_results import save
 
 RESULTS = Path(__file__).parent / "results"
 TARGET_S = 1.0
@@ -129,7 +131,7 @@ def main():
         "rows": rows,
     }
     path = args.output / "cli_startup.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    save(path, "cli_startup", result, command=command_line())
 
     print("| command | median (s) | min (s) | max (s) | target |")
     print("|---|---|---|---|---|")

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 
 import keras
+from common import command_line
+from migrate_results import save
 
 from lstm_apps import learnable_parameters
 from lstm_apps.tasks import engine_nox as en
@@ -126,7 +128,7 @@ def main():
             "keras": keras.__version__,
         },
     }
-    args.output.write_text(json.dumps(payload, indent=2) + "\n")
+    save(args.output, "engine_nox", payload, command=command_line())
     print(f"wrote {args.output}")
 
 

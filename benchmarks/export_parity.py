@@ -27,13 +27,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from common import command_line  # noqa: E402
+from migrate_results import save  # noqa: E402
 
 from lstm_apps import build_model  # noqa: E402
 from lstm_apps.deploy.export import export  # noqa: E402
 from lstm_apps.deploy.probes import probe_inputs  # noqa: E402
 from lstm_apps.deploy.runtimes import FORMATS, runtime  # noqa: E402
 from lstm_apps.models.text import build_char_lm  # noqa: E402
-from lstm_apps.runs import write_json  # noqa: E402
 from lstm_apps.training import TrainingConfig, train  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -124,7 +125,7 @@ def main():
     worst = max(r["max_abs_diff"] for r in rows)
     print(f"\nWorst difference {worst:.2e} (tolerance 1e-05); peak memory {peak:.0f} MiB")
     record = {"timesteps": args.timesteps, "rows": rows, "worst": worst, "peak_rss_mib": peak}
-    write_json(args.output / "export_parity.json", record)
+    save(args.output / "export_parity.json", "export_parity", record, command=command_line())
     print(f"Wrote {args.output / 'export_parity.json'}")
 
 

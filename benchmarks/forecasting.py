@@ -20,12 +20,13 @@ deterministic; they are scored again with every run.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import time
 from pathlib import Path
 
-from common import mean_std
+from common import command_line, mean_std
+from migrate_results import load, save
+from result_layouts import forecasting_rows
 
 from lstm_apps.tasks import forecasting, parse_overrides
 
@@ -81,7 +82,7 @@ def main():
     args = parser.parse_args()
     changes = parse_overrides(forecasting.Config, args.changes)
     redone = {(s, v, seed) for s in args.series for v in args.variants for seed in args.seeds}
-    earlier = json.loads(args.output.read_text())["runs"] if args.output.exists() else []
+    earlier = load(args.output, lambda r: {"runs": forecasting_rows(r)}, {"runs": []})["runs"]
     runs = [r for r in earlier if (r["series"], r["variant"], r["seed"]) not in redone]
     for seed in args.seeds:
         for name in args.series:
@@ -106,7 +107,8 @@ def main():
                         "epochs": run.epochs,
                         "train_seconds": train_seconds,
                         "evaluate_seconds": time.perf_counter() - start,
-                        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                        "peak_memory_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                        / 1024,
                         **metrics,
                     }
                 )
@@ -126,7 +128,7 @@ def main():
                     "variants": {v: str(forecasting.VARIANTS[v]) for v in forecasting.VARIANTS},
                     "note": "2 CPU cores shared with other training jobs: times are indicative",
                 }
-                args.output.write_text(json.dumps(record, indent=2) + "\n")
+                save(args.output, "forecasting", record, command=command_line())
     print("\n" + summary(runs, args.series, args.variants))
     print(f"wrote {args.output}")
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import collections
 import hashlib
-import json
 import os
 import platform
 import shlex
@@ -50,6 +49,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import hostile_cases as hc  # noqa: E402
+from common import command_line  # noqa: E402
+from migrate_results import save  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 PYTHON = sys.executable
@@ -564,7 +565,7 @@ def main():
     partial = bool(args.only or args.case)
     stem = "hostile_sweep_partial" if partial else "hostile_sweep"
     payload = {"meta": meta, "counts": dict(counts), "cases": records}
-    (args.output / f"{stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    save(args.output / f"{stem}.json", "hostile_sweep", payload, command=command_line())
     (args.output / f"{stem}.md").write_text(summary_markdown(records, meta))
     print()
     print(", ".join(f"{o}: {counts[o]}" for o in OUTCOMES if counts[o]))

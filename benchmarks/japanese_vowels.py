@@ -20,7 +20,6 @@ Prints a Markdown table and writes benchmarks/results/japanese_vowels.json.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import resource
 import statistics
@@ -28,6 +27,8 @@ import time
 from pathlib import Path
 
 import keras
+from common import command_line
+from migrate_results import save
 
 from lstm_apps import learnable_parameters
 from lstm_apps.tasks import japanese_vowels as jv
@@ -114,24 +115,23 @@ def main():
         )
     print(f"\npeak RSS: {peak_rss_mib():.0f} MiB")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(
-        json.dumps(
-            {
-                "summary": summary,
-                "runs": rows,
-                "peak_rss_mib": peak_rss_mib(),
-                "config": {k: str(v) for k, v in vars(jv.Config()).items() if k != "training"}
-                | {f"training.{k}": str(v) for k, v in vars(jv.Config().training).items()},
-                "machine": {
-                    "python": platform.python_version(),
-                    "processor": platform.processor(),
-                    "cpus": __import__("os").cpu_count(),
-                    "keras": keras.__version__,
-                },
+    save(
+        args.output,
+        "japanese_vowels",
+        {
+            "summary": summary,
+            "runs": rows,
+            "peak_rss_mib": peak_rss_mib(),
+            "config": {k: str(v) for k, v in vars(jv.Config()).items() if k != "training"}
+            | {f"training.{k}": str(v) for k, v in vars(jv.Config().training).items()},
+            "machine": {
+                "python": platform.python_version(),
+                "processor": platform.processor(),
+                "cpus": __import__("os").cpu_count(),
+                "keras": keras.__version__,
             },
-            indent=2,
-        )
-        + "\n"
+        },
+        command=command_line(),
     )
     print(f"wrote {args.output}")
 

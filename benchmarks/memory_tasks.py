@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import argparse
 import resource
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import matplotlib
+from common import command_line
+from migrate_results import save
 
 matplotlib.use("Agg")
 
@@ -76,12 +78,9 @@ def main():
         if args.seeds:
             config = replace(config, seeds=tuple(args.seeds))
         suffix = "_fast" if args.fast else ""
-        results = memory_sweep(
-            (task,),
-            config,
-            args.output / f"memory_{task}{suffix}.json",
-            gradient_length=100 if args.fast else 500,
-        )
+        path = args.output / f"memory_{task}{suffix}.json"
+        results = memory_sweep((task,), config, path, gradient_length=100 if args.fast else 500)
+        save(path, "memory_tasks", asdict(results), command=command_line())
         plot_memory_errors(results, task, args.output / f"memory_{task}{suffix}.png")
         if task == "adding":
             trained_at = 50 if args.fast else 200

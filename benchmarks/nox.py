@@ -21,7 +21,8 @@ import resource
 import time
 from pathlib import Path
 
-from common import mean_std
+from common import command_line, mean_std
+from migrate_results import save
 
 from lstm_apps.tasks import nox, parse_overrides
 
@@ -84,7 +85,7 @@ def main():
             summary = {m: mean_std([r for r in runs if r["output_mode"] == m]) for m in args.modes}
             config_json = json.loads(json.dumps(dataclasses.asdict(base), default=str))
             record = {"runs": runs, "mean_std": summary, "config": config_json}
-            args.output.write_text(json.dumps(record, indent=2) + "\n")
+            save(args.output, "nox", record, command=command_line())
     print(f"wrote {args.output}")
 
 

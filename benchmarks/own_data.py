@@ -48,6 +48,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import command_line
+from migrate_results import load, save
+from result_layouts import own_data_layout
 
 RESULTS = Path(__file__).parent / "results"
 SPANISH_CSV = Path.home() / ".cache/lstm_apps/spanish_tweets_intertass/spanish_tweets_3class.csv"
@@ -364,7 +367,7 @@ def main():
         return
     names = args.dataset or [k for k, (study, _) in DATASETS.items() if study in args.study]
     path = args.output / "own_data.json"
-    record = json.loads(path.read_text()) if path.exists() else {"datasets": {}}
+    record = load(path, own_data_layout, {"datasets": {}})
     print(HEADER, flush=True)
     for name in names:
         runs = []
@@ -383,7 +386,7 @@ def main():
             f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
         )
         args.output.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, indent=1, default=float) + "\n")
+        save(path, "own_data", record, command=command_line())
         (args.output / "own_data.md").write_text(markdown(record))
     for t in record["targets"]:
         print(f"{t['study']}: {t['target']}: {_value(t)} -> {'met' if t['met'] else 'NOT met'}")

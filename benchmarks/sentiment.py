@@ -23,7 +23,9 @@ import resource
 import time
 from pathlib import Path
 
-from lstm_apps.runs import write_json
+from common import command_line
+from migrate_results import save
+
 from lstm_apps.tasks import parse_overrides, run_case_study, sentiment
 from lstm_apps.tasks.sentiment.plots import comparison_table
 
@@ -76,7 +78,7 @@ def main():
         "seconds": round(seconds, 1),
         "peak_rss_mib": round(peak),
     }
-    write_json(args.output / "sentiment.json", record)
+    save(args.output / "sentiment.json", "sentiment", record, command=command_line())
     print(f"Wrote {args.output / 'sentiment.json'}")
 
 

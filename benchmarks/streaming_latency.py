@@ -31,7 +31,6 @@ benchmarks/results (or DIR) and prints a Markdown table and the target checks.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -48,6 +47,8 @@ import tensorflow as tf  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from common import command_line  # noqa: E402
+from migrate_results import save  # noqa: E402
 
 from lstm_apps import build_model  # noqa: E402
 from lstm_apps.deploy.streaming import StreamingPredictor  # noqa: E402
@@ -279,9 +280,7 @@ def main():
         "peak_rss_mib": peak,
     }
     path = args.output / "streaming_latency.json"
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(temporary, path)
+    save(path, "streaming_latency", record, command=command_line())
     plot(rows, args.output / "streaming_latency.png")
     print(f"Wrote {path} and {path.with_suffix('.png')}")
 

@@ -16,10 +16,11 @@ writes benchmarks/results/sunspot_analogs.json.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
+from common import command_line
+from migrate_results import save
 
 from lstm_apps.forecasting import horizon_metrics
 from lstm_apps.tasks import forecasting
@@ -56,7 +57,7 @@ def main():
               f"{row[f'test_mase_h{horizon}']:>10.2f}{mark}")  # fmt: skip
     args.output.parent.mkdir(parents=True, exist_ok=True)
     record = {"horizon": horizon, "validation_choice": chosen["lag"], "rows": rows}
-    args.output.write_text(json.dumps(record, indent=2) + "\n")
+    save(args.output, "sunspot_analogs", record, command=command_line())
     print(f"wrote {args.output}")
 
 

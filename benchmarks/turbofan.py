@@ -17,13 +17,13 @@ a long benchmark keeps what it has measured.
 from __future__ import annotations
 
 import dataclasses
-import json
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
-from common import mean_std, seed_parser
+from common import command_line, mean_std, seed_parser
+from migrate_results import save
 
 from lstm_apps.tasks import parse_overrides, turbofan
 
@@ -102,7 +102,7 @@ def main():
                 "note": "CPU only, 2 cores shared with other training jobs: times are indicative",
             }
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(json.dumps(record, indent=2) + "\n")
+            save(args.output, "turbofan", record, command=command_line())
     print(table(summary))
     print(f"wrote {args.output}")
 

@@ -70,8 +70,14 @@ class SweepResults:
 
     @classmethod
     def load(cls, path):
-        """Read a saved sweep (files written before the training names were shared too)."""
+        """Read a saved sweep: as `save` writes it, in the benchmark results schema
+        (`benchmarks/results/memory_*.json`), or written before the training names were
+        shared."""
         saved = json.loads(Path(path).read_text())
+        if saved.get("schema") == "lstm_apps.benchmark/1":
+            runs = [{**r.get("info", {}), "seed": r["seed"], **r["metrics"]} for r in saved["runs"]]
+            gradients = saved.get("extra", {}).get("gradients", {})
+            saved = {"config": saved["config"], "runs": runs, "gradients": gradients}
         for old, new in OLD_PROTOCOL_NAMES.items():
             if old in saved["config"]:
                 saved["config"][new] = saved["config"].pop(old)
