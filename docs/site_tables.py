@@ -65,28 +65,26 @@ def _cell(value) -> str:
 
 
 def summary_table(summary: list[dict]) -> str:
-    """A Markdown table, a row per variant and a column per metric: "mean ± std"
-    over the runs (the mean alone for one run)."""
+    """A Markdown table, a row per metric and a column per variant: "mean ± std" over
+    the runs (the mean alone for one run, or when every run gave the same value)."""
     variants = list(dict.fromkeys(row["variant"] for row in summary))
     metrics = list(dict.fromkeys(row["metric"] for row in summary))
     found = {(row["variant"], row["metric"]): row for row in summary}
-    lines = [
-        "| variant | runs | " + " | ".join(f"`{m}`" for m in metrics) + " |",
-        "|---|---|" + "---|" * len(metrics),
-    ]
-    for variant in variants:
-        cells, runs = [], 0
-        for metric in metrics:
+    runs = {v: max((r.get("n") or 0) for r in summary if r["variant"] == v) for v in variants}
+    header = [f"{_cell(v)} ({runs[v]} run{'s' if runs[v] != 1 else ''})" for v in variants]
+    lines = ["| metric | " + " | ".join(header) + " |", "|---|" + "---|" * len(variants)]
+    for metric in metrics:
+        cells = []
+        for variant in variants:
             row = found.get((variant, metric))
             if row is None:
                 cells.append("")
                 continue
-            runs = max(runs, row.get("n") or 0)
             text = _cell(row["mean"])
-            if (row.get("n") or 0) > 1 and row.get("std") is not None:
+            if (row.get("n") or 0) > 1 and row.get("std"):
                 text += f" ± {_cell(row['std'])}"
             cells.append(text)
-        lines.append(f"| {_cell(variant)} | {runs} | " + " | ".join(cells) + " |")
+        lines.append(f"| `{metric}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -209,7 +207,8 @@ def write_generated_pages(root: Path, out: Path) -> None:
         _save(out / "benchmarks" / name, text)
     for image in images:
         _save(out / "benchmarks" / image.name, image.read_bytes())
-    _save(out / "benchmarks" / "SUMMARY.md", _summary((t, n) for n, (t, _) in pages.items()))
+    labels = (("Benchmarks" if n == "index.md" else n[:-3], n) for n in pages)
+    _save(out / "benchmarks" / "SUMMARY.md", _summary(labels))
 
     lines = [
         "# Notebooks",

@@ -117,7 +117,8 @@ def test_benchmark_pages_are_generated_from_the_results_files(tmp_path, site):
     pages, images = benchmark_pages(tmp_path)
     title, text = pages["demo.md"]
     assert title == "A demo benchmark" and images == []
-    assert "| lstm | 2 | 0.9123 ± 0.01 |" in text and "| gru | 1 | 0.8765 |" in text
+    assert "| metric | lstm (2 runs) | gru (1 run) |" in text
+    assert "| `accuracy` | 0.9123 ± 0.01 | 0.8765 |" in text
     assert "python benchmarks/demo.py --seeds 0 1" in text and "## Script report" in text
     assert "[A demo benchmark](demo.md)" in pages["index.md"][1]
     (tmp_path / "old.json").write_text(json.dumps({"runs": []}))
@@ -128,7 +129,7 @@ def test_benchmark_pages_are_generated_from_the_results_files(tmp_path, site):
     assert on_disk and on_disk <= built
 
 
-def test_summary_table_puts_one_variant_per_row():
+def test_summary_table_puts_one_metric_per_row_and_one_variant_per_column():
     table = summary_table(
         [
             {"variant": "a", "metric": "rmse", "mean": 13.48, "std": 0.2, "n": 5},
@@ -136,9 +137,9 @@ def test_summary_table_puts_one_variant_per_row():
             {"variant": "b", "metric": "rmse", "mean": 14.27, "std": 0.74, "n": 5},
         ]
     ).splitlines()
-    assert table[0] == "| variant | runs | `rmse` | `train_seconds` |"
-    assert table[2] == "| a | 5 | 13.48 ± 0.2 | 530.0 ± 12 |"
-    assert table[3] == "| b | 5 | 14.27 ± 0.74 |  |"
+    assert table[0] == "| metric | a (5 runs) | b (5 runs) |"
+    assert table[2] == "| `rmse` | 13.48 ± 0.2 | 14.27 ± 0.74 |"
+    assert table[3] == "| `train_seconds` | 530.0 ± 12 |  |"
 
 
 def test_notebooks_are_rendered_from_their_twins_without_running(tmp_path, site):
