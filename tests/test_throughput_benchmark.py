@@ -73,7 +73,8 @@ def made_up(engine, cell, size, seed):
     return {"metrics": {**metrics, "infer_sequences_per_s": 10 * train}}
 
 
-def test_ratios_per_round_and_of_medians(tmp_path):
+def test_ratios_per_round_and_of_medians(tmp_path, monkeypatch):
+    monkeypatch.setattr(throughput, "torch_available", lambda: True)  # the runner is made up
     argv = ["--engines", "package", "keras", "torch", "--cells", "lstm", "--sizes", "large"]
     output = tmp_path / "throughput.json"
     rows = throughput.main([*argv, "--rounds", "3", "--output", str(output)], runner=made_up)
