@@ -12,7 +12,9 @@ Each variant runs in its own process:
   a `keras.layers.RNN` whose cell only adds `h @ U` (mathematically an LSTM);
 - builder_fit: `lstm_apps.build_model` (masking, normalization "none") with `model.fit`;
 - package: `lstm_apps.build_model` + `lstm_apps.train` (the route every study uses);
-- package_nobucket: the same with `bucket_by_length=False`.
+- package_nobucket: the same with `bucket_by_length=False`;
+- keras_intra1 / package_intra1: keras / package with TensorFlow's intra-op thread
+  pool set to one thread (`tf.config.threading.set_intra_op_parallelism_threads(1)`).
 
 Usage:
     python benchmarks/route_overhead.py [--variants ...] [--rounds 3] [--output FILE]
@@ -33,7 +35,7 @@ from common import command_line, write_results
 RESULTS = Path(__file__).parent / "results" / "route_overhead.json"
 VARIANTS = (
     "keras", "keras_mask", "keras_nocudnn_xla", "fused", "fused_xla",
-    "builder_fit", "package", "package_nobucket",
+    "builder_fit", "package", "package_nobucket", "keras_intra1", "package_intra1",
 )  # fmt: skip
 T, F, H, B, N, EPOCHS = 50, 12, 128, 64, 2048, 4
 
@@ -80,6 +82,11 @@ def _model(variant):
 
 
 def worker(variant) -> dict:
+    if variant.endswith("_intra1"):
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        variant = variant.removesuffix("_intra1")
     import keras
     import numpy as np
 
