@@ -19,7 +19,7 @@ import resource
 import time
 from pathlib import Path
 
-from common import command_line
+from common import add_set_option, command_line
 from migrate_results import save as save_results
 
 from lstm_apps.models.text import char_lm_parameters, matched_units
@@ -40,14 +40,7 @@ def main():
         default=1200.0,
         help="seconds of training per cell (stops before an epoch that would overrun)",
     )
-    parser.add_argument(
-        "--set",
-        dest="changes",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="change a Config field, as in `lstm-apps run` (e.g. training.mini_batch_size=128)",
-    )
+    add_set_option(parser, "training.mini_batch_size=128")
     args = parser.parse_args()
     changes = parse_overrides(cl.Config, args.changes)
     base = (

@@ -59,8 +59,21 @@ def seed_parser(doc, results: Path, seeds=(0, 1, 2, 3, 4), variants=None):
     if variants is not None:
         parser.add_argument("--variants", nargs="+", default=list(variants), choices=list(variants))
     parser.add_argument("--output", type=Path, default=results)
-    parser.add_argument("--set", dest="changes", action="append", default=[])
+    add_set_option(parser)
     return parser
+
+
+def add_set_option(parser, example="training.max_epochs=5"):
+    """`--set FIELD=VALUE` (repeatable, into `args.changes`): a Config field changed as in
+    `lstm-apps run`; read the list with `lstm_apps.tasks.parse_overrides`."""
+    parser.add_argument(
+        "--set",
+        dest="changes",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help=f"change a Config field, as in `lstm-apps run` (e.g. {example})",
+    )
 
 
 def command_line() -> str:

@@ -7,7 +7,7 @@ utterances and scored on the 370 test utterances.
 
 Usage:
     python benchmarks/japanese_vowels.py [--seeds 5] [--first-seed 100]
-        [--networks lstm bilstm gru deeper]
+        [--networks lstm bilstm gru deeper] [--set training.precision=mixed_bfloat16 ...]
 
 The default seeds start at 100 because seeds 0-4 were used while the
 Config defaults were chosen; fresh seeds keep that choice from flattering
@@ -27,11 +27,12 @@ import time
 from pathlib import Path
 
 import keras
-from common import command_line
+from common import add_set_option, command_line
 from migrate_results import save
 
 from lstm_apps import learnable_parameters
 from lstm_apps.tasks import japanese_vowels as jv
+from lstm_apps.tasks import parse_overrides
 
 NETWORKS = {
     "lstm": dict(architecture="lstm", units=100),
@@ -46,13 +47,14 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(networks, seeds, first_seed):
+def run(networks, seeds, first_seed, changes=None):
     data = jv.load_data(jv.Config())
     rows = []
     for name in networks:
         for seed in range(first_seed, first_seed + seeds):
             keras.utils.set_random_seed(seed)
-            config = jv.Config(**NETWORKS[name]).replace(training=dict(seed=seed, verbose=0))
+            config = jv.Config(**NETWORKS[name]).replace(**(changes or {}))
+            config = config.replace(training=dict(seed=seed, verbose=0))
             start = time.perf_counter()
             result = jv.train(config, data)
             seconds = time.perf_counter() - start
@@ -100,8 +102,9 @@ def main():
     parser.add_argument("--first-seed", type=int, default=100)
     parser.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=list(NETWORKS))
     parser.add_argument("--output", type=Path, default=RESULTS)
+    add_set_option(parser, "training.precision=auto")
     args = parser.parse_args()
-    rows = run(args.networks, args.seeds, args.first_seed)
+    rows = run(args.networks, args.seeds, args.first_seed, parse_overrides(jv.Config, args.changes))
     summary = summarize(rows)
     print(
         "\n| network | learnables | test accuracy (mean ± sd, n seeds) | min | train s/seed "
@@ -122,6 +125,7 @@ def main():
             "summary": summary,
             "runs": rows,
             "peak_rss_mib": peak_rss_mib(),
+            "changes": args.changes,
             "config": {k: str(v) for k, v in vars(jv.Config()).items() if k != "training"}
             | {f"training.{k}": str(v) for k, v in vars(jv.Config().training).items()},
             "machine": {

@@ -23,7 +23,7 @@ import resource
 import time
 from pathlib import Path
 
-from common import command_line
+from common import add_set_option, command_line
 from migrate_results import save
 
 from lstm_apps.tasks import parse_overrides, run_case_study, sentiment
@@ -36,7 +36,7 @@ SETTINGS = {"training.verbose": 2}  # the case study's defaults are the benchmar
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(sentiment.MODELS))
-    parser.add_argument("--set", dest="changes", action="append", default=[])
+    add_set_option(parser, "max_length=200")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     changes = {**SETTINGS, **parse_overrides(sentiment.Config, args.changes)}

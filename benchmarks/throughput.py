@@ -6,11 +6,14 @@ last step, then Dense(9), trained with Adam (learning rate 1e-3) on N random-nor
 sequences of T steps and F features with integer labels, in mini-batches of B:
 
     small: T=50, F=12, H=128, B=64, N=2048        large: T=200, F=6, H=64, B=32, N=1024
+    wide (on request): T=64, F=32, H=256, B=64, N=1024, the shape of char_lm's windows
 
 Engines:
     package    `lstm_apps.build_model` + `lstm_apps.train`, predictions by `lstm_apps.predict`
+    package_bf16  the same with `precision="mixed_bfloat16"` (recurrent layers in bfloat16)
     keras      `keras.Sequential` + `fit`, predictions by `model.predict`
     keras_xla  the same, compiled with `jit_compile=True`
+    keras_jax  the same on Keras's JAX backend (on request; needs `jax`, in the bench extra)
     torch      `nn.LSTM` / `nn.GRU` + `nn.Linear` + an Adam loop (`throughput_torch.py`)
 
 Every measurement runs in a fresh process (`--worker ENGINE CELL SIZE`, or the PyTorch
@@ -23,8 +26,8 @@ after one warm-up pass. The table gives medians over rounds and each engine's ra
 medians to PyTorch; every run also carries its ratio to the PyTorch run of its own round.
 
 Usage:
-    python benchmarks/throughput.py [--sizes small large] [--cells lstm gru bilstm]
-        [--engines package keras keras_xla torch] [--rounds 3] [--epochs 4]
+    python benchmarks/throughput.py [--sizes small large wide] [--cells lstm gru bilstm]
+        [--engines package package_bf16 keras keras_xla keras_jax torch] [--rounds 3] [--epochs 4]
         [--set N=64 --set T=10 ...] [--output benchmarks/results/throughput.json]
 
 `--set KEY=VALUE` (KEY one of T, F, H, B, N) changes every chosen size: for smoke tests.
@@ -62,16 +65,20 @@ RESULTS = HERE / "results" / "throughput.json"
 SIZES = {
     "small": {"T": 50, "F": 12, "H": 128, "B": 64, "N": 2048},
     "large": {"T": 200, "F": 6, "H": 64, "B": 32, "N": 1024},
+    "wide": {"T": 64, "F": 32, "H": 256, "B": 64, "N": 1024},
 }
-ENGINES = ("package", "keras", "keras_xla", "torch")
+DEFAULT_SIZES = ("small", "large")
+ENGINES = ("package", "package_bf16", "keras", "keras_xla", "keras_jax", "torch")
+KERAS_ENGINES = ENGINES[:-1]  # measured by this script's own worker processes
+DEFAULT_ENGINES = ("package", "keras", "keras_xla", "torch")
 TIMED = ("train_samples_per_s", "infer_sequences_per_s")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--sizes", nargs="+", default=list(DEFAULT_SIZES), choices=list(SIZES))
     parser.add_argument("--cells", nargs="+", default=list(CELLS), choices=CELLS)
-    parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    parser.add_argument("--engines", nargs="+", default=list(DEFAULT_ENGINES), choices=ENGINES)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=4, help="epochs per run, the first untimed")
     parser.add_argument("--predict-batch", type=int, default=128)
@@ -136,8 +143,6 @@ def measure_keras(engine, cell, shape, args):
     predict_batch, min_infer_seconds); returns the metrics and the epoch times."""
     import keras
 
-    import lstm_apps
-
     class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
@@ -148,7 +153,9 @@ def measure_keras(engine, cell, shape, args):
     keras.utils.set_random_seed(args.seed)
     x, y = make_data(shape, args.seed, CLASSES)
     seconds = []
-    if engine == "package":
+    if engine.startswith("package"):
+        import lstm_apps
+
         model = lstm_apps.build_model(
             cell, num_features=shape["F"], num_outputs=CLASSES, units=shape["H"]
         )
@@ -157,6 +164,7 @@ def measure_keras(engine, cell, shape, args):
             mini_batch_size=shape["B"],
             initial_learn_rate=LEARNING_RATE,
             shuffle="every-epoch",
+            precision="mixed_bfloat16" if engine == "package_bf16" else "float32",
             seed=args.seed,
             verbose=0,
         )
@@ -291,6 +299,10 @@ def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
+def jax_available() -> bool:
+    return importlib.util.find_spec("jax") is not None
+
+
 def log(message):
     print(message, file=sys.stderr, flush=True)
 
@@ -332,6 +344,10 @@ def main(argv=None, runner=None):
             "torch engine skipped: PyTorch is not installed (pip install -e .[bench]); "
             "no ratios to torch"
         )
+        log(notes[-1])
+    if "keras_jax" in engines and not jax_available():
+        engines.remove("keras_jax")
+        notes.append("keras_jax engine skipped: JAX is not installed (pip install -e .[bench])")
         log(notes[-1])
     if not engines:
         raise SystemExit("no engine left to measure")
@@ -379,8 +395,10 @@ def main(argv=None, runner=None):
 
 def worker_main(args):
     engine, cell, size = args.worker
-    if engine not in ENGINES[:3] or cell not in CELLS or size not in args.shapes:
+    if engine not in KERAS_ENGINES or cell not in CELLS or size not in args.shapes:
         raise SystemExit(f"--worker takes a Keras engine, a cell and a chosen size: {args.worker}")
+    if engine == "keras_jax":
+        os.environ["KERAS_BACKEND"] = "jax"  # before Keras is first imported
     result = measure_keras(engine, cell, args.shapes[size], args)
     print(MARKER + json.dumps(result), flush=True)
     return result

@@ -29,6 +29,8 @@ def test_defaults_cover_every_engine_cell_and_size():
     assert args.rounds == 3 and args.epochs >= 2 and args.worker is None
     assert args.shapes["small"] == {"T": 50, "F": 12, "H": 128, "B": 64, "N": 2048}
     assert args.shapes["large"] == {"T": 200, "F": 6, "H": 64, "B": 32, "N": 1024}
+    wide = throughput.parse_args(["--sizes", "wide", "--engines", "package", "package_bf16"])
+    assert wide.shapes["wide"]["H"] == 256 and wide.engines == ["package", "package_bf16"]
 
 
 def test_set_changes_every_chosen_size():
@@ -103,6 +105,15 @@ def test_missing_torch_is_skipped_and_gives_no_ratios(tmp_path, monkeypatch, cap
     assert "| – |" in capsys.readouterr().out
 
 
+def test_missing_jax_skips_its_engine_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(throughput, "jax_available", lambda: False)
+    output = tmp_path / "throughput.json"
+    argv = ["--engines", "keras", "keras_jax", "--cells", "lstm", "--sizes", "small"]
+    rows = throughput.main([*argv, "--rounds", "1", "--output", str(output)], runner=made_up)
+    assert {r["engine"] for r in rows} == {"keras"}
+    assert any("keras_jax engine skipped" in n for n in common.read_results(output)["notes"])
+
+
 def in_process(args):
     def run(engine, cell, size, seed):
         options = Namespace(epochs=args.epochs, seed=seed, predict_batch=4, min_infer_seconds=0)
@@ -113,12 +124,13 @@ def in_process(args):
 
 def test_keras_engines_write_a_valid_record(tmp_path):
     output = tmp_path / "throughput.json"
-    argv = ["--engines", "package", "keras", "keras_xla", "--cells", "lstm", "--sizes", "small"]
+    engines = ["package", "package_bf16", "keras", "keras_xla"]
+    argv = ["--engines", *engines, "--cells", "lstm", "--sizes", "small"]
     argv += ["--rounds", "1", "--epochs", "2", *TINY, "--output", str(output)]
     rows = throughput.main(argv, runner=in_process(throughput.parse_args(argv)))
-    assert [r["engine"] for r in rows] == ["package", "keras", "keras_xla"]
+    assert [r["engine"] for r in rows] == engines
     record = common.read_results(output)
-    assert record["benchmark"] == "throughput" and len(record["runs"]) == 3
+    assert record["benchmark"] == "throughput" and len(record["runs"]) == 4
     for run in record["runs"]:
         assert set(run["metrics"]) == {
             "train_samples_per_s",

@@ -9,7 +9,7 @@ walk-forward updates), through `make_optimizer` and `fit_dataset` / `fit_arrays`
 `option_callbacks`).
 
 Modules: `options` (settings, optimizer, loss), `batches` (padded
-mini-batches), `fit` (`train`, callbacks), `inference` (`predict`).
+mini-batches), `fit` (`train`, callbacks), `inference` (`predict`), `precision` (bfloat16 training).
 """
 
 from lstm_apps.lazy import lazy_names
@@ -36,6 +36,9 @@ _NAMES = {
     "LEARN_RATE_SCHEDULES": "lstm_apps.training.options",
     "REGRESSION_LOSSES": "lstm_apps.training.options",
     "SHUFFLES": "lstm_apps.training.options",
+    "PRECISIONS": "lstm_apps.training.options",
+    "resolve_precision": "lstm_apps.training.precision",
+    "training_precision": "lstm_apps.training.precision",
     "SOLVERS": "lstm_apps.training.options",
     "VALIDATION_METRICS": "lstm_apps.training.options",
     "TrainingConfig": "lstm_apps.training.options",
@@ -53,6 +56,7 @@ __all__ = [
     "LEARN_RATE_SCHEDULES",
     "REGRESSION_LOSSES",
     "SHUFFLES",
+    "PRECISIONS",
     "SOLVERS",
     "UNLABELLED",
     "VALIDATION_METRICS",
@@ -76,5 +80,7 @@ __all__ = [
     "make_optimizer",
     "option_callbacks",
     "predict",
+    "resolve_precision",
     "train",
+    "training_precision",
 ]

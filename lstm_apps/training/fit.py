@@ -18,6 +18,7 @@ from lstm_apps.training.options import (
     loss_and_metrics,
     make_optimizer,
 )
+from lstm_apps.training.precision import training_precision
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -268,6 +269,9 @@ def fit_dataset(
 ):
     """`model.fit` on a `tf.data.Dataset` that batches and shuffles itself.
 
+    The recurrent layers run in `options.precision` for the length of the fit
+    (`lstm_apps.training.precision`).
+
     The fit of `train` and of the custom loops that build their own datasets
     (teacher forcing): epochs and verbosity from `options`, the callbacks of
     `option_callbacks` (divergence guard, early stopping, backup, time budget,
@@ -285,15 +289,16 @@ def fit_dataset(
     Returns:
         The `keras.callbacks.History` of the fit.
     """
-    return model.fit(
-        dataset,
-        class_weight=class_weight,
-        validation_data=validation,
-        epochs=options.max_epochs,
-        callbacks=[*option_callbacks(options, validation is not None), *callbacks],
-        verbose=options.verbose,
-        shuffle=False,  # the dataset shuffles itself, as `options.shuffle` says
-    )
+    with training_precision(model, options.precision):
+        return model.fit(
+            dataset,
+            class_weight=class_weight,
+            validation_data=validation,
+            epochs=options.max_epochs,
+            callbacks=[*option_callbacks(options, validation is not None), *callbacks],
+            verbose=options.verbose,
+            shuffle=False,  # the dataset shuffles itself, as `options.shuffle` says
+        )
 
 
 def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbacks=()):
@@ -301,7 +306,8 @@ def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbac
 
     Epochs, mini-batch size, shuffling ("never", "once": one permutation
     seeded by `options.seed` before the fit, "every-epoch"), verbosity and
-    the callbacks of `option_callbacks` come from `options`; the model must
+    the callbacks of `option_callbacks` and the recurrent layers' precision
+    (`options.precision`) come from `options`; the model must
     be compiled (with `make_optimizer`). Mini-batches whose activations
     would need more than half of the free memory are refused first.
 
@@ -320,16 +326,17 @@ def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbac
     if options.shuffle == "once":
         order = np.random.default_rng(options.seed or 0).permutation(len(x))
         x, y = np.asarray(x)[order], np.asarray(y)[order]
-    return model.fit(
-        x,
-        y,
-        batch_size=options.mini_batch_size,
-        epochs=options.max_epochs,
-        validation_data=validation,
-        callbacks=[*option_callbacks(options, validation is not None), *callbacks],
-        shuffle=options.shuffle == "every-epoch",
-        verbose=options.verbose,
-    )
+    with training_precision(model, options.precision):
+        return model.fit(
+            x,
+            y,
+            batch_size=options.mini_batch_size,
+            epochs=options.max_epochs,
+            validation_data=validation,
+            callbacks=[*option_callbacks(options, validation is not None), *callbacks],
+            shuffle=options.shuffle == "every-epoch",
+            verbose=options.verbose,
+        )
 
 
 def _rows_and_steps(model, x):

@@ -26,6 +26,8 @@ VALIDATION_METRICS = ("loss", "accuracy", "rmse")
 # that a Config can be checked without starting TensorFlow.
 REGRESSION_LOSSES = {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "huber": "Huber"}
 VERBOSITY = (0, 1, 2)
+# "mixed_bfloat16": recurrent layers in bfloat16 while training (lstm_apps.training.precision)
+PRECISIONS = ("float32", "mixed_bfloat16", "auto")
 MAX_SEED = 2**32 - 1  # the largest seed `keras.utils.set_random_seed` (NumPy) accepts
 
 
@@ -81,6 +83,11 @@ class TrainingConfig:
             None (default) keeps no backup.
         time_budget: seconds of training after which no new epoch starts
             (`TimeBudget`); None (default) sets no limit.
+        precision: "float32" (default), "mixed_bfloat16" (the recurrent
+            layers compute in bfloat16 during training; weights, the head and
+            the loss stay float32) or "auto" (bfloat16 only on a CPU with
+            bfloat16 instructions, no GPU, and an LSTM layer of at least
+            256 units: see `lstm_apps.training.precision`).
         seed: seeds Keras, NumPy and TensorFlow (and a case study's splits)
             for repeatable runs, an integer in [0, 2**32 - 1]; None leaves
             them alone. Default 0.
@@ -109,6 +116,7 @@ class TrainingConfig:
     bucket_by_length: bool = True
     checkpoint_dir: str | None = None
     time_budget: float | None = None
+    precision: str = "float32"
     seed: int | None = 0
     verbose: int = 1
 
@@ -125,6 +133,7 @@ class TrainingConfig:
             "sequence_padding_direction", self.sequence_padding_direction, PADDING_DIRECTIONS
         )
         check_choice("verbose", self.verbose, VERBOSITY)
+        check_choice("precision", self.precision, PRECISIONS)
         check_positive("initial_learn_rate", self.initial_learn_rate, real=True)
         check_range("momentum", self.momentum, 0, 1)
         check_positive("max_epochs", self.max_epochs)

@@ -39,9 +39,10 @@ class Config(CaseStudyConfig):
     training: TrainingConfig = TrainingConfig(  # the fit on shuffled windows: see
         initial_learn_rate=0.01, max_epochs=18, mini_batch_size=64,
         learn_rate_schedule="exponential", learn_rate_drop_factor=0.1, gradient_threshold=1.0,
-        shuffle="every-epoch", bucket_by_length=False, seed=0, verbose=1,
+        shuffle="every-epoch", bucket_by_length=False, precision="auto", seed=0, verbose=1,
     )  # fmt: skip
-    # `lstm_apps.training.TrainingConfig`
+    # `lstm_apps.training.TrainingConfig`; precision "auto": bfloat16 products on a CPU that
+    # has them (measured within noise of float32 and faster: benchmarks/precision_checks.py)
     keep_best: bool = True  # end with the weights of the epoch with the best validation loss
     # evaluation
     eval_chars: int | None = None  # score only this many characters of each block
