@@ -7,6 +7,8 @@ Each variant runs in its own process:
 
 - keras: `Input -> LSTM -> Dense`, `model.fit` on arrays;
 - keras_mask: the same with a `Masking` layer before the LSTM;
+- keras_last_valid: no mask; the LSTM returns every step and the output is read at each
+  sequence's last non-padded step (exact for a causal layer and right padding);
 - keras_nocudnn_xla: `LSTM(use_cudnn=False)` compiled with XLA (`jit_compile=True`);
 - fused / fused_xla: the input projection of every step as one `Dense(4H)` before
   a `keras.layers.RNN` whose cell only adds `h @ U` (mathematically an LSTM);
@@ -16,8 +18,13 @@ Each variant runs in its own process:
 - keras_intra1 / package_intra1: keras / package with TensorFlow's intra-op thread
   pool set to one thread (`tf.config.threading.set_intra_op_parallelism_threads(1)`).
 
+`--size large` takes throughput.py's large shape (T=200, F=6, H=64, B=32, N=1024) instead.
+Every run also records its fastest epoch (`best_epoch_samples_per_s`): on a shared machine
+whose epochs run at one of two speeds, the fastest epoch is the steadier figure.
+
 Usage:
-    python benchmarks/route_overhead.py [--variants ...] [--rounds 3] [--output FILE]
+    python benchmarks/route_overhead.py [--variants ...] [--rounds 3] [--size small|large]
+        [--output FILE]
 Prints a table and writes benchmarks/results/route_overhead.json.
 """
 
@@ -34,10 +41,20 @@ from common import command_line, write_results
 
 RESULTS = Path(__file__).parent / "results" / "route_overhead.json"
 VARIANTS = (
-    "keras", "keras_mask", "keras_nocudnn_xla", "fused", "fused_xla",
+    "keras", "keras_mask", "keras_last_valid", "keras_nocudnn_xla", "fused", "fused_xla",
     "builder_fit", "package", "package_nobucket", "keras_intra1", "package_intra1",
 )  # fmt: skip
+SIZES = {
+    "small": dict(T=50, F=12, H=128, B=64, N=2048),
+    "large": dict(T=200, F=6, H=64, B=32, N=1024),
+}
 T, F, H, B, N, EPOCHS = 50, 12, 128, 64, 2048, 4
+
+
+def use_size(name):
+    """Set the module's shape to one of `SIZES`."""
+    global T, F, H, B, N
+    T, F, H, B, N = SIZES[name].values()
 
 
 def _model(variant):
@@ -67,6 +84,11 @@ def _model(variant):
         z = keras.layers.RNN(RecurrentPart(H))(keras.layers.Dense(4 * H)(inputs))
     elif variant == "keras_mask":
         z = keras.layers.LSTM(H)(keras.layers.Masking(0.0)(inputs))
+    elif variant == "keras_last_valid":
+        steps = keras.layers.LSTM(H, return_sequences=True)(inputs)
+        real = ops.any(ops.not_equal(inputs, 0.0), axis=-1)
+        last = ops.sum(ops.cast(real, "int32"), axis=1) - 1  # right padding: steps 0..n-1
+        z = ops.take_along_axis(steps, ops.reshape(last, (-1, 1, 1)), axis=1)[:, 0]
     else:
         z = keras.layers.LSTM(H, use_cudnn=False if variant == "keras_nocudnn_xla" else "auto")(
             inputs
@@ -123,6 +145,7 @@ def worker(variant) -> dict:
         model.fit(x, y, batch_size=B, epochs=EPOCHS, verbose=0, callbacks=[Clock()])
     return {
         "train_samples_per_s": N / float(np.median(seconds[1:])),
+        "best_epoch_samples_per_s": N / float(min(seconds[1:])),
         "first_epoch_seconds": seconds[0],
     }
 
@@ -132,8 +155,10 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--size", choices=list(SIZES), default="small")
     parser.add_argument("--worker", choices=VARIANTS)
     args = parser.parse_args()
+    use_size(args.size)
     if args.worker:
         print("ROUTE_RESULT " + json.dumps(worker(args.worker)))
         return
@@ -141,7 +166,9 @@ def main() -> None:
     for round_ in range(args.rounds):
         for variant in args.variants:
             done = subprocess.run(
-                [sys.executable, __file__, "--worker", variant], capture_output=True, text=True
+                [sys.executable, __file__, "--worker", variant, "--size", args.size],
+                capture_output=True,
+                text=True,
             )
             line = next(
                 (s for s in done.stdout.splitlines() if s.startswith("ROUTE_RESULT ")), None
@@ -156,10 +183,10 @@ def main() -> None:
     write_results(
         args.output,
         benchmark="route_overhead",
-        title="Training samples/s of one LSTM 128: plain Keras, masking, XLA, a fused "
-        "input projection, and the package's route",
+        title=f"Training samples/s of one LSTM {H}: plain Keras, masking, reading the last "
+        "valid step, XLA, a fused input projection, and the package's route",
         command=command_line(),
-        config={"T": T, "F": F, "H": H, "B": B, "N": N, "epochs": EPOCHS},
+        config={"size": args.size, "T": T, "F": F, "H": H, "B": B, "N": N, "epochs": EPOCHS},
         seeds=list(range(args.rounds)),
         runs=runs,
         notes=[
