@@ -101,6 +101,11 @@ def main(argv=None):
     parser.add_argument("--reuse", type=Path, help="combine the outputs already in this folder")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.reuse is not None:
+        names = [f"{study}_{p}.json" for study in ("jv", "char_lm") for p in PRECISIONS]
+        missing = [name for name in names if not (args.reuse / name).is_file()]
+        if missing:
+            parser.error(f"--reuse {args.reuse} lacks {', '.join(missing)}")
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.reuse or Path(scratch)
         if args.reuse is None:

@@ -49,6 +49,14 @@ def test_commands_set_the_precision_and_write_into_the_folder(tmp_path):
     assert "--epochs=7" in found["char_lm"] and "--seeds=3" in found["jv"]
 
 
+def test_reuse_of_a_folder_without_the_outputs_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        precision_checks.main(["--reuse", str(tmp_path), "--output", str(tmp_path / "o.json")])
+    assert stop.value.code == 2
+    assert "lacks jv_float32.json" in capsys.readouterr().err
+    assert not (tmp_path / "o.json").exists()
+
+
 def test_time_to_figure_is_the_first_epoch_at_or_below_the_target():
     assert precision_checks.seconds_to_reach([3.0, 2.5, 2.0, 1.9], 2.0, 400.0) == 300.0
     assert precision_checks.seconds_to_reach([3.0, 2.5], 2.0, 400.0) is None

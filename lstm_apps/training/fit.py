@@ -269,14 +269,13 @@ def fit_dataset(
 ):
     """`model.fit` on a `tf.data.Dataset` that batches and shuffles itself.
 
-    The recurrent layers run in `options.precision` for the length of the fit
-    (`lstm_apps.training.precision`).
-
     The fit of `train` and of the custom loops that build their own datasets
     (teacher forcing): epochs and verbosity from `options`, the callbacks of
     `option_callbacks` (divergence guard, early stopping, backup, time budget,
     progress plot) before the extra `callbacks`, so an epoch is backed up
-    before they see it, and never once it has diverged.
+    before they see it, and never once it has diverged. The recurrent layers
+    run in `options.precision` for the length of the fit
+    (`lstm_apps.training.precision`).
 
     Args:
         model: a compiled Keras model.
