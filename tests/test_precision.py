@@ -111,3 +111,48 @@ def test_custom_loops_take_the_precision_too():
     assert np.isfinite(run.history["loss"]).all()
     assert run.history["loss"][-1] < run.history["loss"][0]
     assert {layer.compute_dtype for layer in recurrent_layers(run.model)} == {"float32"}
+
+
+def test_sentiment_networks_and_nox_updates_take_the_precision(tmp_path):
+    """The two fits that used to call `model.fit` themselves now go through the route."""
+    from lstm_apps.tasks import sentiment
+    from lstm_apps.tasks.nox.recalibration import fine_tune
+
+    rng = np.random.default_rng(0)
+    words = ("bueno", "malo", "regular", "excelente", "pésimo", "normal")
+    rows = [(" ".join(rng.choice(words, 6)), str(i % 2)) for i in range(80)]
+    path = tmp_path / "texts.csv"
+    path.write_text(
+        "text,label\n" + "\n".join(f"{t},{c}" for t, c in rows) + "\n", encoding="utf-8"
+    )
+    config = sentiment.Config(
+        data=str(path), models=("lstm",), units=8, embedding_dim=8, embedding_init="random"
+    ).replace(
+        training=dict(max_epochs=1, mini_batch_size=16, verbose=0, precision="mixed_bfloat16")
+    )
+    seen = _ComputeDtypes()
+    run = sentiment.train(config, callbacks=[seen])
+    assert seen.seen == {"bfloat16"}
+    assert {layer.compute_dtype for layer in recurrent_layers(run.networks["lstm"])} == {"float32"}
+
+    # A weekly NOx update: from the same start and seed, float32 twice gives the
+    # same weights, and bfloat16 another update.
+    x = rng.standard_normal((32, 5, 3)).astype("float32")
+    start = build_model("lstm", num_features=3, num_outputs=1, task="regression", units=8,
+                        normalization="none").get_weights()  # fmt: skip
+
+    def update(precision):
+        keras.utils.set_random_seed(0)
+        model = build_model("lstm", num_features=3, num_outputs=1, task="regression", units=8,
+                            normalization="none")  # fmt: skip
+        model.set_weights(start)
+        model.compile("adam", "mae")
+        options = TrainingOptions(max_epochs=2, mini_batch_size=8, verbose=0, seed=0,
+                                  precision=precision)  # fmt: skip
+        fine_tune(model, x, x[:, -1, :1], options)
+        assert {layer.compute_dtype for layer in recurrent_layers(model)} == {"float32"}
+        return model.get_layer("lstm_1").get_weights()[0]
+
+    first, again, bf16 = update("float32"), update("float32"), update("mixed_bfloat16")
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, bf16, atol=1e-7)

@@ -173,19 +173,11 @@ def _choose_and_walk(walker, val_spans, test_spans, candidates, row_y):
 def fine_tune(model, x, y, options: training.TrainingConfig) -> None:
     """One weekly update of a compiled model: `options.max_epochs` epochs on `(x, y)`.
 
-    Keras shuffles the rows every epoch unless `options.shuffle` is "never";
-    the callbacks are those `options` asks for (no validation, so no early
-    stopping).
+    The update goes through `training.fit_arrays`, the route of every
+    array fit: shuffling, callbacks (no validation, so no early stopping)
+    and the recurrent layers' precision come from `options`.
     """
-    model.fit(
-        x,
-        y,
-        epochs=options.max_epochs,
-        batch_size=options.mini_batch_size,
-        shuffle=options.shuffle != "never",
-        callbacks=training.option_callbacks(options, validation=False),
-        verbose=options.verbose,
-    )
+    training.fit_arrays(model, x, y, options)
 
 
 def compare(model, data, config, k, progress=True) -> Comparison:

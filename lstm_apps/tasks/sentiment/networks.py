@@ -1,9 +1,9 @@
 """The sentiment networks: built on word ids, fit on batches of similar length, read text.
 
 A network reads word ids (`SentimentSplits.x_*`). Its fit is a custom loop
-over a `tf.data` pipeline of length-bucketed batches, so it takes its
-optimizer from `training.make_optimizer` and its callbacks from
-`training.option_callbacks`, like every fit in the package. The network the
+over a `tf.data` pipeline of length-bucketed batches, run by
+`training.fit_dataset` with the optimizer of `training.make_optimizer`, like
+every fit in the package (callbacks and precision come from `training`). The network the
 run keeps is wrapped by `text_model` so that the saved model reads raw text.
 """
 
@@ -168,10 +168,9 @@ def fit_network(config, data, kind, callbacks=(), class_weight=None):
         loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    has_validation = data.x_val is not None
-    shared = training.option_callbacks(options, has_validation)
     start = time.perf_counter()
-    history = network.fit(
+    history = training.fit_dataset(
+        network,
         word_id_dataset(
             data.x_train,
             data.y_train,
@@ -180,14 +179,14 @@ def fit_network(config, data, kind, callbacks=(), class_weight=None):
             seed=options.seed,
             bucket_by_length=options.bucket_by_length,
         ),
-        validation_data=(
-            word_id_dataset(data.x_val, data.y_val, VALIDATION_BATCH) if has_validation else None
+        options,
+        validation=(
+            None
+            if data.x_val is None
+            else word_id_dataset(data.x_val, data.y_val, VALIDATION_BATCH)
         ),
-        epochs=options.max_epochs,
+        callbacks=callbacks,
         class_weight=class_weight,
-        shuffle=False,  # the dataset orders its batches itself, as `training.shuffle` says
-        callbacks=[*shared, *callbacks],
-        verbose=options.verbose,
     )
     return network, history.history, time.perf_counter() - start
 
