@@ -29,6 +29,7 @@ from lstm_apps.console import (
     stop_on_sigterm,
     use_tensorflow_backend,
 )
+from lstm_apps.tuning.command import add_tune_parser, check_tune, cmd_tune
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
@@ -149,6 +150,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="held-out sequences for the parity check, a padded (N, T, F) .npy file "
         "(default: 16 sequences drawn from the model's stored normalization statistics)",
     )
+    add_tune_parser(sub, common)
     card = sub.add_parser("card", parents=[common], help="write MODEL_CARD.md for a run folder")
     card.add_argument("run_dir", type=Path)
     card.add_argument("--output", type=Path, help="card path (default RUN_DIR/MODEL_CARD.md)")
@@ -315,6 +317,7 @@ def check_run_folder(args):
 
 
 COMMANDS = {
+    "tune": cmd_tune,
     "export": cmd_export,
     "card": cmd_card,
     "compare": cmd_compare,
@@ -338,6 +341,8 @@ def main(argv=None) -> int:
         config = args.config = check_run(args) if args.command == "run" else None
         if hasattr(args, "run_dir"):
             check_run_folder(args)
+        if args.command == "tune":
+            check_tune(args)
         if args.command == "list":
             cmd_list(args)
             return 0

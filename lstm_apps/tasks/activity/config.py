@@ -14,6 +14,15 @@ from lstm_apps.checks import check_choice, check_int, check_positive, check_rang
 from lstm_apps.data import hapt
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import (
+    DROPOUT,
+    INPUT_NOISE,
+    LEARN_RATE,
+    RECURRENT_ARCHITECTURES,
+    Choice,
+    IntRange,
+    TuningSpec,
+)
 
 NAME = "activity"
 DESCRIPTION = "Activity at every 50 Hz sample of smartphone recordings (UCI HAPT), person split"
@@ -112,3 +121,24 @@ def check_steps(downsample, length, what, remedy):
             f"give the network fewer than 2 steps: {lower}{remedy}. "
             f"Received: downsample={downsample}, sequence length={length}"
         )
+
+
+# `lstm-apps tune activity`
+TUNING = TuningSpec(
+    metric="val_accuracy",
+    direction="maximize",
+    space={
+        "architecture": RECURRENT_ARCHITECTURES,
+        "units": IntRange(32, 128, log=True),
+        "dropout": DROPOUT,
+        "input_noise": INPUT_NOISE,
+        "filters": Choice(((32, 32), (64, 64), (64, 128))),
+        "downsample": Choice((2, 5, 10)),
+        "training.initial_learn_rate": LEARN_RATE,
+        "training.mini_batch_size": Choice((16, 32, 64)),
+    },
+    group="subject",
+    cv_refused=(
+        "its training recordings carry no subject ids, so folds could not be grouped by subject"
+    ),
+)

@@ -14,6 +14,7 @@ from lstm_apps.checks import check_choice, check_int
 from lstm_apps.models.choices import DECODER_CELL_NAMES, ENCODERS, check_beam
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import DROPOUT, LEARN_RATE, Choice, IntRange, TuningSpec
 
 # TrainingConfig settings that the caption and video fits (`fit.py`) cannot follow, and the
 # only value each may take
@@ -130,3 +131,18 @@ class Config(CaseStudyConfig):
         beam_width=2, pretraining=dict(max_epochs=1), training=dict(max_epochs=2),
     )  # fmt: skip
     RENAMED: ClassVar[dict] = {"pretrain_epochs": "pretraining.max_epochs"}
+
+
+# `lstm-apps tune captioning`: validation cross-entropy per word (teacher forcing)
+TUNING = TuningSpec(
+    metric="val_loss",
+    direction="minimize",
+    space={
+        "cell": Choice(("lstm", "gru")),
+        "units": IntRange(64, 512, log=True),
+        "embedding_dim": Choice((32, 64, 128)),
+        "dropout": DROPOUT,
+        "training.initial_learn_rate": LEARN_RATE,
+    },
+    cv_refused="cross-validation is not wired for it yet; it tunes on its validation part",
+)

@@ -14,6 +14,7 @@ from lstm_apps.checks import check_bool, check_choice, check_positive, check_ran
 from lstm_apps.models.choices import CELL_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import Choice, FloatRange, IntRange, TuningSpec
 
 NAME = "char_lm"
 DESCRIPTION = "Character language model on Don Quijote (Spanish), bits per character + generation"
@@ -75,3 +76,19 @@ class Config(CaseStudyConfig):
         check_positive("max_chars", self.max_chars, allow_none=True)
         check_positive("eval_chars", self.eval_chars, allow_none=True)
         check_bool("keep_best", self.keep_best)
+
+
+# `lstm-apps tune char_lm`: validation cross-entropy per character
+TUNING = TuningSpec(
+    metric="val_loss",
+    direction="minimize",
+    space={
+        "cell": Choice(("lstm", "gru")),
+        "units": IntRange(64, 512, log=True),
+        "embedding_dim": Choice((16, 32, 64)),
+        "dropout": FloatRange(0.0, 0.3),
+        "training.initial_learn_rate": FloatRange(1e-3, 2e-2, log=True),
+        "training.mini_batch_size": Choice((32, 64, 128)),
+    },
+    cv_refused="its windows overlap one text, so folds would share characters",
+)

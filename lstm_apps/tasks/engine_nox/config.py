@@ -15,6 +15,7 @@ from lstm_apps.data.synthetic import EngineSimulatorConfig
 from lstm_apps.models.choices import ARCHITECTURE_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import REGRESSION_SPACE, TuningSpec
 
 NAME = "engine_nox"
 DESCRIPTION = "Sequence-to-sequence regression: engine-out NOx from engine signals (SYNTHETIC data)"
@@ -62,3 +63,12 @@ class Config(CaseStudyConfig):
     def simulator(self) -> EngineSimulatorConfig:
         """The simulator settings for these cycles (physics at its defaults)."""
         return EngineSimulatorConfig(cycle_seconds=self.cycle_seconds, phases=tuple(self.phases))
+
+
+# `lstm-apps tune engine_nox`
+TUNING = TuningSpec(
+    metric="val_rmse",
+    direction="minimize",
+    space=REGRESSION_SPACE,
+    cv_refused="its cycles are time-ordered, and folds would train on the future",
+)

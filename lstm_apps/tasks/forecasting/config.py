@@ -14,6 +14,7 @@ from lstm_apps.checks import check_choice, check_positive, check_range
 from lstm_apps.models.choices import CAUSAL_ARCHITECTURES, TRANSFORMS
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import REGRESSION_SPACE, TuningSpec
 
 # series -> (season length, default fill, default transform, ETS season)
 SERIES = {
@@ -99,3 +100,12 @@ class Config(CaseStudyConfig):
             return {"fill": "error", "transform": "none", "season_length": None}[name]
         season, fill, transform, _ = SERIES[self.series or "airline"]
         return {"season_length": season, "fill": fill, "transform": transform}[name]
+
+
+# `lstm-apps tune forecasting`
+TUNING = TuningSpec(
+    metric="val_loss",
+    direction="minimize",
+    space=REGRESSION_SPACE,
+    cv_refused="a series is time-ordered, and folds would train on the future",
+)

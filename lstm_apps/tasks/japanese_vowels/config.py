@@ -18,6 +18,17 @@ from lstm_apps.checks import check_choice, check_range
 from lstm_apps.models.choices import ARCHITECTURE_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import (
+    DROPOUT,
+    L2,
+    LEARN_RATE,
+    RECURRENT_ARCHITECTURES,
+    RECURRENT_DROPOUT,
+    Choice,
+    FloatRange,
+    Stack,
+    TuningSpec,
+)
 
 NAME = "japanese_vowels"
 DESCRIPTION = (
@@ -39,6 +50,8 @@ class Config(CaseStudyConfig):
     architecture: str = "lstm"  # any name in lstm_apps.models.ARCHITECTURES
     units: int | tuple = 100  # recurrent width, or a tuple such as (125, 100) for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
+    recurrent_dropout: float = 0.0  # dropout on the recurrent connections
+    l2: float = 0.0  # L2 factor on the recurrent and head weight matrices
     normalization: str = "zscore"  # in-model input normalization
     input_noise: float = 0.1  # std of Gaussian noise on normalized inputs while training
     # training
@@ -55,3 +68,23 @@ class Config(CaseStudyConfig):
         units=16, max_train_sequences=90, max_test_sequences=60,
         training=dict(max_epochs=2, mini_batch_size=30),
     )  # fmt: skip
+
+
+# `lstm-apps tune japanese_vowels`: a fifth of the training utterances held out
+TUNING = TuningSpec(
+    metric="val_accuracy",
+    direction="maximize",
+    space={
+        "architecture": RECURRENT_ARCHITECTURES,
+        "units": Stack(32, 256, max_depth=2),
+        "dropout": DROPOUT,
+        "recurrent_dropout": RECURRENT_DROPOUT,
+        "l2": L2,
+        "input_noise": FloatRange(0.0, 0.3),
+        "normalization": Choice(("zscore", "none")),
+        "training.initial_learn_rate": LEARN_RATE,
+        "training.mini_batch_size": Choice((8, 16, 32, 64)),
+    },
+    fixed={"validation_fraction": 0.2, "training.validation_patience": 20},
+    group="none: the speaker is the class, so folds are stratified by it",
+)

@@ -105,6 +105,8 @@ def build_model(config: Config, data: Splits):
         num_outputs=len(data.class_names),
         units=config.units,
         dropout=config.dropout,
+        recurrent_dropout=config.recurrent_dropout or None,
+        l2=config.l2 or None,
         normalization=config.normalization,
         input_noise=config.input_noise,
     )

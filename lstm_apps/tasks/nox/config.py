@@ -15,6 +15,7 @@ from lstm_apps.data import gas_turbine as gt
 from lstm_apps.models.choices import ARCHITECTURE_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import REGRESSION_SPACE, TuningSpec
 
 NAME = "nox"
 DESCRIPTION = "NOx regression from gas-turbine sensor windows (UCI, 2011-2015), with drift"
@@ -138,3 +139,12 @@ def check_fractions(validation, test):
 
 def _positive_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+# `lstm-apps tune nox`
+TUNING = TuningSpec(
+    metric="val_loss",
+    direction="minimize",
+    space=REGRESSION_SPACE,
+    cv_refused="its rows are time-ordered, and folds would train on the future",
+)

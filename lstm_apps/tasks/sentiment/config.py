@@ -14,6 +14,7 @@ from lstm_apps.checks import check_choice, check_positive, check_rate
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.sentiment.comparison import MODELS, RECURRENT
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import DROPOUT, LEARN_RATE, Choice, IntRange, TuningSpec
 
 NAME = "sentiment"
 DESCRIPTION = (
@@ -30,7 +31,7 @@ class Config(CaseStudyConfig):
     length; of `training` it honours the solver, learning rate and its drops,
     gradient clipping, `max_epochs`, `mini_batch_size`, `shuffle`,
     `bucket_by_length`, `validation_patience` (on validation accuracy),
-    `checkpoint_dir`, `time_budget`, `seed` and `verbose`.
+    `checkpoint_dir`, `time_budget`, `precision`, `seed` and `verbose`.
     """
 
     # data
@@ -117,3 +118,18 @@ def _check_training(section: TrainingConfig, study):
                 f"The {study} study needs `training.{name}={value!r}` ({hint}). "
                 f"Received: training.{name}={getattr(section, name)!r}"
             )
+
+
+# `lstm-apps tune sentiment`: one network per trial
+TUNING = TuningSpec(
+    metric="val_accuracy",
+    direction="maximize",
+    space={
+        "models": Choice((("bilstm",), ("lstm",), ("gru",), ("cnn_lstm",))),
+        "units": IntRange(32, 128, log=True),
+        "dropout": DROPOUT,
+        "embedding_dropout": DROPOUT,
+        "training.initial_learn_rate": LEARN_RATE,
+        "training.mini_batch_size": Choice((32, 64, 128)),
+    },
+)

@@ -14,6 +14,17 @@ from lstm_apps.checks import check_choice, check_int, check_range
 from lstm_apps.models.choices import ARCHITECTURE_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import (
+    DROPOUT,
+    INPUT_NOISE,
+    L2,
+    LEARN_RATE,
+    RECURRENT_DROPOUT,
+    Choice,
+    IntRange,
+    TuningSpec,
+    classification_or_regression,
+)
 
 NAME = "sequences"
 DESCRIPTION = (
@@ -72,6 +83,8 @@ class Config(CaseStudyConfig):
     filters: tuple = (32, 64, 128)  # convolution blocks of "cnn_lstm" (each halves the length)
     kernel_size: int = 9  # convolution width of "cnn_lstm"
     dropout: float = 0.0  # dropout after each recurrent layer
+    recurrent_dropout: float = 0.0  # dropout on the recurrent connections
+    l2: float = 0.0  # L2 factor on the recurrent and head weight matrices
     input_noise: float = 0.0  # std of Gaussian noise on normalized inputs while training
     normalization: str = "zscore"  # in-model input normalization
     # training
@@ -125,3 +138,32 @@ class Config(CaseStudyConfig):
         units=8, filters=(8,), max_train_sequences=30, max_test_sequences=30,
         training=dict(max_epochs=2, mini_batch_size=16, validation_patience=None),
     )  # fmt: skip
+
+
+def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study declares)
+    """`lstm-apps tune sequences`: accuracy or RMSE on validation, by the data's task."""
+    return TuningSpec(
+        **classification_or_regression(data.task),
+        space={
+            "networks": Choice((("cnn_lstm",), ("lstm",))),
+            "units": IntRange(16, 128, log=True),
+            "dropout": DROPOUT,
+            "recurrent_dropout": RECURRENT_DROPOUT,
+            "l2": L2,
+            "input_noise": INPUT_NOISE,
+            "normalization": Choice(("zscore", "none")),
+            "filters": Choice(((16, 32), (32, 64), (32, 64, 128))),
+            "kernel_size": Choice((3, 5, 9)),
+            "training.initial_learn_rate": LEARN_RATE,
+            "training.mini_batch_size": Choice((8, 16, 32, 64)),
+        },
+        group="the rows' `group_column`, when given",
+        cv_groups=cv_groups,
+    )
+
+
+def cv_groups(data):
+    """The group of each training then validation sequence (None without a group column)."""
+    if not data.groups:
+        return None
+    return list(data.groups["train"]) + list(data.groups.get("validation", []))

@@ -14,6 +14,7 @@ from lstm_apps.checks import check_choice, check_positive, check_range
 from lstm_apps.models.choices import CAUSAL_ARCHITECTURES, TRANSFORMS
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import REGRESSION_SPACE, TuningSpec
 
 NAME = "series"
 DESCRIPTION = (
@@ -105,3 +106,12 @@ class Config(CaseStudyConfig):
             check_positive(name, getattr(self, name))
         for name in ("validation_fraction", "test_fraction"):
             check_range(name, getattr(self, name), 0, 0.5, closed=(False, False))
+
+
+# `lstm-apps tune series`
+TUNING = TuningSpec(
+    metric="val_loss",
+    direction="minimize",
+    space=REGRESSION_SPACE,
+    cv_refused="a series is time-ordered, and folds would train on the future",
+)

@@ -14,6 +14,7 @@ from lstm_apps.checks import check_bool, check_choice, check_positive
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.sentiment.config import check_text_settings
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import DROPOUT, LEARN_RATE, Choice, IntRange, TuningSpec
 
 NAME = "text"
 DESCRIPTION = (
@@ -90,3 +91,19 @@ class Config(CaseStudyConfig):
                 "`positive_class` must be a class name (text). "
                 f"Received: positive_class={self.positive_class!r}"
             )
+
+
+# `lstm-apps tune text`: one network per trial, without the TF-IDF average
+TUNING = TuningSpec(
+    metric="val_accuracy",
+    direction="maximize",
+    space={
+        "models": Choice((("bilstm",), ("lstm",), ("gru",), ("cnn_lstm",))),
+        "units": IntRange(32, 128, log=True),
+        "dropout": DROPOUT,
+        "embedding_dropout": DROPOUT,
+        "training.initial_learn_rate": LEARN_RATE,
+        "training.mini_batch_size": Choice((32, 64, 128)),
+    },
+    fixed={"ensemble": False},
+)

@@ -15,6 +15,16 @@ from lstm_apps.data import cmapss
 from lstm_apps.models.choices import ARCHITECTURE_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import (
+    DROPOUT,
+    INPUT_NOISE,
+    L2,
+    RECURRENT_DROPOUT,
+    Choice,
+    FloatRange,
+    Stack,
+    TuningSpec,
+)
 
 NAME = "turbofan"
 DESCRIPTION = "Remaining useful life (RUL) of turbofan engines, NASA C-MAPSS FD001"
@@ -39,6 +49,8 @@ class Config(CaseStudyConfig):
     architecture: str = "lstm"  # any name in ARCHITECTURES; "bi*" only with output_mode="last"
     units: int | tuple = 100  # recurrent width (the course's single layer), or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
+    recurrent_dropout: float = 0.0  # dropout on the recurrent connections
+    l2: float = 0.0  # L2 factor on the recurrent and head weight matrices
     input_noise: float = 0.1  # std of Gaussian noise added to the z-scored inputs while training
     output_mode: str = "sequence"  # "sequence": RUL at every cycle; "last": from the last `window`
     window: int = 30  # cycles each "last" network reads (at most the shortest test engine)
@@ -75,3 +87,22 @@ class Config(CaseStudyConfig):
             check_int(name, getattr(self, name), 1)
         for name in ("rul_cap", "max_train_engines", "max_test_engines"):
             check_int(name, getattr(self, name), 1, allow_none=True)
+
+
+# `lstm-apps tune turbofan`: one network per trial (no ensemble)
+TUNING = TuningSpec(
+    metric="val_rmse",
+    direction="minimize",
+    space={
+        "architecture": Choice(("lstm", "gru")),
+        "units": Stack(32, 192, max_depth=2),
+        "dropout": DROPOUT,
+        "recurrent_dropout": RECURRENT_DROPOUT,
+        "l2": L2,
+        "input_noise": INPUT_NOISE,
+        "training.initial_learn_rate": FloatRange(1e-3, 1e-2, log=True),
+        "training.mini_batch_size": Choice((4, 8, 16, 32)),
+    },
+    fixed={"ensemble": 1},
+    group="engine",
+)

@@ -179,6 +179,8 @@ def build_model(config: Config, data: Splits) -> keras.Model:
         output_mode=config.output_mode,
         units=config.units,
         dropout=config.dropout,
+        recurrent_dropout=config.recurrent_dropout or None,
+        l2=config.l2 or None,
         input_noise=config.input_noise,
     )
     if config.output_mode == "last":

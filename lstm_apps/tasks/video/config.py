@@ -15,6 +15,14 @@ from lstm_apps.models.choices import check_beam
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.tasks.captioning.config import check_fit_settings
 from lstm_apps.training.options import TrainingConfig
+from lstm_apps.tuning.space import (
+    DROPOUT,
+    LEARN_RATE,
+    RECURRENT_ARCHITECTURES,
+    Choice,
+    IntRange,
+    TuningSpec,
+)
 
 NAME = "video"
 DESCRIPTION = "Video clips: per-frame CNN + LSTM, classification or captioning (moving digits)"
@@ -96,3 +104,20 @@ class Config(CaseStudyConfig):
         "warmup_epochs": "warmup.max_epochs",
         "pretrain_epochs": "pretraining.max_epochs",
     }
+
+
+def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study declares)
+    """`lstm-apps tune video`: accuracy for the classifier, cross-entropy for the captioner."""
+    classify = config.head == "classify"
+    return TuningSpec(
+        metric="val_accuracy" if classify else "val_loss",
+        direction="maximize" if classify else "minimize",
+        space={
+            "architecture": RECURRENT_ARCHITECTURES,
+            "units": IntRange(32, 256, log=True),
+            "frame_features": Choice((64, 128, 256)),
+            "dropout": DROPOUT,
+            "training.initial_learn_rate": LEARN_RATE,
+        },
+        cv_refused="cross-validation is not wired for it yet; it tunes on its validation part",
+    )

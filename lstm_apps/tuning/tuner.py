@@ -1,0 +1,363 @@
+"""`tune`: an Optuna search over a study's Config, stored in SQLite, with pruning.
+
+The search lives in an Optuna study stored in a database: by default
+`<folder>/study.db` (SQLite), or any URL Optuna accepts (PostgreSQL when
+several machines share one search). Several processes given the same
+folder or URL share the study; a search that was killed resumes where it
+stopped, and a trial that was running when its process died is failed by
+its missing heartbeat and tried again once with the same settings.
+
+Each trial trains the study with the sampled Config changes through its own
+`train` (the package's one training route) and scores the best epoch of
+the validation metric in the Keras history. Trials whose validation curve
+falls below the median of earlier trials at the same epoch are pruned. The
+test split is never read during the search: the best settings are trained
+again, evaluated on the test split once and written as a normal run folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from lstm_apps.tuning.space import TuningSpec, changes_from_params, run_command, suggest
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30  # a running trial proves it is alive this often
+GRACE_SECONDS = 90  # a trial silent for longer is failed (its process died) and retried
+
+
+def parse_budget(text) -> float:
+    """Seconds from `"20m"`, `"90s"`, `"1.5h"` or a plain number of seconds.
+
+    Raises:
+        ValueError: for anything else, or a budget that is not positive.
+    """
+    units = {"s": 1, "m": 60, "h": 3600}
+    raw = str(text).strip().lower()
+    scale = units.get(raw[-1:], None)
+    number = raw[:-1] if scale else raw
+    try:
+        seconds = float(number) * (scale or 1)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(
+            f"The budget must be a positive time such as 20m, 90s or 1.5h. Received: {text!r}"
+        )
+    return seconds
+
+
+def storage_url(folder, storage=None) -> str:
+    """The study's database: `storage` when given, else SQLite in `folder`."""
+    if storage:
+        return str(storage)
+    return f"sqlite:///{Path(folder).resolve() / 'study.db'}"
+
+
+def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SECONDS,
+               grace=GRACE_SECONDS, startup_trials=4, warmup_epochs=3):  # fmt: skip
+    """Create, or load when it exists, the Optuna study `study_name` at `url`.
+
+    TPE sampling, median pruning after `startup_trials` complete trials and
+    `warmup_epochs` epochs, heartbeats so that a dead process's trial is
+    failed and retried once.
+    """
+    import optuna
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna, and stable here
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        storage = RDBStorage(
+            url,
+            engine_kwargs=engine,
+            heartbeat_interval=heartbeat,
+            grace_period=grace,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
+        )
+    study = optuna.create_study(
+        storage=storage,
+        study_name=study_name,
+        direction=direction,
+        load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(
+            n_startup_trials=startup_trials, n_warmup_steps=warmup_epochs
+        ),
+    )
+    if study.direction.name.lower() != direction:
+        raise ValueError(
+            f"The study {study_name!r} at {url} already {study.direction.name.lower()}s; this "
+            f"search would {direction}. Use another folder or --study-name. Received: "
+            f"direction={direction!r}"
+        )
+    return study
+
+
+def best_value(values, direction) -> float:
+    """The best finite value of a validation curve (NaN when none is finite)."""
+    finite = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+    if not finite:
+        return math.nan
+    return max(finite) if direction == "maximize" else min(finite)
+
+
+def _reporter(trial, metric):
+    """A Keras callback that reports each epoch's `metric` to the trial and prunes."""
+    import keras
+    import optuna
+
+    class Reporter(keras.callbacks.Callback):
+        step = 0  # counts across fits, so an ensemble's members continue the curve
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = (logs or {}).get(metric)
+            if value is None or not math.isfinite(float(value)):
+                return
+            trial.report(float(value), Reporter.step)
+            Reporter.step += 1
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at epoch {epoch + 1} ({metric}={value:.4g})")
+
+    return Reporter()
+
+
+class Objective:
+    """One trial: sample changes, train the study on them, score validation.
+
+    Data are loaded once per distinct value of the study's data settings.
+    """
+
+    def __init__(self, name, config):
+        from lstm_apps.tasks.registry import get_case_study
+
+        self.name, self.config = name, config
+        self.module = get_case_study(name)
+        self.spec, self.base, self.deadline, self.cv = None, config, None, None
+        self.data_fields = [row[0] for row in type(config).field_help().get("data", [])]
+        self._data = {}
+
+    def use(self, spec: TuningSpec, deadline=None, cv=None):
+        """Search `spec` (its fixed changes applied first); stop trials at `deadline`;
+        score each trial by `cv`-fold cross-validation when `cv` is given."""
+        self.spec, self.deadline, self.cv = spec, deadline, cv
+        self.base = self.config.replace(**spec.fixed)
+        return self
+
+    def config_for(self, changes):
+        config = self.base.replace(**changes)
+        budget = config.training.time_budget
+        if self.deadline is not None:  # no trial runs past the search's budget
+            left = max(self.deadline - time.time(), 1.0)
+            budget = left if budget is None else min(budget, left)
+        return config.replace(training=dict(verbose=0, checkpoint_dir=None, time_budget=budget))
+
+    def data_for(self, config):
+        key = repr([getattr(config, f) for f in self.data_fields])
+        if key not in self._data:
+            self._data = {key: self.module.load_data(config)}  # keep one: data can be large
+        return self._data[key]
+
+    def folds_for(self, config, data):
+        from lstm_apps.tuning.folds import cross_validation_folds
+
+        groups = self.spec.cv_groups(data) if self.spec.cv_groups else None
+        seed = config.training.seed or 0
+        return cross_validation_folds(data, self.cv, groups=groups, seed=seed)
+
+    def score(self, run) -> float:
+        curve = (run.history or {}).get(self.spec.metric)
+        if curve is None:
+            raise KeyError(
+                f"The {self.name} history has no {self.spec.metric!r} to score. "
+                f"Received keys: {sorted(run.history or {})}"
+            )
+        return best_value(curve, self.spec.direction), len(curve)
+
+    def __call__(self, trial) -> float:
+        import keras
+
+        changes = suggest(trial, self.spec.space)
+        trial.set_user_attr("changes", _jsonable(changes))
+        config = self.config_for(changes)
+        data = self.data_for(config)
+        parts = self.folds_for(config, data) if self.cv else [data]
+        start = time.perf_counter()
+        scores, epochs = [], 0
+        for i, part in enumerate(parts):  # pruning watches the first fold's curve
+            keras.backend.clear_session()
+            keras.utils.set_random_seed(config.training.seed or 0)
+            callbacks = [_reporter(trial, self.spec.metric)] if i == 0 else []
+            value, count = self.score(self.module.train(config, part, callbacks=callbacks))
+            scores.append(value)
+            epochs += count
+        trial.set_user_attr("seconds", round(time.perf_counter() - start, 1))
+        trial.set_user_attr("epochs", epochs)
+        if self.cv:
+            trial.set_user_attr("fold_scores", [float(v) for v in scores])
+            trial.set_user_attr("score_sd", float(np.std(scores, ddof=1)))
+        return float(np.mean(scores))
+
+
+def _jsonable(changes):
+    return json.loads(json.dumps(changes, default=list))
+
+
+@dataclasses.dataclass
+class TuningResult:
+    """What `tune` did: the Optuna study, the best changes and the retrained run."""
+
+    study: object
+    best_changes: dict
+    command: str
+    run: object = None
+    folder: Path | None = None
+    search_seconds: float = 0.0
+    retrain_seconds: float = 0.0
+
+
+def tune(
+    name,
+    folder,
+    *,
+    budget=None,
+    trials=None,
+    changes=None,
+    space=None,
+    storage=None,
+    study_name=None,
+    seed=None,
+    fast=False,
+    cv=None,
+    retrain=True,
+    progress=True,
+    heartbeat=HEARTBEAT_SECONDS,
+) -> TuningResult:
+    """Search a study's settings, then retrain the best and test it once.
+
+    Args:
+        name: a case study (`lstm-apps list`).
+        folder: the tuning folder: `study.db` (unless `storage`), the report,
+            and `best_run/`, the retrained best trial as a run folder.
+        budget: the search's wall time ("20m", seconds); trials still running
+            at the end are cut by their time budget. With neither `budget`
+            nor `trials`, 20 minutes.
+        trials: the number of trials this call runs at most.
+        changes: Config changes every trial starts from (as `--set`).
+        space: search-space entries that replace or (None) remove the
+            study's defaults (`parse_space`).
+        storage: an Optuna database URL to share one study between
+            processes or machines (default: SQLite in `folder`).
+        study_name: the study's name in the database (default: `name`).
+        seed: the sampler's seed (None: random, so processes differ).
+        fast: start from the study's fast Config (tests and smoke runs).
+        cv: score each trial by this many folds of cross-validation over the
+            training and validation parts (grouped by the study's natural
+            group; `lstm_apps.tuning.folds`), mean over folds; None: the
+            study's validation part.
+        retrain: retrain and test the best trial when the search ends.
+        progress: show Optuna's progress bar.
+        heartbeat: seconds between a running trial's signs of life; a trial
+            silent for three of them is taken as dead (its process was
+            killed), failed, and tried again once with the same settings.
+
+    Returns:
+        A `TuningResult`.
+    """
+
+    from lstm_apps.tasks.registry import make_config, run_case_study
+    from lstm_apps.tuning.report import write_report
+    from lstm_apps.tuning.studies import needs_data, tuning_spec
+
+    folder = Path(folder)
+    seconds = parse_budget(budget) if budget is not None else (None if trials else 1200.0)
+    config = make_config(name, changes, fast=fast)
+    objective = Objective(name, config)
+    data = objective.data_for(config) if needs_data(name) else None
+    spec = tuning_spec(name, config, data)
+    if space:
+        spec = spec.replace(space=space)
+    if not spec.space:
+        raise ValueError(f"Nothing to search: the search space of {name!r} is empty.")
+    if cv is not None and spec.cv_refused:
+        raise ValueError(f"The {name!r} study cannot be cross-validated: {spec.cv_refused}.")
+    for key, value in suggest_defaults(spec).items():  # every range must suit the Config
+        config.replace(**spec.fixed).replace(**{key: value})
+    objective.use(spec, cv=cv)
+    if cv is not None:  # fold once now, so that a bad `cv` fails before any trial
+        objective.folds_for(objective.base, objective.data_for(objective.base))
+    folder.mkdir(parents=True, exist_ok=True)
+    url = storage_url(folder, storage)
+    study = open_study(
+        url, study_name or name, spec.direction, seed=seed, heartbeat=heartbeat, grace=3 * heartbeat
+    )
+    check_scoring(study, {"case_study": name, "metric": spec.metric, "cv": cv})
+    start = time.time()
+    objective.deadline = None if seconds is None else start + seconds
+    study.optimize(
+        objective,
+        n_trials=trials,
+        timeout=seconds,
+        catch=(ValueError, RuntimeError, KeyError, MemoryError),
+        show_progress_bar=progress,
+        gc_after_trial=True,
+    )
+    result = TuningResult(study=study, best_changes={}, command="")
+    result.search_seconds = time.time() - start
+    complete = [t for t in study.trials if t.state.name == "COMPLETE" and np.isfinite(t.value)]
+    if not complete:
+        write_report(study, spec, name, folder, None)
+        raise RuntimeError(
+            f"No trial of {name!r} finished with a finite score; see {folder / 'trials.csv'}."
+        )
+    best = study.best_trial
+    result.best_changes = {**(changes or {}), **changes_from_params(best.params, spec.space)}
+    result.command = run_command(name, {**spec.fixed, **result.best_changes})
+    if retrain:
+        began = time.time()
+        best_config = config.replace(**spec.fixed).replace(**result.best_changes)
+        result.folder = folder / "best_run"
+        result.run = run_case_study(name, best_config, result.folder, overwrite=True)
+        result.retrain_seconds = time.time() - began
+    write_report(study, spec, name, folder, result)
+    return result
+
+
+def check_scoring(study, scoring: dict) -> None:
+    """Record how the study's trials are scored, and refuse to resume it scored otherwise
+    (scores of another metric, or of another number of folds, do not compare)."""
+    stored = study.user_attrs.get("scoring")
+    if stored is None:
+        study.set_user_attr("scoring", scoring)
+    elif stored != scoring:
+        raise ValueError(
+            f"The study {study.study_name!r} was scored as {stored}; this search would score "
+            f"as {scoring}, and the scores would not compare. Use another folder or "
+            f"--study-name. Received: {scoring}"
+        )
+
+
+def suggest_defaults(spec: TuningSpec) -> dict:
+    """One value of each searched field at the ends of its range, to check the
+    space against the Config before any trial runs."""
+    from lstm_apps.tuning.space import Choice, Stack
+
+    values = {}
+    for key, entry in spec.space.items():
+        if isinstance(entry, Choice):
+            values[key] = entry.values[0]
+        elif isinstance(entry, Stack):
+            values[key] = (entry.high,) * entry.max_depth if entry.max_depth > 1 else entry.high
+        else:
+            values[key] = entry.high
+    return values
