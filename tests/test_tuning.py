@@ -180,7 +180,7 @@ def test_two_processes_share_one_study_and_a_killed_search_resumes(tmp_path):
 
     # Kill a search in the middle of a trial, then resume it.
     killed = tmp_path / "killed"
-    slow = ["--set", "training.max_epochs=40", "--trials", "5", "--output", str(killed)]
+    slow = ["--set", "training.max_epochs=20", "--trials", "5", "--output", str(killed)]
     worker = _tune_cli([*FAST_JV, *slow], tmp_path)
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -196,8 +196,8 @@ def test_two_processes_share_one_study_and_a_killed_search_resumes(tmp_path):
     before = _states(killed / "study.db")
     assert before[-1] == "RUNNING"
     time.sleep(4)  # longer than three heartbeats of the resuming search
-    changes = {"training.max_epochs": 40}
-    tune("japanese_vowels", killed, trials=2, changes=changes, fast=True, retrain=False,
+    changes = {"training.max_epochs": 20}
+    tune("japanese_vowels", killed, trials=1, changes=changes, fast=True, retrain=False,
          progress=False, heartbeat=1)  # fmt: skip
     study = optuna.load_study(
         study_name="japanese_vowels", storage=f"sqlite:///{killed / 'study.db'}"
@@ -258,14 +258,23 @@ def test_cross_validated_search_scores_the_fold_mean_and_refuses_a_mixed_resume(
     import numpy as np
 
     folder = tmp_path / "cv"
-    tune("japanese_vowels", folder, trials=2, cv=3, seed=0, fast=True, retrain=False,
-         progress=False)  # fmt: skip
+    changes = {"training.max_epochs": 6}
+    result = tune("japanese_vowels", folder, trials=2, cv=3, seed=0, fast=True,
+                  changes=changes, progress=False)  # fmt: skip
     table = pd.read_csv(folder / "trials.csv")
     for _, row in table[table["state"] == "complete"].iterrows():
         folds = [float(v) for v in row["fold_scores"].split()]
         assert len(folds) == 3
         assert row["score"] == pytest.approx(np.mean(folds), abs=1e-3)
         assert row["score_sd"] == pytest.approx(np.std(folds, ddof=1), abs=1e-3)
+    # The best settings are refit on every training utterance (no hold-out) for the
+    # mean of its folds' best epochs.
+    epochs = result.study.best_trial.user_attrs["best_epochs"]
+    assert len(epochs) == 3 and all(1 <= e <= 6 for e in epochs)
+    _, refit = read_config(folder / "best_run")
+    assert refit.validation_fraction == 0.0 and refit.training.validation_patience is None
+    assert refit.training.max_epochs == max(1, round(np.mean(epochs)))
+    assert "validation_fraction" not in result.command
     with pytest.raises(ValueError, match="would not compare"):
         tune("japanese_vowels", folder, trials=1, fast=True, retrain=False, progress=False)
     with pytest.raises(ValueError, match="cannot be cross-validated: .*future"):

@@ -2,7 +2,8 @@
 
 Written by `tune` after the search (and again after each resume):
 
-- `trials.csv`: one row per trial: number, state, score, seconds, epochs
+- `trials.csv`: one row per trial: number, state, score (and its sd over
+  folds), seconds, epochs, best epoch of each fold
   and every parameter;
 - `optimization_history.png`, `param_importances.png` (fANOVA, when at least
   two trials finished and a parameter varied) and `parallel_coordinate.png`;
@@ -35,7 +36,8 @@ def trials_table(study):
         if "score_sd" in t.user_attrs:  # cross-validated: mean and sd over the folds
             row["score_sd"] = t.user_attrs["score_sd"]
             row["fold_scores"] = " ".join(f"{v:.4g}" for v in t.user_attrs["fold_scores"])
-        row.update(seconds=seconds, epochs=t.user_attrs.get("epochs", len(t.intermediate_values)))
+        row.update(seconds=seconds, epochs=len(t.intermediate_values))
+        row["best_epochs"] = " ".join(str(e) for e in t.user_attrs.get("best_epochs", []))
         row.update(t.params)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -97,8 +97,12 @@ class TuningSpec:
         direction: "maximize" or "minimize".
         space: Config field (dotted for `training.*`) -> a `Choice`,
             `IntRange`, `FloatRange` or `Stack`.
-        fixed: changes every trial takes before its sampled ones (for
-            example a validation share for a study that holds out none).
+        fixed: changes every trial and the retrained best take, before the
+            sampled ones.
+        holdout: changes that give the study a validation part to score
+            trials on (a validation share for a study that holds out none,
+            early stopping on it). Trials take them; after a cross-validated
+            search the best settings are refit without them.
         group: the study's natural group for grouped cross-validation
             (speaker, subject, engine), in words; None when it has none.
         cv_groups: a function of the loaded `Splits` that returns a group per
@@ -111,6 +115,7 @@ class TuningSpec:
     direction: str
     space: dict = field(default_factory=dict)
     fixed: dict = field(default_factory=dict)
+    holdout: dict = field(default_factory=dict)
     group: str | None = None
     cv_groups: object = None
     cv_refused: str | None = None
@@ -137,6 +142,7 @@ class TuningSpec:
             else:
                 space[key] = spec
         values = {"metric": self.metric, "direction": self.direction, "fixed": self.fixed}
+        values["holdout"] = self.holdout
         values.update(group=self.group, cv_groups=self.cv_groups, cv_refused=self.cv_refused)
         values.update(changes)
         return TuningSpec(space=space, **values)

@@ -17,6 +17,7 @@ again, evaluated on the test split once and written as a normal run folder.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -26,6 +27,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock; start the first process alone
+    fcntl = None
 
 from lstm_apps.tuning.space import TuningSpec, changes_from_params, run_command, suggest
 
@@ -76,7 +82,9 @@ def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SEC
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna, and stable here
+    # One process at a time creates the tables and the study; heartbeats are
+    # "experimental" in Optuna, and relied on here.
+    with _creation_lock(url), warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         storage = RDBStorage(
             url,
@@ -85,16 +93,16 @@ def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SEC
             grace_period=grace,
             heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
         )
-    study = optuna.create_study(
-        storage=storage,
-        study_name=study_name,
-        direction=direction,
-        load_if_exists=True,
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(
-            n_startup_trials=startup_trials, n_warmup_steps=warmup_epochs
-        ),
-    )
+        study = optuna.create_study(
+            storage=storage,
+            study_name=study_name,
+            direction=direction,
+            load_if_exists=True,
+            sampler=optuna.samplers.TPESampler(seed=seed),
+            pruner=optuna.pruners.MedianPruner(
+                n_startup_trials=startup_trials, n_warmup_steps=warmup_epochs
+            ),
+        )
     if study.direction.name.lower() != direction:
         raise ValueError(
             f"The study {study_name!r} at {url} already {study.direction.name.lower()}s; this "
@@ -102,6 +110,30 @@ def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SEC
             f"direction={direction!r}"
         )
     return study
+
+
+@contextlib.contextmanager
+def _creation_lock(url):
+    """An exclusive lock beside a SQLite database (`fcntl`, where the system has it), so
+    that processes started together do not race to create its tables."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or fcntl is None:
+        yield
+        return
+    lock = Path(url[len(prefix) :]).with_suffix(".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def best_epoch(values, direction) -> int:
+    """The 1-based epoch of a validation curve's best finite value (0 when none is finite)."""
+    best = best_value(values, direction)
+    return 0 if math.isnan(best) else 1 + list(values).index(best)
 
 
 def best_value(values, direction) -> float:
@@ -151,7 +183,7 @@ class Objective:
         """Search `spec` (its fixed changes applied first); stop trials at `deadline`;
         score each trial by `cv`-fold cross-validation when `cv` is given."""
         self.spec, self.deadline, self.cv = spec, deadline, cv
-        self.base = self.config.replace(**spec.fixed)
+        self.base = self.config.replace(**spec.fixed).replace(**spec.holdout)
         return self
 
     def config_for(self, changes):
@@ -182,7 +214,7 @@ class Objective:
                 f"The {self.name} history has no {self.spec.metric!r} to score. "
                 f"Received keys: {sorted(run.history or {})}"
             )
-        return best_value(curve, self.spec.direction), len(curve)
+        return best_value(curve, self.spec.direction), best_epoch(curve, self.spec.direction)
 
     def __call__(self, trial) -> float:
         import keras
@@ -193,16 +225,16 @@ class Objective:
         data = self.data_for(config)
         parts = self.folds_for(config, data) if self.cv else [data]
         start = time.perf_counter()
-        scores, epochs = [], 0
+        scores, epochs = [], []
         for i, part in enumerate(parts):  # pruning watches the first fold's curve
             keras.backend.clear_session()
             keras.utils.set_random_seed(config.training.seed or 0)
             callbacks = [_reporter(trial, self.spec.metric)] if i == 0 else []
-            value, count = self.score(self.module.train(config, part, callbacks=callbacks))
+            value, epoch = self.score(self.module.train(config, part, callbacks=callbacks))
             scores.append(value)
-            epochs += count
+            epochs.append(epoch)
         trial.set_user_attr("seconds", round(time.perf_counter() - start, 1))
-        trial.set_user_attr("epochs", epochs)
+        trial.set_user_attr("best_epochs", epochs)
         if self.cv:
             trial.set_user_attr("fold_scores", [float(v) for v in scores])
             trial.set_user_attr("score_sd", float(np.std(scores, ddof=1)))
@@ -215,11 +247,17 @@ def _jsonable(changes):
 
 @dataclasses.dataclass
 class TuningResult:
-    """What `tune` did: the Optuna study, the best changes and the retrained run."""
+    """What `tune` did: the Optuna study, the best changes and the retrained run.
+
+    `best_changes` are the searched settings of the best trial (with, after a
+    cross-validated search, its refit epochs); `run_changes` adds the
+    study's fixed changes: every `--set` of `command`.
+    """
 
     study: object
     best_changes: dict
     command: str
+    run_changes: dict = dataclasses.field(default_factory=dict)
     run: object = None
     folder: Path | None = None
     search_seconds: float = 0.0
@@ -292,7 +330,7 @@ def tune(
     if cv is not None and spec.cv_refused:
         raise ValueError(f"The {name!r} study cannot be cross-validated: {spec.cv_refused}.")
     for key, value in suggest_defaults(spec).items():  # every range must suit the Config
-        config.replace(**spec.fixed).replace(**{key: value})
+        config.replace(**spec.fixed).replace(**spec.holdout).replace(**{key: value})
     objective.use(spec, cv=cv)
     if cv is not None:  # fold once now, so that a bad `cv` fails before any trial
         objective.folds_for(objective.base, objective.data_for(objective.base))
@@ -322,15 +360,32 @@ def tune(
         )
     best = study.best_trial
     result.best_changes = {**(changes or {}), **changes_from_params(best.params, spec.space)}
-    result.command = run_command(name, {**spec.fixed, **result.best_changes})
+    refit = refit_changes(spec, best, cv)
+    result.best_changes = {**result.best_changes, **refit}
+    fixed = {**spec.fixed, **(spec.holdout if cv is None else {})}
+    result.run_changes = {**fixed, **result.best_changes}
+    result.command = run_command(name, result.run_changes)
     if retrain:
         began = time.time()
-        best_config = config.replace(**spec.fixed).replace(**result.best_changes)
+        best_config = config.replace(**fixed).replace(**result.best_changes)
         result.folder = folder / "best_run"
         result.run = run_case_study(name, best_config, result.folder, overwrite=True)
         result.retrain_seconds = time.time() - began
     write_report(study, spec, name, folder, result)
     return result
+
+
+def refit_changes(spec, trial, cv) -> dict:
+    """After a cross-validated search, the best settings are refit on the whole training
+    part (the validation hold-out of `spec.holdout` is left out) for the mean
+    of the folds' best epochs, with no early stopping. Without `cv`: no changes."""
+    epochs = [e for e in trial.user_attrs.get("best_epochs", []) if e > 0]
+    if cv is None or not epochs:
+        return {}
+    return {
+        "training.max_epochs": max(1, round(float(np.mean(epochs)))),
+        "training.validation_patience": None,
+    }
 
 
 def check_scoring(study, scoring: dict) -> None:

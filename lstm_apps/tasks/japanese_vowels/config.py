@@ -85,6 +85,6 @@ TUNING = TuningSpec(
         "training.initial_learn_rate": LEARN_RATE,
         "training.mini_batch_size": Choice((8, 16, 32, 64)),
     },
-    fixed={"validation_fraction": 0.2, "training.validation_patience": 20},
+    holdout={"validation_fraction": 0.2, "training.validation_patience": 20},
     group="none: the speaker is the class, so folds are stratified by it",
 )
