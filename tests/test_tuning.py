@@ -35,7 +35,8 @@ from lstm_apps.tuning.space import (
     suggest,
 )
 from lstm_apps.tuning.studies import declares_tuning, needs_data, tuning_spec
-from lstm_apps.tuning.tuner import best_value, parse_budget, suggest_defaults, tune
+from lstm_apps.tuning.trials import best_value
+from lstm_apps.tuning.tuner import parse_budget, suggest_defaults, tune
 
 FAST_JV = ["japanese_vowels", "--fast", "--no-retrain"]
 

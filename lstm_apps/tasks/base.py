@@ -19,6 +19,11 @@ def sample_input(run, directory) -> str     # writes an example input, returns t
 def figures(run, directory) -> list[Path]
 ```
 
+Beside its Config, `config.py` may declare `TUNING`, the study's search
+space for `lstm-apps tune` (a `lstm_apps.tuning.TuningSpec`, or a function
+of the Config and the data that returns one), or `TUNING = None` with a
+`NOT_TUNED` reason.
+
 `check_case_study(module)` compares a module with this list (names and
 parameters) and is run by the registry on every load, so a study that drifts
 fails at once, in CI and for users alike.

@@ -5,8 +5,10 @@
 settings, tests them once and writes a report. Search spaces are declared
 beside each study's Config (`TUNING`) with the classes of `space`.
 
-Modules: `space` (ranges, sampling; no Optuna), `tuner` (the search),
-`report` (table and figures), `studies` (each study's spec).
+Modules: `space` (ranges, sampling; no Optuna), `tuner` (the search, its
+storage and the retrain), `trials` (one trial), `folds` (grouped K-fold
+cross-validation), `report` (table and figures), `studies` (each study's
+spec), `command` (`lstm-apps tune`).
 """
 
 from lstm_apps.lazy import lazy_names
@@ -19,6 +21,7 @@ _NAMES = {
     "TuningSpec": "lstm_apps.tuning.space",
     "parse_space": "lstm_apps.tuning.space",
     "parse_budget": "lstm_apps.tuning.tuner",
+    "cross_validation_folds": "lstm_apps.tuning.folds",
     "tune": "lstm_apps.tuning.tuner",
     "TuningResult": "lstm_apps.tuning.tuner",
     "trials_table": "lstm_apps.tuning.report",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import math
 import time
@@ -33,7 +32,8 @@ try:
 except ImportError:  # Windows: no lock; start the first process alone
     fcntl = None
 
-from lstm_apps.tuning.space import TuningSpec, changes_from_params, run_command, suggest
+from lstm_apps.tuning.space import TuningSpec, changes_from_params, run_command
+from lstm_apps.tuning.trials import Objective
 
 log = logging.getLogger(__name__)
 
@@ -128,121 +128,6 @@ def _creation_lock(url):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def best_epoch(values, direction) -> int:
-    """The 1-based epoch of a validation curve's best finite value (0 when none is finite)."""
-    best = best_value(values, direction)
-    return 0 if math.isnan(best) else 1 + list(values).index(best)
-
-
-def best_value(values, direction) -> float:
-    """The best finite value of a validation curve (NaN when none is finite)."""
-    finite = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
-    if not finite:
-        return math.nan
-    return max(finite) if direction == "maximize" else min(finite)
-
-
-def _reporter(trial, metric):
-    """A Keras callback that reports each epoch's `metric` to the trial and prunes."""
-    import keras
-    import optuna
-
-    class Reporter(keras.callbacks.Callback):
-        step = 0  # counts across fits, so an ensemble's members continue the curve
-
-        def on_epoch_end(self, epoch, logs=None):
-            value = (logs or {}).get(metric)
-            if value is None or not math.isfinite(float(value)):
-                return
-            trial.report(float(value), Reporter.step)
-            Reporter.step += 1
-            if trial.should_prune():
-                raise optuna.TrialPruned(f"pruned at epoch {epoch + 1} ({metric}={value:.4g})")
-
-    return Reporter()
-
-
-class Objective:
-    """One trial: sample changes, train the study on them, score validation.
-
-    Data are loaded once per distinct value of the study's data settings.
-    """
-
-    def __init__(self, name, config):
-        from lstm_apps.tasks.registry import get_case_study
-
-        self.name, self.config = name, config
-        self.module = get_case_study(name)
-        self.spec, self.base, self.deadline, self.cv = None, config, None, None
-        self.data_fields = [row[0] for row in type(config).field_help().get("data", [])]
-        self._data = {}
-
-    def use(self, spec: TuningSpec, deadline=None, cv=None):
-        """Search `spec` (its fixed changes applied first); stop trials at `deadline`;
-        score each trial by `cv`-fold cross-validation when `cv` is given."""
-        self.spec, self.deadline, self.cv = spec, deadline, cv
-        self.base = self.config.replace(**spec.fixed).replace(**spec.holdout)
-        return self
-
-    def config_for(self, changes):
-        config = self.base.replace(**changes)
-        budget = config.training.time_budget
-        if self.deadline is not None:  # no trial runs past the search's budget
-            left = max(self.deadline - time.time(), 1.0)
-            budget = left if budget is None else min(budget, left)
-        return config.replace(training=dict(verbose=0, checkpoint_dir=None, time_budget=budget))
-
-    def data_for(self, config):
-        key = repr([getattr(config, f) for f in self.data_fields])
-        if key not in self._data:
-            self._data = {key: self.module.load_data(config)}  # keep one: data can be large
-        return self._data[key]
-
-    def folds_for(self, config, data):
-        from lstm_apps.tuning.folds import cross_validation_folds
-
-        groups = self.spec.cv_groups(data) if self.spec.cv_groups else None
-        seed = config.training.seed or 0
-        return cross_validation_folds(data, self.cv, groups=groups, seed=seed)
-
-    def score(self, run) -> float:
-        curve = (run.history or {}).get(self.spec.metric)
-        if curve is None:
-            raise KeyError(
-                f"The {self.name} history has no {self.spec.metric!r} to score. "
-                f"Received keys: {sorted(run.history or {})}"
-            )
-        return best_value(curve, self.spec.direction), best_epoch(curve, self.spec.direction)
-
-    def __call__(self, trial) -> float:
-        import keras
-
-        changes = suggest(trial, self.spec.space)
-        trial.set_user_attr("changes", _jsonable(changes))
-        config = self.config_for(changes)
-        data = self.data_for(config)
-        parts = self.folds_for(config, data) if self.cv else [data]
-        start = time.perf_counter()
-        scores, epochs = [], []
-        for i, part in enumerate(parts):  # pruning watches the first fold's curve
-            keras.backend.clear_session()
-            keras.utils.set_random_seed(config.training.seed or 0)
-            callbacks = [_reporter(trial, self.spec.metric)] if i == 0 else []
-            value, epoch = self.score(self.module.train(config, part, callbacks=callbacks))
-            scores.append(value)
-            epochs.append(epoch)
-        trial.set_user_attr("seconds", round(time.perf_counter() - start, 1))
-        trial.set_user_attr("best_epochs", epochs)
-        if self.cv:
-            trial.set_user_attr("fold_scores", [float(v) for v in scores])
-            trial.set_user_attr("score_sd", float(np.std(scores, ddof=1)))
-        return float(np.mean(scores))
-
-
-def _jsonable(changes):
-    return json.loads(json.dumps(changes, default=list))
 
 
 @dataclasses.dataclass
