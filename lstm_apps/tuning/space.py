@@ -278,6 +278,8 @@ RECURRENT_DROPOUT = FloatRange(0.0, 0.3)
 L2 = FloatRange(1e-7, 1e-2, log=True)  # 1e-7 is as good as none
 INPUT_NOISE = FloatRange(0.0, 0.3)
 RECURRENT_ARCHITECTURES = Choice(("lstm", "gru", "bilstm"))
+CELLS = Choice(("lstm", "gru"))  # the decoders and language models: causal cells only
+WIDE_UNITS = IntRange(64, 512, log=True)
 
 
 def classification_or_regression(task) -> dict:

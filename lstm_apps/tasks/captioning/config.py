@@ -14,7 +14,7 @@ from lstm_apps.checks import check_choice, check_int
 from lstm_apps.models.choices import DECODER_CELL_NAMES, ENCODERS, check_beam
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
-from lstm_apps.tuning.space import DROPOUT, LEARN_RATE, Choice, IntRange, TuningSpec
+from lstm_apps.tuning.space import CELLS, DROPOUT, LEARN_RATE, WIDE_UNITS, Choice, TuningSpec
 
 # TrainingConfig settings that the caption and video fits (`fit.py`) cannot follow, and the
 # only value each may take
@@ -138,8 +138,8 @@ TUNING = TuningSpec(
     metric="val_loss",
     direction="minimize",
     space={
-        "cell": Choice(("lstm", "gru")),
-        "units": IntRange(64, 512, log=True),
+        "cell": CELLS,
+        "units": WIDE_UNITS,
         "embedding_dim": Choice((32, 64, 128)),
         "dropout": DROPOUT,
         "training.initial_learn_rate": LEARN_RATE,

@@ -14,7 +14,7 @@ from lstm_apps.checks import check_bool, check_choice, check_positive, check_ran
 from lstm_apps.models.choices import CELL_NAMES
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
-from lstm_apps.tuning.space import Choice, FloatRange, IntRange, TuningSpec
+from lstm_apps.tuning.space import CELLS, WIDE_UNITS, Choice, FloatRange, TuningSpec
 
 NAME = "char_lm"
 DESCRIPTION = "Character language model on Don Quijote (Spanish), bits per character + generation"
@@ -83,8 +83,8 @@ TUNING = TuningSpec(
     metric="val_loss",
     direction="minimize",
     space={
-        "cell": Choice(("lstm", "gru")),
-        "units": IntRange(64, 512, log=True),
+        "cell": CELLS,
+        "units": WIDE_UNITS,
         "embedding_dim": Choice((16, 32, 64)),
         "dropout": FloatRange(0.0, 0.3),
         "training.initial_learn_rate": FloatRange(1e-3, 2e-2, log=True),

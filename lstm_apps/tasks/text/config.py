@@ -12,9 +12,9 @@ from typing import ClassVar
 
 from lstm_apps.checks import check_bool, check_choice, check_positive
 from lstm_apps.tasks.base import CaseStudyConfig
+from lstm_apps.tasks.sentiment.config import TUNING as SENTIMENT_TUNING
 from lstm_apps.tasks.sentiment.config import check_text_settings
 from lstm_apps.training.options import TrainingConfig
-from lstm_apps.tuning.space import DROPOUT, LEARN_RATE, Choice, IntRange, TuningSpec
 
 NAME = "text"
 DESCRIPTION = (
@@ -93,17 +93,6 @@ class Config(CaseStudyConfig):
             )
 
 
-# `lstm-apps tune text`: one network per trial, without the TF-IDF average
-TUNING = TuningSpec(
-    metric="val_accuracy",
-    direction="maximize",
-    space={
-        "models": Choice((("bilstm",), ("lstm",), ("gru",), ("cnn_lstm",))),
-        "units": IntRange(32, 128, log=True),
-        "dropout": DROPOUT,
-        "embedding_dropout": DROPOUT,
-        "training.initial_learn_rate": LEARN_RATE,
-        "training.mini_batch_size": Choice((32, 64, 128)),
-    },
-    fixed={"ensemble": False},
-)
+# `lstm-apps tune text`: the sentiment study's search, one network per trial, without
+# the TF-IDF average
+TUNING = SENTIMENT_TUNING.replace(fixed={"ensemble": False})
