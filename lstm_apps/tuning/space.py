@@ -176,6 +176,8 @@ def changes_from_params(params: dict, space: dict) -> dict:
     """The Config changes of a finished trial, from its stored `params`."""
     changes = {}
     for key, spec in space.items():
+        if key not in params and f"{key}.width" not in params:
+            continue  # searched only since this trial ran
         if isinstance(spec, Stack):
             width, depth = params[f"{key}.width"], params[f"{key}.depth"]
             changes[key] = (width,) * depth if depth > 1 else width
@@ -262,9 +264,10 @@ def _literal(text):
         return text.strip()
 
 
-def run_command(name: str, changes: dict) -> str:
-    """`lstm-apps run NAME --set ...` that reproduces a trial's settings, quoted for a shell."""
-    parts = [f"lstm-apps run {name}"]
+def run_command(name: str, changes: dict, fast: bool = False) -> str:
+    """`lstm-apps run NAME [--fast] --set ...` that reproduces a trial's settings, quoted
+    for a shell."""
+    parts = [f"lstm-apps run {name}" + (" --fast" if fast else "")]
     for key, value in changes.items():
         text = value if isinstance(value, str) else repr(value).replace(" ", "")
         parts.append(f"--set {shlex.quote(f'{key}={text}')}")

@@ -249,7 +249,7 @@ def tune(
     result.best_changes = {**result.best_changes, **refit}
     fixed = {**spec.fixed, **(spec.holdout if cv is None else {})}
     result.run_changes = {**fixed, **result.best_changes}
-    result.command = run_command(name, result.run_changes)
+    result.command = run_command(name, result.run_changes, fast=fast)
     if retrain:
         began = time.time()
         best_config = config.replace(**fixed).replace(**result.best_changes)
