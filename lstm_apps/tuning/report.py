@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -146,7 +147,8 @@ def write_report(study, spec, name, folder, result) -> Path:
             best["run_folder"] = str(result.folder)
             lines += ["Retrained once and tested once (`best_run/`):", ""]
             lines += ["| metric | value |", "|---|---|"]
-            lines += [f"| {k} | {v:.4g} |" for k, v in metrics.items() if _number(v)]
+            lines += [f"| {k} | {v:.4g} |" for k, v in metrics.items() if _headline(k, v)]
+            lines += ["", "Every test metric: `best_run/metrics.json`."]
             lines.append("")
     if weights:
         lines += ["Parameter importances (fANOVA):", "", "| parameter | importance |", "|---|---|"]
@@ -159,6 +161,11 @@ def write_report(study, spec, name, folder, result) -> Path:
     text = "\n".join(lines) + "\n"
     atomic_write(report, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return report
+
+
+def _headline(name, value) -> bool:
+    """A number worth a row: every metric but the per-class ones (`f1_3`, `recall_7`)."""
+    return _number(value) and not re.match(r"(f1|precision|recall)_", name)
 
 
 def _number(value) -> bool:
