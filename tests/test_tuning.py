@@ -35,7 +35,7 @@ from lstm_apps.tuning.space import (
     suggest,
 )
 from lstm_apps.tuning.studies import declares_tuning, needs_data, tuning_spec
-from lstm_apps.tuning.trials import best_value
+from lstm_apps.tuning.trials import best_epoch, best_value
 from lstm_apps.tuning.tuner import parse_budget, suggest_defaults, tune
 
 FAST_JV = ["japanese_vowels", "--fast", "--no-retrain"]
@@ -96,6 +96,8 @@ def test_sampled_changes_read_back_from_stored_params():
     assert shlex.split(command)[3:] == ["--set", "units=(64,64)", "--set", "architecture=gru"]
     assert best_value([0.2, float("nan"), 0.5, 0.4], "maximize") == 0.5
     assert best_value([0.2, 0.1], "minimize") == 0.1
+    assert best_epoch([0.5, 1.0, 0.9, 1.0, 0.8], "maximize") == 4  # the last of the tied best
+    assert best_epoch([float("nan")], "minimize") == 0
     assert parse_budget("20m") == 1200 and parse_budget("1.5h") == 5400 and parse_budget(90) == 90
     for bad in ("0", "-5m", "soon", "nanm"):
         with pytest.raises(ValueError, match="positive time"):

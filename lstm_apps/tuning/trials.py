@@ -18,9 +18,13 @@ from lstm_apps.tuning.space import TuningSpec, suggest
 
 
 def best_epoch(values, direction) -> int:
-    """The 1-based epoch of a validation curve's best finite value (0 when none is finite)."""
+    """The 1-based epoch of a validation curve's best finite value (0 when none is
+    finite); the last of tied epochs, since a saturated accuracy (every validation
+    sequence right) keeps improving its margins after it first reaches the top."""
     best = best_value(values, direction)
-    return 0 if math.isnan(best) else 1 + list(values).index(best)
+    if math.isnan(best):
+        return 0
+    return 1 + max(i for i, v in enumerate(values) if v == best)
 
 
 def best_value(values, direction) -> float:
@@ -120,6 +124,10 @@ class Objective:
             value, epoch = self.score(self.module.train(config, part, callbacks=callbacks))
             scores.append(value)
             epochs.append(epoch)
+            if self.deadline is not None and time.time() >= self.deadline:
+                import optuna  # the budget cut this trial short: its score is not comparable
+
+                raise optuna.TrialPruned("stopped by the end of the search's budget")
         trial.set_user_attr("seconds", round(time.perf_counter() - start, 1))
         trial.set_user_attr("best_epochs", epochs)
         if self.cv:
