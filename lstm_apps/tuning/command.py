@@ -41,7 +41,8 @@ def add_tune_parser(sub, common):
         type=int,
         metavar="K",
         help="score each trial by K-fold cross-validation over the training and validation "
-        "parts, grouped by the study's natural group (speaker, subject, engine, group column)",
+        "parts, grouped by the study's natural group (engine, group column) or else "
+        "stratified by class",
     )
     tune.add_argument("--output", type=Path, help="tuning folder (default tuning/NAME)")
     tune.add_argument(
