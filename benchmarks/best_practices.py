@@ -6,9 +6,10 @@ accuracy (higher is better), turbofan by test RMSE (lower is better, one network
 
 Variants: normalization off (Japanese Vowels only: the turbofan Config has no
 `normalization` field, its inputs are always z-scored), dropout 0.2 and 0.5, recurrent
-dropout 0.2, L2 1e-4 and 1e-3, mini-batches of 16 to 256 (sequences; whole engines for
-turbofan), and one, two or three layers whose widths give the one-layer network's
-parameter count (`matched_stack`). The baseline always runs first. A variant whose
+dropout 0.2, L2 (`training.l2_regularization`, MATLAB's lambda) 1e-4 and 1e-3,
+mini-batches of 16 to 256 (sequences; whole engines for turbofan), and one, two or
+three layers whose widths give the one-layer network's parameter count
+(`matched_stack`). The baseline always runs first. A variant whose
 Config equals one already trained for that seed (`depth_1`, or the default batch size)
 reuses that run and names it in the run's `info`.
 
@@ -55,8 +56,8 @@ VARIANTS = {
     "dropout_0.2": {"dropout": 0.2},
     "dropout_0.5": {"dropout": 0.5},
     "recurrent_dropout_0.2": {"recurrent_dropout": 0.2},
-    "l2_1e-4": {"l2": 1e-4},
-    "l2_1e-3": {"l2": 1e-3},
+    "l2_1e-4": {"training.l2_regularization": 1e-4},
+    "l2_1e-3": {"training.l2_regularization": 1e-3},
     **{f"batch_{b}": {"training.mini_batch_size": b} for b in BATCHES},
     "depth_1": {"depth": 1},  # widths are chosen at run time (`matched_stack`)
     "depth_2": {"depth": 2},

@@ -35,7 +35,8 @@
 #    salidas de cada capa (`dropout`) o de las conexiones recurrentes
 #    (`recurrent_dropout`) mientras se entrena obliga a la red a no depender
 #    de unas pocas neuronas, y debería **frenar el sobreajuste**.
-# 3. **Regularización L2.** Penalizar el cuadrado de los pesos (`l2`)
+# 3. **Regularización L2.** Penalizar el cuadrado de los pesos (`training.l2_regularization`,
+#    el `L2Regularization` de MATLAB: λ/2 · ‖w‖²)
 #    mantiene los pesos pequeños; otra forma de frenar el sobreajuste.
 # 4. **El tamaño del mini-lote.** Lotes grandes aprovechan mejor el hardware
 #    (menos pasos por época, cada uno más grande), así que **cada época
@@ -162,7 +163,7 @@ VARIANTS = {
     "no_normalization": {"normalization": "none"},
     "dropout_0.2": {"dropout": 0.2},
     "recurrent_dropout_0.2": {"recurrent_dropout": 0.2},
-    "l2_1e-3": {"l2": 1e-3},
+    "l2_1e-3": {"training.l2_regularization": 1e-3},
     **{f"batch_{b}": {"training.mini_batch_size": b} for b in (16, 64, 256)},
     "depth_2": {"units": depths[2]},
     "depth_3": {"units": depths[3]},

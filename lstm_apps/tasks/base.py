@@ -96,7 +96,7 @@ def check_common_fields(config) -> None:
 
     Every number must be finite (also inside tuples); `input_noise` is in
     [0, 1] (Keras's GaussianNoise); a `dropout` or `*_dropout` rate is in
-    [0, 1); `l2` is a number >= 0; `units` is a positive integer or a tuple of them.
+    [0, 1); `units` is a positive integer or a tuple of them.
     """
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
@@ -108,9 +108,6 @@ def check_common_fields(config) -> None:
         elif (f.name == "dropout" or f.name.endswith("_dropout")) and value is not None:
             for rate in values:
                 check_rate(f.name, rate)
-        elif f.name == "l2" and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                 or value < 0):  # fmt: skip
-            raise ValueError(f"`l2` must be a number >= 0. Received: l2={value!r}")
         elif f.name == "units" and (values == () or not all(map(_positive_int, values))):
             raise ValueError(
                 f"`units` must be a positive integer or a tuple of them. Received: units={value!r}"

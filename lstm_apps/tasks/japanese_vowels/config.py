@@ -51,7 +51,6 @@ class Config(CaseStudyConfig):
     units: int | tuple = 100  # recurrent width, or a tuple such as (125, 100) for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
     recurrent_dropout: float = 0.0  # dropout on the recurrent connections
-    l2: float = 0.0  # L2 factor on the recurrent and head weight matrices
     normalization: str = "zscore"  # in-model input normalization
     input_noise: float = 0.1  # std of Gaussian noise on normalized inputs while training
     # training
@@ -79,7 +78,7 @@ TUNING = TuningSpec(
         "units": Stack(32, 256, max_depth=2),
         "dropout": DROPOUT,
         "recurrent_dropout": RECURRENT_DROPOUT,
-        "l2": L2,
+        "training.l2_regularization": L2,
         "input_noise": FloatRange(0.0, 0.3),
         "normalization": Choice(("zscore", "none")),
         "training.initial_learn_rate": LEARN_RATE,

@@ -106,7 +106,6 @@ def build_model(config: Config, data: Splits):
         units=config.units,
         dropout=config.dropout,
         recurrent_dropout=config.recurrent_dropout or None,
-        l2=config.l2 or None,
         normalization=config.normalization,
         input_noise=config.input_noise,
     )

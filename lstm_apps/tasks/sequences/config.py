@@ -84,7 +84,6 @@ class Config(CaseStudyConfig):
     kernel_size: int = 9  # convolution width of "cnn_lstm"
     dropout: float = 0.0  # dropout after each recurrent layer
     recurrent_dropout: float = 0.0  # dropout on the recurrent connections
-    l2: float = 0.0  # L2 factor on the recurrent and head weight matrices
     input_noise: float = 0.0  # std of Gaussian noise on normalized inputs while training
     normalization: str = "zscore"  # in-model input normalization
     # training
@@ -149,7 +148,7 @@ def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study decl
             "units": IntRange(16, 128, log=True),
             "dropout": DROPOUT,
             "recurrent_dropout": RECURRENT_DROPOUT,
-            "l2": L2,
+            "training.l2_regularization": L2,
             "input_noise": INPUT_NOISE,
             "normalization": Choice(("zscore", "none")),
             "filters": Choice(((16, 32), (32, 64), (32, 64, 128))),

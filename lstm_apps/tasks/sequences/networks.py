@@ -75,7 +75,6 @@ def build_network(config, data, architecture: str, padding=None):
         units=config.units,
         dropout=config.dropout,
         recurrent_dropout=config.recurrent_dropout or None,
-        l2=config.l2 or None,
         normalization=config.normalization,
         input_noise=config.input_noise,
     )

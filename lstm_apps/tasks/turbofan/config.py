@@ -50,7 +50,6 @@ class Config(CaseStudyConfig):
     units: int | tuple = 100  # recurrent width (the course's single layer), or a tuple for a stack
     dropout: float = 0.0  # dropout after each recurrent layer
     recurrent_dropout: float = 0.0  # dropout on the recurrent connections
-    l2: float = 0.0  # L2 factor on the recurrent and head weight matrices
     input_noise: float = 0.1  # std of Gaussian noise added to the z-scored inputs while training
     output_mode: str = "sequence"  # "sequence": RUL at every cycle; "last": from the last `window`
     window: int = 30  # cycles each "last" network reads (at most the shortest test engine)
@@ -98,7 +97,7 @@ TUNING = TuningSpec(
         "units": Stack(32, 192, max_depth=2),
         "dropout": DROPOUT,
         "recurrent_dropout": RECURRENT_DROPOUT,
-        "l2": L2,
+        "training.l2_regularization": L2,
         "input_noise": INPUT_NOISE,
         "training.initial_learn_rate": FloatRange(1e-3, 1e-2, log=True),
         "training.mini_batch_size": Choice((4, 8, 16, 32)),

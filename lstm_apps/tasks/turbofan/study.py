@@ -180,7 +180,6 @@ def build_model(config: Config, data: Splits) -> keras.Model:
         units=config.units,
         dropout=config.dropout,
         recurrent_dropout=config.recurrent_dropout or None,
-        l2=config.l2 or None,
         input_noise=config.input_noise,
     )
     if config.output_mode == "last":
