@@ -223,6 +223,10 @@ def test_two_processes_share_one_study_and_a_killed_search_resumes(tmp_path):
         (["japanese_vowels", "--space", "units=int:5"], "Bad --space entry"),
         (["japanese_vowels", "--set", "unit=5"], "Unknown field 'unit'"),
         (["japanese_vowels", "--trials", "0"], "--trials must be at least 1"),
+        (["japanese_vowels", "--space", "unit=int:1:5"], "Unknown field 'unit'"),
+        (["japanese_vowels", "--space", "nosuch=off"], "Unknown field 'nosuch'"),
+        (["japanese_vowels", "--space", "units=choice:abc"], "Bad value for units"),
+        (["japanese_vowels", "--storage", "nosuch://x"], "Cannot open the study database"),
     ],
 )
 def test_tune_command_refuses_bad_arguments_before_training(args, says, capsys, tmp_path):

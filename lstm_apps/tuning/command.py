@@ -71,6 +71,7 @@ def check_tune(args):
         tuning_spec(args.name)  # raises, with the study's reason
     args.change_dict = parse_overrides(config_class(args.name), args.changes)
     args.space_dict = parse_space(args.space)
+    check_space_fields(config_class(args.name), args.space_dict)
     if args.budget is not None:
         parse_budget(args.budget)
     if args.trials is not None and args.trials < 1:
@@ -109,3 +110,24 @@ def cmd_tune(args):
         print(metrics_table(result.run.metrics))
         print(f"Best run folder: {result.folder}")
     print(f"Report: {args.output / 'REPORT.md'} ({time.perf_counter() - start:.0f} s in all)")
+
+
+def check_space_fields(config, space):
+    """Refuse a `--space` entry whose field the study's Config does not have, or whose
+    range ends in a value the field refuses (the messages of `--set`)."""
+    from lstm_apps.tasks.registry import parse_overrides
+    from lstm_apps.tuning.tuner import end_values
+
+    ends = end_values(space)
+    defaults = config()
+    for key in space:
+        if key in ends:
+            parse_overrides(config, [f"{key}={ends[key]!r}"])
+            continue
+        value = defaults
+        for part in key.split("."):
+            value = getattr(value, part, _MISSING)
+        parse_overrides(config, [f"{key}={'0' if value is _MISSING else repr(value)}"])
+
+
+_MISSING = object()

@@ -84,7 +84,7 @@ def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SEC
     engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
     # One process at a time creates the tables and the study; heartbeats are
     # "experimental" in Optuna, and relied on here.
-    with _creation_lock(url), warnings.catch_warnings():
+    with _creation_lock(url), warnings.catch_warnings(), _named_database(url):
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         storage = RDBStorage(
             url,
@@ -110,6 +110,18 @@ def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SEC
             f"direction={direction!r}"
         )
     return study
+
+
+@contextlib.contextmanager
+def _named_database(url):
+    """Turn a database that cannot be opened into one ValueError naming its URL."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except SQLAlchemyError as error:
+        first = str(error).splitlines()[0]
+        raise ValueError(f"Cannot open the study database: {first}. Received: {url!r}") from None
 
 
 @contextlib.contextmanager
@@ -219,7 +231,8 @@ def tune(
     objective.use(spec, cv=cv)
     if cv is not None:  # fold once now, so that a bad `cv` fails before any trial
         objective.folds_for(objective.base, objective.data_for(objective.base))
-    folder.mkdir(parents=True, exist_ok=True)
+    if storage is None:  # the SQLite file lives in the folder; a shared database does not
+        folder.mkdir(parents=True, exist_ok=True)
     url = storage_url(folder, storage)
     study = open_study(
         url, study_name or name, spec.direction, seed=seed, heartbeat=heartbeat, grace=3 * heartbeat
@@ -290,10 +303,17 @@ def check_scoring(study, scoring: dict) -> None:
 def suggest_defaults(spec: TuningSpec) -> dict:
     """One value of each searched field at the ends of its range, to check the
     space against the Config before any trial runs."""
+    return end_values(spec.space)
+
+
+def end_values(space: dict) -> dict:
+    """One value at the end of each entry of `space` (entries that are None skipped)."""
     from lstm_apps.tuning.space import Choice, Stack
 
     values = {}
-    for key, entry in spec.space.items():
+    for key, entry in space.items():
+        if entry is None:
+            continue
         if isinstance(entry, Choice):
             values[key] = entry.values[0]
         elif isinstance(entry, Stack):
