@@ -116,7 +116,8 @@ def test_every_study_declares_a_space_its_config_accepts(name):
         specs = [tuning_spec(name)]
     for spec in specs:
         assert spec.metric.startswith("val_") and spec.space
-        base = config_class(name)().replace(**spec.fixed)
+        base = config_class(name)().replace(**spec.fixed).replace(**spec.holdout)
+        base = base.replace(**spec.trial_only)
         for key, value in suggest_defaults(spec).items():
             base.replace(**{key: value})  # raises if the field or the value does not fit
         lows = {k: v.low for k, v in spec.space.items() if isinstance(v, (IntRange, FloatRange))}

@@ -103,6 +103,9 @@ class TuningSpec:
             trials on (a validation share for a study that holds out none,
             early stopping on it). Trials take them; after a cross-validated
             search the best settings are refit without them.
+        trial_only: changes that only the trials take: work a trial's score
+            does not need, such as same-run baselines or a refit on training
+            plus validation. The retrained best runs without them.
         group: the study's natural group for grouped cross-validation
             (speaker, subject, engine), in words; None when it has none.
         cv_groups: a function of the loaded `Splits` that returns a group per
@@ -116,6 +119,7 @@ class TuningSpec:
     space: dict = field(default_factory=dict)
     fixed: dict = field(default_factory=dict)
     holdout: dict = field(default_factory=dict)
+    trial_only: dict = field(default_factory=dict)
     group: str | None = None
     cv_groups: object = None
     cv_refused: str | None = None
@@ -142,7 +146,7 @@ class TuningSpec:
             else:
                 space[key] = spec
         values = {"metric": self.metric, "direction": self.direction, "fixed": self.fixed}
-        values["holdout"] = self.holdout
+        values.update(holdout=self.holdout, trial_only=self.trial_only)
         values.update(group=self.group, cv_groups=self.cv_groups, cv_refused=self.cv_refused)
         values.update(changes)
         return TuningSpec(space=space, **values)

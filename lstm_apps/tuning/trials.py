@@ -75,6 +75,7 @@ class Objective:
         score each trial by `cv`-fold cross-validation when `cv` is given."""
         self.spec, self.deadline, self.cv = spec, deadline, cv
         self.base = self.config.replace(**spec.fixed).replace(**spec.holdout)
+        self.base = self.base.replace(**spec.trial_only)
         return self
 
     def config_for(self, changes):

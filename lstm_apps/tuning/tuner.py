@@ -226,9 +226,9 @@ def tune(
         raise ValueError(f"Nothing to search: the search space of {name!r} is empty.")
     if cv is not None and spec.cv_refused:
         raise ValueError(f"The {name!r} study cannot be cross-validated: {spec.cv_refused}.")
-    for key, value in suggest_defaults(spec).items():  # every range must suit the Config
-        config.replace(**spec.fixed).replace(**spec.holdout).replace(**{key: value})
     objective.use(spec, cv=cv)
+    for key, value in suggest_defaults(spec).items():  # every range must suit the Config
+        objective.base.replace(**{key: value})
     if cv is not None:  # fold once now, so that a bad `cv` fails before any trial
         objective.folds_for(objective.base, objective.data_for(objective.base))
     if storage is None:  # the SQLite file lives in the folder; a shared database does not

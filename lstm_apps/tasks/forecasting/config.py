@@ -107,5 +107,6 @@ TUNING = TuningSpec(
     metric="val_loss",
     direction="minimize",
     space=REGRESSION_SPACE,
+    trial_only={"refit": False},  # a trial scores its validation curve
     cv_refused="a series is time-ordered, and folds would train on the future",
 )

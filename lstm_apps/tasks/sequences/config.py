@@ -156,6 +156,7 @@ def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study decl
             "training.initial_learn_rate": LEARN_RATE,
             "training.mini_batch_size": Choice((8, 16, 32, 64)),
         },
+        trial_only={"baselines": (), "refit": False},  # a trial scores its network's curve
         group="the rows' `group_column`, when given",
         cv_groups=cv_groups,
     )

@@ -113,5 +113,6 @@ TUNING = TuningSpec(
     metric="val_loss",
     direction="minimize",
     space=REGRESSION_SPACE,
+    trial_only={"baselines": (), "refit": False},  # a trial scores its network's curve
     cv_refused="a series is time-ordered, and folds would train on the future",
 )
