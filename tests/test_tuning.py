@@ -30,6 +30,7 @@ from lstm_apps.tuning.space import (
     Stack,
     TuningSpec,
     changes_from_params,
+    params_of,
     parse_space,
     run_command,
     suggest,
@@ -92,6 +93,14 @@ def test_sampled_changes_read_back_from_stored_params():
         assert isinstance(units, int) or (len(units) == 2 and units[0] == units[1])
         assert changes["filters"] in ((16, 32), (32, 64))
     assert len({repr(c) for c in seen}) == 8
+    # a Config's own values map back to params where they lie inside the space
+    config = make_config("japanese_vowels", {"units": (32, 32), "architecture": "gru"})
+    config = config.replace(training={"initial_learn_rate": 0.5})  # outside its range
+    params = params_of(config, {**space, "training.mini_batch_size": Choice((8, 27))})
+    assert params == {"architecture": "gru", "units.width": 32, "units.depth": 2}
+    trial = optuna.trial.FixedTrial({**params, "training.initial_learn_rate": 1e-3,
+                                     "filters": "(16, 32)", "kernel_size": 3})  # fmt: skip
+    assert suggest(trial, space)["units"] == (32, 32)
     command = run_command("japanese_vowels", {"units": (64, 64), "architecture": "gru"})
     assert shlex.split(command)[3:] == ["--set", "units=(64,64)", "--set", "architecture=gru"]
     assert best_value([0.2, float("nan"), 0.5, 0.4], "maximize") == 0.5
@@ -261,6 +270,26 @@ def test_folds_cover_training_and_validation_once_and_keep_groups_together(vowel
         cross_validation_folds(vowels, 9, groups=groups)
     with pytest.raises(ValueError, match="the rarest has"):
         cross_validation_folds(vowels, 40)
+
+
+def test_activity_folds_keep_each_subject_on_one_side():
+    from lstm_apps.tasks.activity import study
+    from lstm_apps.tuning.folds import cross_validation_folds
+
+    config = make_config("activity", {"task": "windows"})
+    data = study.load_data(config)
+    users = tuning_spec("activity").cv_groups(data)
+    assert len(users) == len(data.x_train) + len(data.x_val)
+    assert set(users) == set(data.train_users) | set(data.validation_subjects)
+    assert not set(users) & set(data.test_subjects)
+    owner = {id(x): u for x, u in zip(list(data.x_train) + list(data.x_val), users)}
+    seen = set()
+    for fold in cross_validation_folds(data, 4, groups=users, seed=0):
+        held = {owner[id(x)] for x in fold.x_val}
+        kept = {owner[id(x)] for x in fold.x_train}
+        assert held and not held & kept and len(kept | held) == len(set(users))
+        seen |= held
+    assert seen == set(users)  # every training subject is held out once
 
 
 def test_cross_validated_search_scores_the_fold_mean_and_refuses_a_mixed_resume(tmp_path):

@@ -195,6 +195,36 @@ def changes_from_params(params: dict, space: dict) -> dict:
     return changes
 
 
+def params_of(config, space: dict) -> dict:
+    """The Optuna params under which `space` gives back `config`'s own values, for the
+    fields whose value lies inside their range (a partial dict: the sampler draws the
+    others). A search that starts from them cannot end below the study's defaults."""
+    params = {}
+    for key, spec in space.items():
+        value = config
+        for part in key.split("."):
+            value = getattr(value, part, None)
+        if isinstance(spec, Choice):
+            if any(type(value) is type(v) and value == v for v in spec.values):
+                params[key] = _encode(value)
+        elif isinstance(spec, Stack):
+            widths = (value,) if isinstance(value, Integral) else tuple(value or ())
+            if (
+                0 < len(widths) <= spec.max_depth
+                and len(set(widths)) == 1
+                and _inside(widths[0], spec, Integral)
+            ):
+                params.update({f"{key}.width": int(widths[0]), f"{key}.depth": len(widths)})
+        elif _inside(value, spec, Integral if isinstance(spec, IntRange) else Real):
+            params[key] = value
+    return params
+
+
+def _inside(value, spec, kind) -> bool:
+    numeric = isinstance(value, kind) and not isinstance(value, bool)
+    return numeric and spec.low <= value <= spec.high
+
+
 def significant(value: float, digits: int = 4) -> float:
     """`value` rounded to `digits` significant digits, so a trial's settings print
     short and the printed command trains exactly what the trial trained."""

@@ -32,7 +32,7 @@ try:
 except ImportError:  # Windows: no lock; start the first process alone
     fcntl = None
 
-from lstm_apps.tuning.space import TuningSpec, changes_from_params, run_command
+from lstm_apps.tuning.space import TuningSpec, changes_from_params, params_of, run_command
 from lstm_apps.tuning.trials import Objective
 
 log = logging.getLogger(__name__)
@@ -70,12 +70,14 @@ def storage_url(folder, storage=None) -> str:
 
 
 def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SECONDS,
-               grace=GRACE_SECONDS, startup_trials=4, warmup_epochs=3):  # fmt: skip
+               grace=GRACE_SECONDS, startup_trials=4, warmup_epochs=3,
+               first_params=None):  # fmt: skip
     """Create, or load when it exists, the Optuna study `study_name` at `url`.
 
     TPE sampling, median pruning after `startup_trials` complete trials and
     `warmup_epochs` epochs, heartbeats so that a dead process's trial is
-    failed and retried once.
+    failed and retried once. A study with no trial yet gets `first_params`
+    (when given) as its first trial.
     """
     import optuna
     from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
@@ -103,6 +105,8 @@ def open_study(url, study_name, direction, *, seed=None, heartbeat=HEARTBEAT_SEC
                 n_startup_trials=startup_trials, n_warmup_steps=warmup_epochs
             ),
         )
+        if first_params is not None and not study.trials:  # inside the lock: enqueued once
+            study.enqueue_trial(first_params, user_attrs={"origin": "the study's defaults"})
     if study.direction.name.lower() != direction:
         raise ValueError(
             f"The study {study_name!r} at {url} already {study.direction.name.lower()}s; this "
@@ -180,6 +184,10 @@ def tune(
 ) -> TuningResult:
     """Search a study's settings, then retrain the best and test it once.
 
+    A new study's first trial trains the starting settings (the study's
+    defaults with `changes`) wherever they lie inside the space, so the search
+    compares every sampled trial against them.
+
     Args:
         name: a case study (`lstm-apps list`).
         folder: the tuning folder: `study.db` (unless `storage`), the report,
@@ -235,8 +243,9 @@ def tune(
         folder.mkdir(parents=True, exist_ok=True)
     url = storage_url(folder, storage)
     study = open_study(
-        url, study_name or name, spec.direction, seed=seed, heartbeat=heartbeat, grace=3 * heartbeat
-    )
+        url, study_name or name, spec.direction, seed=seed, heartbeat=heartbeat,
+        grace=3 * heartbeat, first_params=params_of(objective.base, spec.space),
+    )  # fmt: skip
     check_scoring(study, {"case_study": name, "metric": spec.metric, "cv": cv})
     start = time.time()
     objective.deadline = None if seconds is None else start + seconds

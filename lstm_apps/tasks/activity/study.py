@@ -36,7 +36,7 @@ predicted there counts as an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -68,6 +68,8 @@ class ActivitySplits(Splits):
     validation_subjects: list[int]  # the training subjects held out for validation
     test_subjects: list[int]  # the subjects of the test split (`Config.test_subjects`)
     test_users: list[int]  # the subject of each test recording (or window)
+    train_users: list[int] = field(default_factory=list)  # ... of each training item
+    validation_users: list[int] = field(default_factory=list)  # ... of each validation item
 
 
 @dataclass
@@ -139,6 +141,8 @@ def load_data(config: Config = Config()) -> ActivitySplits:
         validation_subjects=held,
         test_subjects=list(config.test_subjects),
         test_users=[int(users[i]) for i in test],
+        train_users=[int(users[i]) for i in train],
+        validation_users=[int(users[i]) for i in val],
     )  # fmt: skip
 
 

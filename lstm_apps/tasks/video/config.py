@@ -119,5 +119,5 @@ def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study decl
             "dropout": DROPOUT,
             "training.initial_learn_rate": LEARN_RATE,
         },
-        cv_refused="cross-validation is not wired for it yet; it tunes on its validation part",
+        group=None,  # one row per clip (and its captions)
     )
