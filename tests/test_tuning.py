@@ -339,3 +339,26 @@ def test_a_hopeless_trial_is_pruned_before_its_last_epoch(tmp_path):
     assert [t.state.name for t in trials[:4]] == ["COMPLETE"] * 4
     assert trials[4].state.name == "PRUNED"
     assert len(trials[4].intermediate_values) < 10
+
+
+def test_a_study_score_replaces_the_history_best_and_names_the_report(tmp_path):
+    from lstm_apps.tasks.turbofan import study
+    from lstm_apps.tuning.trials import Objective
+
+    spec = tuning_spec("turbofan")
+    assert spec.scored_by == "validation_rmse" and spec.metric == "val_rmse"
+    objective = Objective("turbofan", make_config("turbofan", fast=True)).use(spec)
+    config = objective.config_for({})
+    run = study.train(config, objective.data_for(config))
+    value, epoch = objective.score(run)
+    assert value == pytest.approx(study.validation_metrics(run)["validation_rmse"])
+    curve = run.history["val_rmse"]
+    assert value != pytest.approx(min(curve)) and curve[epoch - 1] == min(
+        curve
+    )  # epochs count from 1
+    result = tune("turbofan", tmp_path, trials=1, fast=True, retrain=False, progress=False)
+    assert (
+        "Score: `validation_rmse` (minimize) after training" in (tmp_path / "REPORT.md").read_text()
+    )
+    assert json.loads((tmp_path / "best.json").read_text())["metric"] == "validation_rmse"
+    assert result.study.user_attrs["scoring"]["metric"] == "validation_rmse"

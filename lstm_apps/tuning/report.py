@@ -111,11 +111,15 @@ def write_report(study, spec, name, folder, result) -> Path:
     lines = [
         f"# Tuning {name}",
         "",
-        f"Score: best epoch of `{spec.metric}` ({spec.direction}), on validation only.",
+        (
+            f"Score: `{spec.scored_by}` ({spec.direction}) after training, on validation only."
+            if spec.score is not None
+            else f"Score: best epoch of `{spec.metric}` ({spec.direction}), on validation only."
+        ),
         f"Trials: {len(table)} ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))}).",
         "",
     ]
-    best = {"case_study": name, "metric": spec.metric, "direction": spec.direction}
+    best = {"case_study": name, "metric": spec.scored_by, "direction": spec.direction}
     best["trials"] = {k: int(v) for k, v in counts.items()}
     best["importances"] = weights
     if result is not None:
@@ -124,7 +128,7 @@ def write_report(study, spec, name, folder, result) -> Path:
         best.update(best_score_sd=trial.user_attrs.get("score_sd"))
         best.update(command=result.command, search_seconds=round(result.search_seconds, 1))
         lines += [
-            f"Best trial: {trial.number}, {spec.metric} = {trial.value:.4f}"
+            f"Best trial: {trial.number}, {spec.scored_by} = {trial.value:.4f}"
             + (
                 f" ± {trial.user_attrs['score_sd']:.4f} (mean ± sd over folds)."
                 if "score_sd" in trial.user_attrs

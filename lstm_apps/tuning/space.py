@@ -112,6 +112,11 @@ class TuningSpec:
             sequence of its training part followed by its validation part,
             or None (no groups: classes are stratified).
         cv_refused: why `--cv` cannot be used on this study (None: it can).
+        score: a function of a trial's trained `Run` that returns its
+            validation score, for a study whose reported measure is not a
+            Keras metric (turbofan: RMSE at the validation cycles that look
+            like a test engine's last). None: the best epoch of `metric`.
+            `metric` still drives pruning, and its best epoch the refit.
     """
 
     metric: str
@@ -123,6 +128,12 @@ class TuningSpec:
     group: str | None = None
     cv_groups: object = None
     cv_refused: str | None = None
+    score: object = None
+
+    @property
+    def scored_by(self) -> str:
+        """The name of what a trial's value is: `score`'s name, else `metric`."""
+        return getattr(self.score, "__name__", None) or self.metric
 
     def __post_init__(self):
         if self.direction not in DIRECTIONS:
@@ -148,6 +159,7 @@ class TuningSpec:
         values = {"metric": self.metric, "direction": self.direction, "fixed": self.fixed}
         values.update(holdout=self.holdout, trial_only=self.trial_only)
         values.update(group=self.group, cv_groups=self.cv_groups, cv_refused=self.cv_refused)
+        values["score"] = self.score
         values.update(changes)
         return TuningSpec(space=space, **values)
 

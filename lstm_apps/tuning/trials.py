@@ -99,14 +99,19 @@ class Objective:
         seed = config.training.seed or 0
         return cross_validation_folds(data, self.cv, groups=groups, seed=seed)
 
-    def score(self, run) -> float:
+    def score(self, run) -> tuple[float, int]:
+        """A trained run's score (the study's `score`, else the best epoch of its
+        history `metric`) and the best epoch of `metric`."""
         curve = (run.history or {}).get(self.spec.metric)
         if curve is None:
             raise KeyError(
                 f"The {self.name} history has no {self.spec.metric!r} to score. "
                 f"Received keys: {sorted(run.history or {})}"
             )
-        return best_value(curve, self.spec.direction), best_epoch(curve, self.spec.direction)
+        value = best_value(curve, self.spec.direction)
+        if self.spec.score is not None:
+            value = float(self.spec.score(run))
+        return value, best_epoch(curve, self.spec.direction)
 
     def __call__(self, trial) -> float:
         import keras

@@ -246,7 +246,7 @@ def tune(
         url, study_name or name, spec.direction, seed=seed, heartbeat=heartbeat,
         grace=3 * heartbeat, first_params=params_of(objective.base, spec.space),
     )  # fmt: skip
-    check_scoring(study, {"case_study": name, "metric": spec.metric, "cv": cv})
+    check_scoring(study, {"case_study": name, "metric": spec.scored_by, "cv": cv})
     start = time.time()
     objective.deadline = None if seconds is None else start + seconds
     study.optimize(

@@ -88,6 +88,15 @@ class Config(CaseStudyConfig):
             check_int(name, getattr(self, name), 1, allow_none=True)
 
 
+def validation_rmse(run) -> float:
+    """A trial's score: RMSE at the validation cycles that look like a test engine's
+    last one (`study.validation_metrics`), the measure the test RMSE is stated in;
+    the history's `val_rmse` weighs every cycle of the validation engines alike."""
+    from lstm_apps.tasks.turbofan.study import validation_metrics
+
+    return validation_metrics(run)["validation_rmse"]
+
+
 # `lstm-apps tune turbofan`: one network per trial (no ensemble)
 TUNING = TuningSpec(
     metric="val_rmse",
@@ -104,4 +113,5 @@ TUNING = TuningSpec(
     },
     fixed={"ensemble": 1},
     group="engine",
+    score=validation_rmse,
 )

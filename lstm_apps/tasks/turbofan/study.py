@@ -275,11 +275,22 @@ def evaluate(run: Run) -> dict[str, float]:
     metrics["rmse_capped_truth"] = scores(capped([truth], config.rul_cap)[0], last)["rmse"]
     cycles = np.concatenate(capped(data.y_test, config.rul_cap))
     metrics.update(scores(cycles, np.concatenate(predictions.test), "{}_per_cycle"))
-    y_val, p_val = np.concatenate(data.y_val), np.concatenate(predictions.validation)
+    metrics.update(validation_metrics(run, predictions.validation))
+    return metrics
+
+
+def validation_metrics(run: Run, predicted=None) -> dict[str, float]:
+    """`validation_rmse` / `validation_mae`: against the true RUL at the validation
+    cycles that look like a test engine's last one (see `evaluate`); `predicted`
+    holds the per-cycle validation predictions when they are at hand. Reads no
+    test data, so that a tuning trial can be scored by it."""
+    config, data = run.config, run.data
+    if predicted is None:
+        predicted = predict_cycles(run.model, data.x_val)
+    y_val, p_val = np.concatenate(data.y_val), np.concatenate(predicted)
     late = np.concatenate([np.arange(len(y)) >= config.window - 1 for y in data.y_val])
     scored = late & (y_val <= config.validation_max_rul)
-    metrics.update(scores(y_val[scored], p_val[scored], "validation_{}"))
-    return metrics
+    return scores(y_val[scored], p_val[scored], "validation_{}")
 
 
 def predict(run: Run, inputs) -> list[tuple[str, float]]:
