@@ -41,7 +41,7 @@ def add_tune_parser(sub, common):
         type=int,
         metavar="K",
         help="score each trial by K-fold cross-validation over the training and validation "
-        "parts, grouped by the study's natural group (engine, group column) or else "
+        "parts, grouped by the study's natural group (subject, engine, group column) or else "
         "stratified by class",
     )
     tune.add_argument("--output", type=Path, help="tuning folder (default tuning/NAME)")
