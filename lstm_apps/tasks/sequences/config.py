@@ -153,6 +153,7 @@ def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study decl
             "normalization": Choice(("zscore", "none")),
             "filters": Choice(((16, 32), (32, 64), (32, 64, 128))),
             "kernel_size": Choice((3, 5, 9)),
+            "max_steps": Choice((25, 50, 100, 200)),  # the length cap of "auto" downsampling
             "training.initial_learn_rate": LEARN_RATE,
             "training.mini_batch_size": Choice((8, 16, 32, 64)),
         },

@@ -103,6 +103,8 @@ TUNING = TuningSpec(
     direction="minimize",
     space={
         "architecture": Choice(("lstm", "gru")),
+        "output_mode": Choice(("sequence", "last")),  # whole histories, or 30-cycle windows
+        "rul_cap": Choice((115, 125, 135)),
         "units": Stack(32, 192, max_depth=2),
         "dropout": DROPOUT,
         "recurrent_dropout": RECURRENT_DROPOUT,
