@@ -161,8 +161,8 @@ def test_fast_search_writes_a_report_and_a_best_run_that_its_command_reproduces(
     assert len(table) == 4 and set(table["state"]) <= {"complete", "pruned"}
     assert {"architecture", "units.width", "units.depth", "dropout"} <= set(table.columns)
     best = json.loads((folder / "best.json").read_text())
-    assert best["best_score"] == result.study.best_value == table["score"].max()
-    assert 0 < best["best_score"] <= 1
+    assert best["best_score"] == result.study.best_value == table["score"].min()  # log-loss
+    assert best["metric"] == "validation_log_loss" and best["best_score"] > 0
     assert 0 <= best["test_metrics"]["accuracy"] <= 1
     assert set(best["importances"]) <= set(table.columns)
     for figure in ("optimization_history", "param_importances", "parallel_coordinate"):
@@ -325,7 +325,7 @@ def test_a_hopeless_trial_is_pruned_before_its_last_epoch(tmp_path):
 
     folder = tmp_path / "pruning"
     folder.mkdir()
-    study = open_study(f"sqlite:///{folder / 'study.db'}", "japanese_vowels", "maximize")
+    study = open_study(f"sqlite:///{folder / 'study.db'}", "japanese_vowels", "minimize")
     for rate in (0.01, 0.01, 0.01, 0.01, 1e-7):  # four that learn, then one that cannot
         study.enqueue_trial({"training.initial_learn_rate": rate})
     space = {"training.initial_learn_rate": Choice((0.01, 1e-7))}
@@ -362,3 +362,24 @@ def test_a_study_score_replaces_the_history_best_and_names_the_report(tmp_path):
     )
     assert json.loads((tmp_path / "best.json").read_text())["metric"] == "validation_rmse"
     assert result.study.user_attrs["scoring"]["metric"] == "validation_rmse"
+
+
+def test_japanese_vowels_trials_are_scored_by_the_validation_log_loss():
+    import numpy as np
+
+    from lstm_apps import training
+    from lstm_apps.tasks.japanese_vowels import study
+    from lstm_apps.tuning.scores import validation_log_loss
+    from lstm_apps.tuning.trials import Objective
+
+    spec = tuning_spec("japanese_vowels")
+    assert spec.score is validation_log_loss and spec.direction == "minimize"
+    objective = Objective("japanese_vowels", make_config("japanese_vowels", fast=True)).use(spec)
+    config = objective.config_for({"training.l2_regularization": 0.01})
+    run = study.train(config, objective.data_for(config))
+    value, _ = objective.score(run)
+    p = np.asarray(training.predict(run.model, run.data.x_val))
+    y = np.asarray(run.data.y_val)
+    assert len(y) > 0 and value == pytest.approx(-np.mean(np.log(p[np.arange(len(y)), y])))
+    with pytest.raises(ValueError, match="needs validation sequences"):
+        validation_log_loss(study.train(config.replace(validation_fraction=0.0)))

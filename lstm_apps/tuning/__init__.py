@@ -7,8 +7,9 @@ beside each study's Config (`TUNING`) with the classes of `space`.
 
 Modules: `space` (ranges, sampling; no Optuna), `tuner` (the search, its
 storage and the retrain), `trials` (one trial), `folds` (grouped K-fold
-cross-validation), `report` (table and figures), `studies` (each study's
-spec), `command` (`lstm-apps tune`).
+cross-validation), `scores` (validation scores computed from a trained
+run), `report` (table and figures), `studies` (each study's spec), `command`
+(`lstm-apps tune`).
 """
 
 from lstm_apps.lazy import lazy_names
@@ -26,6 +27,7 @@ _NAMES = {
     "TuningResult": "lstm_apps.tuning.tuner",
     "trials_table": "lstm_apps.tuning.report",
     "tuning_spec": "lstm_apps.tuning.studies",
+    "validation_log_loss": "lstm_apps.tuning.scores",
 }
 __all__ = sorted(_NAMES)
 __getattr__, __dir__ = lazy_names(__name__, _NAMES)
