@@ -74,7 +74,7 @@ def main() -> None:
             runs.append({"variant": variant, "seed": seed, "metrics": metrics})
             shown = f"{metric} {metrics.get(metric, float('nan')):.4f}" if metric else ""
             print(f"{variant} seed {seed}: {shown} ({metrics['train_seconds']:.0f} s)", flush=True)
-    best = study.best_trial
+    best = result.trial
     write_results(
         RESULTS / f"{stem}.json",
         benchmark="tuning",
@@ -96,6 +96,8 @@ def main() -> None:
         ],
         extra={
             "best_trial": best.number,
+            "best_scored_trial": study.best_trial.number,
+            "choice": result.choice,
             "best_validation_score": best.value,
             "best_validation_sd": best.user_attrs.get("score_sd"),
             "best_changes": result.best_changes,
@@ -104,7 +106,7 @@ def main() -> None:
             "search_seconds": round(search_seconds, 1),
         },
     )
-    print(f"Best trial {best.number}: {best.value:.4f}; {result.command}")
+    print(f"{result.choice}\nKept trial {best.number}: {best.value:.4f}; {result.command}")
     print(f"Wrote {RESULTS / f'{stem}.json'}")
 
 

@@ -383,3 +383,38 @@ def test_japanese_vowels_trials_are_scored_by_the_validation_log_loss():
     assert len(y) > 0 and value == pytest.approx(-np.mean(np.log(p[np.arange(len(y)), y])))
     with pytest.raises(ValueError, match="needs validation sequences"):
         validation_log_loss(study.train(config.replace(validation_fraction=0.0)))
+
+
+def _scored(folds, origin=None):
+    import numpy as np
+
+    attrs = {"fold_scores": folds, **({"origin": origin} if origin else {})}
+    return optuna.trial.create_trial(value=float(np.mean(folds)), user_attrs=attrs)
+
+
+@pytest.mark.parametrize(
+    ("start", "other", "direction", "kept"),
+    [
+        ([0.9, 0.8, 1.0, 0.9, 0.85], [1.0, 0.7, 1.0, 0.95, 0.85], "maximize", 0),  # noise
+        ([0.9, 0.8, 1.0, 0.9, 0.85], [0.95, 0.9, 1.0, 0.95, 0.9], "maximize", 1),  # steady gain
+        ([0.5, 0.6, 0.4, 0.5, 0.55], [0.3, 0.7, 0.2, 0.5, 0.6], "minimize", 0),
+        ([0.5, 0.6, 0.4, 0.5, 0.55], [0.4, 0.5, 0.35, 0.4, 0.45], "minimize", 1),
+    ],
+)
+def test_the_starting_settings_stay_unless_beaten_beyond_one_standard_error(
+    start, other, direction, kept
+):
+    from lstm_apps.tuning.tuner import chosen_trial
+
+    study = optuna.create_study(direction=direction)
+    study.add_trial(_scored(start, origin="the study's defaults"))
+    study.add_trial(_scored(other))
+    assert study.best_trial.number == 1  # the other trial always scores best on the mean
+    trial, why = chosen_trial(study, direction)
+    assert trial.number == kept
+    assert ("starting settings are kept" in why) == (kept == 0)
+    assert chosen_trial(study, direction, always_best=True)[0].number == 1
+    lone = optuna.create_study(direction=direction)  # no folds: nothing to judge by
+    lone.add_trial(optuna.trial.create_trial(value=0.5, user_attrs={"origin": "defaults"}))
+    lone.add_trial(optuna.trial.create_trial(value=0.6 if direction == "maximize" else 0.4))
+    assert chosen_trial(lone, direction)[0].number == 1

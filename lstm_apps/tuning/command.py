@@ -56,6 +56,12 @@ def add_tune_parser(sub, common):
     tune.add_argument(
         "--no-retrain", action="store_true", help="search only; do not retrain and test the best"
     )
+    tune.add_argument(
+        "--always-best",
+        action="store_true",
+        help="keep the best-scored trial even when, with --cv, it beats the starting settings "
+        "by no more than one standard error (by default the starting settings stay)",
+    )
     return tune
 
 
@@ -102,9 +108,10 @@ def cmd_tune(args):
         fast=args.fast,
         cv=args.cv,
         retrain=not args.no_retrain,
+        always_best=args.always_best,
     )
-    trial = result.study.best_trial
-    print(f"Best trial {trial.number}: {trial.value:.4f} on validation")
+    print(result.choice)
+    print(f"Kept trial {result.trial.number}: {result.trial.value:.4f} on validation")
     print(f"Reproduce: {result.command}")
     if result.run is not None:
         print(metrics_table(result.run.metrics))

@@ -123,17 +123,20 @@ def write_report(study, spec, name, folder, result) -> Path:
     best["trials"] = {k: int(v) for k, v in counts.items()}
     best["importances"] = weights
     if result is not None:
-        trial = study.best_trial
+        trial = result.trial or study.best_trial
         best.update(best_trial=trial.number, best_score=trial.value, changes=result.best_changes)
+        best.update(choice=result.choice, best_scored_trial=study.best_trial.number)
         best.update(best_score_sd=trial.user_attrs.get("score_sd"))
         best.update(command=result.command, search_seconds=round(result.search_seconds, 1))
         lines += [
-            f"Best trial: {trial.number}, {spec.scored_by} = {trial.value:.4f}"
+            f"Kept trial: {trial.number}, {spec.scored_by} = {trial.value:.4f}"
             + (
                 f" ± {trial.user_attrs['score_sd']:.4f} (mean ± sd over folds)."
                 if "score_sd" in trial.user_attrs
                 else "."
             ),
+            "",
+            result.choice,
             "",
             "Reproduce it:",
             "",

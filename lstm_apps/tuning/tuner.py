@@ -158,6 +158,8 @@ class TuningResult:
     study: object
     best_changes: dict
     command: str
+    trial: object = None  # the trial whose settings are kept (`chosen_trial`)
+    choice: str = ""  # why that trial, in one sentence
     run_changes: dict = dataclasses.field(default_factory=dict)
     run: object = None
     folder: Path | None = None
@@ -181,6 +183,7 @@ def tune(
     retrain=True,
     progress=True,
     heartbeat=HEARTBEAT_SECONDS,
+    always_best=False,
 ) -> TuningResult:
     """Search a study's settings, then retrain the best and test it once.
 
@@ -208,7 +211,10 @@ def tune(
             training and validation parts (grouped by the study's natural
             group; `lstm_apps.tuning.folds`), mean over folds; None: the
             study's validation part.
-        retrain: retrain and test the best trial when the search ends.
+        retrain: retrain and test the kept trial when the search ends.
+        always_best: keep the best-scored trial even when, after a
+            cross-validated search, it beats the starting settings by no
+            more than one standard error (`chosen_trial`).
         progress: show Optuna's progress bar.
         heartbeat: seconds between a running trial's signs of life; a trial
             silent for three of them is taken as dead (its process was
@@ -265,7 +271,9 @@ def tune(
         raise RuntimeError(
             f"No trial of {name!r} finished with a finite score; see {folder / 'trials.csv'}."
         )
-    best = study.best_trial
+    best, result.choice = chosen_trial(study, spec.direction, always_best=always_best)
+    result.trial = best
+    log.info(result.choice)
     result.best_changes = {**(changes or {}), **changes_from_params(best.params, spec.space)}
     refit = refit_changes(spec, best, cv)
     result.best_changes = {**result.best_changes, **refit}
@@ -280,6 +288,43 @@ def tune(
         result.retrain_seconds = time.time() - began
     write_report(study, spec, name, folder, result)
     return result
+
+
+def chosen_trial(study, direction, *, always_best=False):
+    """The trial whose settings a search keeps, and why, in one sentence.
+
+    The best trial, unless the starting settings (the study's first trial)
+    were scored on the same folds and the best beats them by no more than one
+    standard error of the paired fold differences: then the starting settings
+    stay (the one-standard-error rule of Hastie, Tibshirani and Friedman, with
+    the defaults as the simpler model). On small data most of a search's
+    spread is fold noise, and a best-of-N picks it up.
+    """
+    best = study.best_trial
+    start = next((t for t in study.trials if t.user_attrs.get("origin")), None)
+    plain = f"Trial {best.number} scored best ({best.value:.4g})."
+    if always_best or start is None or start.number == best.number:
+        return best, plain
+    if start.state.name != "COMPLETE" or not np.isfinite(start.value or np.nan):
+        return best, plain
+    ours, theirs = best.user_attrs.get("fold_scores"), start.user_attrs.get("fold_scores")
+    if not ours or not theirs or len(ours) != len(theirs) or len(ours) < 2:
+        return best, plain  # one validation part: no standard error to judge by
+    gains = np.asarray(ours) - np.asarray(theirs)
+    gains = gains if direction == "maximize" else -gains
+    se = float(np.std(gains, ddof=1) / np.sqrt(len(gains)))
+    if gains.mean() > se:
+        return best, (
+            f"Trial {best.number} scored best ({best.value:.4g}), {gains.mean():.3g} better "
+            f"than the starting settings (trial {start.number}), beyond one standard error "
+            f"({se:.3g})."
+        )
+    return start, (
+        f"Trial {best.number} scored best ({best.value:.4g}), but only {gains.mean():.3g} "
+        f"better than the starting settings (trial {start.number}, {start.value:.4g}), "
+        f"within one standard error of the fold differences ({se:.3g}): the starting "
+        "settings are kept."
+    )
 
 
 def refit_changes(spec, trial, cv) -> dict:

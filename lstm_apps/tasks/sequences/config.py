@@ -144,7 +144,7 @@ def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study decl
     return TuningSpec(
         **classification_or_regression(data.task),
         space={
-            "networks": Choice((("cnn_lstm",), ("lstm",))),
+            "networks": Choice((("cnn_lstm", "lstm"), ("cnn_lstm",), ("lstm",))),
             "units": IntRange(16, 128, log=True),
             "dropout": DROPOUT,
             "recurrent_dropout": RECURRENT_DROPOUT,
