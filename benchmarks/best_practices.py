@@ -29,6 +29,7 @@ scores worse, both beyond two standard errors.
 Usage:
     python benchmarks/best_practices.py [--datasets japanese_vowels turbofan] [--seeds 0 1 2]
         [--variants dropout_0.2 ...] [--fast] [--set FIELD=VALUE ...] [--output PATH]
+    python benchmarks/best_practices.py --verdicts-only     # judge over the files already run
 
 Prints a Markdown table per dataset and the verdicts, and writes one results file per
 dataset ('{dataset}' in --output), after every run so that a long run keeps its figures.
@@ -121,6 +122,12 @@ def parse_args(argv=None):
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--fast", action="store_true", help="each study's tiny fast Config")
     parser.add_argument("--output", default=str(RESULTS), help="'{dataset}' is replaced")
+    parser.add_argument(
+        "--verdicts-only",
+        action="store_true",
+        help="train nothing: judge the claims over the results files of --datasets (each run "
+        "on its own) and write the verdicts into each",
+    )
     add_set_option(parser, "training.max_epochs=3")
     args = parser.parse_args(argv)
     if "{dataset}" not in args.output and len(args.datasets) > 1:
@@ -373,7 +380,13 @@ def main(argv=None) -> list[str]:
     args = parse_args(argv)
     runs_by_dataset, skipped_by_dataset, outputs = {}, {}, []
     for dataset in args.datasets:
-        runs, skipped, output, widths = run_dataset(dataset, args)
+        if args.verdicts_only:
+            output = Path(args.output.replace("{dataset}", dataset))
+            record = read_results(output)
+            runs, skipped = record["runs"], record["extra"].get("skipped", {})
+            widths = record["extra"].get("depth_widths", {})
+        else:
+            runs, skipped, output, widths = run_dataset(dataset, args)
         runs_by_dataset[dataset], skipped_by_dataset[dataset] = runs, skipped
         outputs.append(output)
         print(f"\n## {dataset}\n\n{markdown_table(dataset, runs)}\n")

@@ -48,6 +48,9 @@ def test_fast_run_writes_one_run_per_variant_and_seed(tmp_path, shared_data, cap
         assert line.startswith(f"({key}) {claim}: "), line
     printed = capsys.readouterr().out
     assert "| depth_2 |" in printed and "| batch_64 |" in printed
+    # Judged again from the file alone: the same verdicts, and no run added.
+    again = best_practices.main(argv + ["--verdicts-only"])
+    assert again == lines and common.read_results(path)["runs"] == record["runs"]
 
 
 @pytest.mark.parametrize("features, outputs", [(12, 9), (14, 1)])
