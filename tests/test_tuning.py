@@ -342,7 +342,7 @@ def test_a_hopeless_trial_is_pruned_before_its_last_epoch(tmp_path):
 
 
 def test_a_study_score_replaces_the_history_best_and_names_the_report(tmp_path):
-    from lstm_apps.tasks.turbofan import study
+    from lstm_apps.tasks.turbofan import rul, study
     from lstm_apps.tuning.trials import Objective
 
     spec = tuning_spec("turbofan")
@@ -351,7 +351,7 @@ def test_a_study_score_replaces_the_history_best_and_names_the_report(tmp_path):
     config = objective.config_for({})
     run = study.train(config, objective.data_for(config))
     value, epoch = objective.score(run)
-    assert value == pytest.approx(study.validation_metrics(run)["validation_rmse"])
+    assert value == pytest.approx(rul.validation_metrics(run)["validation_rmse"])
     curve = run.history["val_rmse"]
     assert value != pytest.approx(min(curve)) and curve[epoch - 1] == min(
         curve

@@ -90,9 +90,9 @@ class Config(CaseStudyConfig):
 
 def validation_rmse(run) -> float:
     """A trial's score: RMSE at the validation cycles that look like a test engine's
-    last one (`study.validation_metrics`), the measure the test RMSE is stated in;
+    last one (`rul.validation_metrics`), the measure the test RMSE is stated in;
     the history's `val_rmse` weighs every cycle of the validation engines alike."""
-    from lstm_apps.tasks.turbofan.study import validation_metrics
+    from lstm_apps.tasks.turbofan.rul import validation_metrics
 
     return validation_metrics(run)["validation_rmse"]
 

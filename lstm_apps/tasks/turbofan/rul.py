@@ -116,3 +116,17 @@ def scores(truth, predicted, pattern="{}") -> dict[str, float]:
     keep = np.isfinite(predicted)
     scores = regression_metrics(truth[keep], predicted[keep])
     return {pattern.format(name): scores[name] for name in ("rmse", "mae")}
+
+
+def validation_metrics(run, predicted=None) -> dict[str, float]:
+    """`validation_rmse` / `validation_mae`: against the true RUL at the validation
+    cycles that look like a test engine's last one (see `study.evaluate`); `predicted`
+    holds the per-cycle validation predictions when they are at hand. Reads no
+    test data, so that a tuning trial can be scored by it."""
+    config, data = run.config, run.data
+    if predicted is None:
+        predicted = predict_cycles(run.model, data.x_val)
+    y_val, p_val = np.concatenate(data.y_val), np.concatenate(predicted)
+    late = np.concatenate([np.arange(len(y)) >= config.window - 1 for y in data.y_val])
+    scored = late & (y_val <= config.validation_max_rul)
+    return scores(y_val[scored], p_val[scored], "validation_{}")

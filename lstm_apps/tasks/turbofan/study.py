@@ -61,6 +61,7 @@ from lstm_apps.tasks.turbofan.rul import (
     rul_correlation,
     scores,
     training_pairs,
+    validation_metrics,
     windows,  # noqa: F401  (re-exported as turbofan.windows)
 )
 
@@ -277,20 +278,6 @@ def evaluate(run: Run) -> dict[str, float]:
     metrics.update(scores(cycles, np.concatenate(predictions.test), "{}_per_cycle"))
     metrics.update(validation_metrics(run, predictions.validation))
     return metrics
-
-
-def validation_metrics(run: Run, predicted=None) -> dict[str, float]:
-    """`validation_rmse` / `validation_mae`: against the true RUL at the validation
-    cycles that look like a test engine's last one (see `evaluate`); `predicted`
-    holds the per-cycle validation predictions when they are at hand. Reads no
-    test data, so that a tuning trial can be scored by it."""
-    config, data = run.config, run.data
-    if predicted is None:
-        predicted = predict_cycles(run.model, data.x_val)
-    y_val, p_val = np.concatenate(data.y_val), np.concatenate(predicted)
-    late = np.concatenate([np.arange(len(y)) >= config.window - 1 for y in data.y_val])
-    scored = late & (y_val <= config.validation_max_rul)
-    return scores(y_val[scored], p_val[scored], "validation_{}")
 
 
 def predict(run: Run, inputs) -> list[tuple[str, float]]:
