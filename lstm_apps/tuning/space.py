@@ -210,7 +210,9 @@ def changes_from_params(params: dict, space: dict) -> dict:
 def params_of(config, space: dict) -> dict:
     """The Optuna params under which `space` gives back `config`'s own values, for the
     fields whose value lies inside their range (a partial dict: the sampler draws the
-    others). A search that starts from them cannot end below the study's defaults."""
+    others). A search that starts from them scores the defaults on its own folds, so
+    its best trial is never below them on validation (fields outside their range,
+    such as an L2 of 0 on a log scale, are sampled instead)."""
     params = {}
     for key, spec in space.items():
         value = config
