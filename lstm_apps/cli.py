@@ -12,12 +12,12 @@ import json
 import logging
 import os
 import sys
-import textwrap
 import time
 import warnings
 from pathlib import Path
 
 from lstm_apps.console import (
+    config_help,
     describe_error,
     finite_float,
     interrupted_note,
@@ -29,6 +29,13 @@ from lstm_apps.console import (
     stop_on_sigterm,
     use_tensorflow_backend,
 )
+from lstm_apps.scaling.run_options import (
+    add_worker_arguments,
+    check_workers,
+    launch_workers,
+    other_worker,
+)
+from lstm_apps.scaling.shard_command import add_shard_parser, cmd_shard
 from lstm_apps.tuning.command import add_tune_parser, check_tune, cmd_tune
 
 EXIT_USAGE = 2
@@ -80,6 +87,7 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace a non-empty --output folder as a whole (it is never merged)",
     )
+    add_worker_arguments(run)
     evaluate = sub.add_parser(
         "evaluate", help="evaluate a run folder's model on its test data", parents=[common]
     )
@@ -151,6 +159,7 @@ def make_parser() -> argparse.ArgumentParser:
         "(default: 16 sequences drawn from the model's stored normalization statistics)",
     )
     add_tune_parser(sub, common)
+    add_shard_parser(sub, common)
     card = sub.add_parser("card", parents=[common], help="write MODEL_CARD.md for a run folder")
     card.add_argument("run_dir", type=Path)
     card.add_argument("--output", type=Path, help="card path (default RUN_DIR/MODEL_CARD.md)")
@@ -166,35 +175,19 @@ def cmd_list(args):
         print(f"{name:<{width}}  {description}")
 
 
-def config_help(name) -> str:
-    """Every Config field of a case study, grouped, with type, default and meaning."""
-    from lstm_apps.tasks.registry import config_class, list_case_studies
-
-    config = config_class(name)
-    lines = [f"{name}: {list_case_studies()[name]}", ""]
-    for group, rows in config.field_help().items():
-        lines.append(f"{group}:")
-        for field, kind, default, meaning in rows:
-            if kind == "TrainingConfig section":
-                lines.append(f"  {field}.*: {meaning}")
-                continue
-            lines.append(f"  {field} ({kind}, default {default!r})")
-            if meaning:
-                lines.append(
-                    textwrap.fill(meaning, 88, initial_indent=" " * 6, subsequent_indent=" " * 6)
-                )
-        lines.append("")
-    lines.append(f"--fast changes: {config.FAST}")
-    return "\n".join(lines)
-
-
 def check_run(args):
     """Check a `run` command's arguments (before TensorFlow is imported); return the Config."""
     from lstm_apps.storage import check_output_folder
-    from lstm_apps.tasks.registry import check_name, config_class, parse_overrides
+    from lstm_apps.tasks.registry import (
+        check_distribution,
+        check_name,
+        config_class,
+        parse_overrides,
+    )
 
     check_name(args.name)
     config = config_class(args.name)
+    distributed = check_workers(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FutureWarning)
         changes = parse_overrides(config, args.changes)
@@ -202,17 +195,27 @@ def check_run(args):
         print(f"lstm-apps: warning: {warning.message}", file=sys.stderr)
     if args.output is None:
         args.output = Path("runs") / f"{args.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    check_output_folder(args.output, overwrite=args.overwrite)
+    if other_worker(distributed) is None:  # the run folder is the chief's to check and write
+        check_output_folder(args.output, overwrite=args.overwrite)
     base = config.fast() if args.fast else config()
-    return base.replace(**changes)
+    config = base.replace(**changes)
+    check_distribution(args.name, config)
+    return config
 
 
-def cmd_run(args, config):
+def cmd_run(args, config) -> int:
     from lstm_apps.tasks.registry import run_case_study
 
+    if args.workers > 1:
+        return launch_workers(args, config)
     run = run_case_study(args.name, config, args.output, overwrite=args.overwrite)
+    worker = other_worker(config.training.distribution == "multi_worker")
+    if worker is not None:
+        print(f"Worker {worker}: trained; the chief evaluates and writes the run folder")
+        return 0
     print(metrics_table(run.metrics))
     print(f"Run folder: {args.output} (every metric in metrics.json)")
+    return 0
 
 
 def cmd_evaluate(args):
@@ -325,6 +328,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "predict": cmd_predict,
     "generate": cmd_generate,
+    "shard": cmd_shard,
 }
 USAGE_ERRORS = (ValueError, TypeError, KeyError, OSError)
 
@@ -354,7 +358,7 @@ def main(argv=None) -> int:
         package_logging(logging.INFO if args.verbose else logging.WARNING)
         with stop_on_sigterm():
             if args.command == "run":
-                cmd_run(args, config)
+                return cmd_run(args, config)
             else:
                 COMMANDS[args.command](args)
     except BrokenPipeError:  # the reader of our output has gone (`| head`): stop quietly

@@ -10,6 +10,7 @@ import math
 import os
 import signal
 import sys
+import textwrap
 
 PER_CLASS = ("precision_", "recall_", "f1_", "support_")
 
@@ -185,3 +186,25 @@ def stop_on_sigterm():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def config_help(name) -> str:
+    """Every Config field of a case study, grouped, with type, default and meaning."""
+    from lstm_apps.tasks.registry import config_class, list_case_studies
+
+    config = config_class(name)
+    lines = [f"{name}: {list_case_studies()[name]}", ""]
+    for group, rows in config.field_help().items():
+        lines.append(f"{group}:")
+        for field, kind, default, meaning in rows:
+            if kind == "TrainingConfig section":
+                lines.append(f"  {field}.*: {meaning}")
+                continue
+            lines.append(f"  {field} ({kind}, default {default!r})")
+            if meaning:
+                lines.append(
+                    textwrap.fill(meaning, 88, initial_indent=" " * 6, subsequent_indent=" " * 6)
+                )
+        lines.append("")
+    lines.append(f"--fast changes: {config.FAST}")
+    return "\n".join(lines)

@@ -176,6 +176,23 @@ def make_config(name, changes=None, *, fast=False):
     return base.replace(**(changes or {}))
 
 
+# studies whose networks train through `lstm_apps.train` alone, so that they can be built
+# and fitted under a tf.distribute strategy (`training.distribution`)
+DISTRIBUTED_STUDIES = ("japanese_vowels", "activity", "sequences", "nox", "turbofan")
+
+
+def check_distribution(name, config) -> None:
+    """Raise ValueError when `config.training.distribution` asks for a strategy that study
+    `name` cannot train under."""
+    distribution = config.training.distribution
+    if distribution != "none" and name not in DISTRIBUTED_STUDIES:
+        raise ValueError(
+            f"training.distribution={distribution!r} applies to the studies "
+            f"{', '.join(DISTRIBUTED_STUDIES)}, whose networks train through `lstm_apps.train`; "
+            f"{name!r} trains with its own loop. Received: {name}"
+        )
+
+
 def run_case_study(name, config=None, output=None, *, fast=False, changes=None, overwrite=False):
     """Train, evaluate and (with `output`) write a run folder with figures.
 
@@ -187,29 +204,48 @@ def run_case_study(name, config=None, output=None, *, fast=False, changes=None, 
     The run's `timing` holds the seconds spent training (data loading
     included) and evaluating, and the process's peak resident memory.
 
+    Under `training.distribution` the model is built and fitted in the
+    strategy's scope (`lstm_apps.scaling.distribution_scope`). With several
+    workers only the chief evaluates and writes `output`: the others return
+    after training, with no metrics, having written nothing.
+
     Returns:
         The `Run`, with `metrics` filled in.
     """
     from lstm_apps.runs import save_run
+    from lstm_apps.scaling.strategies import distribution_scope, local_copy, worker_role
     from lstm_apps.storage import FolderLock, check_output_folder
 
+    if config is None:
+        config = make_config(name, changes, fast=fast)
+    check_distribution(name, config)
+    distribution = config.training.distribution
+    _, workers, chief = worker_role() if distribution == "multi_worker" else (0, 1, True)
+    if not chief:
+        output = None  # only the chief writes the run folder
     if output is None:
         lock = contextlib.nullcontext()
     else:
         lock = FolderLock(check_output_folder(output, overwrite=overwrite))
     with lock:
         module = get_case_study(name)
-        if config is None:
-            config = make_config(name, changes, fast=fast)
         start = time.perf_counter()
-        run = module.train(config)
+        with distribution_scope(distribution):
+            run = module.train(config)
+        run.model = local_copy(run.model)
         trained = time.perf_counter()
+        if not chief:
+            run.metrics, run.timing = {}, {"train_seconds": round(trained - start, 2)}
+            return run
         run.metrics = module.evaluate(run)
         run.timing = {
             "train_seconds": round(trained - start, 2),
             "evaluate_seconds": round(time.perf_counter() - trained, 2),
             "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
+        if distribution != "none":
+            run.timing["distribution"] = distribution
+            run.timing["workers"] = workers
         if output is not None:
             save_run(run, output, overwrite=overwrite, figures=module.figures)
     return run

@@ -11,6 +11,8 @@ import numpy as np
 from lstm_apps.checks import check_positive
 from lstm_apps.models.builder import adapt_normalization
 from lstm_apps.models.size import check_activation_memory
+from lstm_apps.scaling.backup import WorkerBackup, whole_history
+from lstm_apps.scaling.strategies import distributable, model_scope
 from lstm_apps.training.batches import SequenceData
 from lstm_apps.training.options import (
     TrainingConfig,
@@ -88,7 +90,7 @@ def check_finite_weights(model, options=None, *, when="") -> None:
     for variable in model.weights:
         if "float" not in str(variable.dtype):
             continue
-        values = keras.ops.convert_to_numpy(variable.value)
+        values = np.asarray(variable.numpy())  # also reads a variable mirrored by a strategy
         finite = np.isfinite(values)
         if not finite.all():
             kind = "nan" if np.isnan(values).any() else "inf"
@@ -167,7 +169,9 @@ def option_callbacks(options: TrainingConfig, validation: bool) -> list:
     Custom training loops that call `model.fit` themselves take their callbacks here, so
     that every fit in the package honours the same settings. The first is always a
     `DivergenceGuard`: a non-finite loss or weight stops the fit with `TrainingDiverged`
-    before any backup is written.
+    before any backup is written. The backup (`checkpoint_dir`) is a
+    `lstm_apps.scaling.WorkerBackup`: written by the chief worker only, and a resumed fit's
+    history holds the epochs before the resume too.
     """
     callbacks = [DivergenceGuard(options)]
     if validation and options.validation_patience:
@@ -179,7 +183,7 @@ def option_callbacks(options: TrainingConfig, validation: bool) -> list:
             )
         )
     if options.checkpoint_dir is not None:
-        callbacks.append(keras.callbacks.BackupAndRestore(str(options.checkpoint_dir)))
+        callbacks.append(WorkerBackup(options.checkpoint_dir))
     if options.time_budget is not None:
         callbacks.append(TimeBudget(options.time_budget))
     if getattr(options, "progress_plot", None) is not None:
@@ -245,7 +249,8 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=(), 
     loss, metrics = loss_and_metrics(model, options.loss)
     # with unlabelled steps, the metrics must weigh steps as the loss does
     metrics = {("weighted_metrics" if data.weighted else "metrics"): metrics}
-    model.compile(optimizer=make_optimizer(options, steps), loss=loss, **metrics)
+    with model_scope(model):
+        model.compile(optimizer=make_optimizer(options, steps), loss=loss, **metrics)
 
     epoch = [0]
     seed = options.seed or 0
@@ -265,7 +270,14 @@ def train(model, x, y, options: TrainingOptions | None = None, *, callbacks=(), 
 
 
 def fit_dataset(
-    model, dataset, options: TrainingConfig, *, validation=None, callbacks=(), class_weight=None
+    model,
+    dataset,
+    options: TrainingConfig,
+    *,
+    validation=None,
+    callbacks=(),
+    class_weight=None,
+    **fit_arguments,
 ):
     """`model.fit` on a `tf.data.Dataset` that batches and shuffles itself.
 
@@ -284,20 +296,31 @@ def fit_dataset(
         validation: optional validation dataset.
         callbacks: extra Keras callbacks.
         class_weight: optional `{class code: weight}` (Keras's `class_weight`).
+        **fit_arguments: more arguments of `model.fit` (`steps_per_epoch`,
+            `validation_steps`), for datasets that repeat.
+
+    Under `options.distribution` the model must have been built in
+    `lstm_apps.scaling.distribution_scope`; each worker then takes its share of
+    every global batch.
 
     Returns:
-        The `keras.callbacks.History` of the fit.
+        The `keras.callbacks.History` of the fit (of the whole run when it
+        resumed from `options.checkpoint_dir`).
     """
+    dataset, validation = distributable(model, options.distribution, dataset, validation)
+    callbacks = [*option_callbacks(options, validation is not None), *callbacks]
     with training_precision(model, options.precision):
-        return model.fit(
+        history = model.fit(
             dataset,
             class_weight=class_weight,
             validation_data=validation,
             epochs=options.max_epochs,
-            callbacks=[*option_callbacks(options, validation is not None), *callbacks],
+            callbacks=callbacks,
             verbose=options.verbose,
             shuffle=False,  # the dataset shuffles itself, as `options.shuffle` says
+            **fit_arguments,
         )
+    return whole_history(history, callbacks)
 
 
 def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbacks=()):
@@ -322,20 +345,23 @@ def fit_arrays(model, x, y, options: TrainingConfig, *, validation=None, callbac
     """
     rows, steps = _rows_and_steps(model, x)
     check_activation_memory(model, min(options.mini_batch_size, rows), steps)
+    distributable(model, options.distribution)
     if options.shuffle == "once":
         order = np.random.default_rng(options.seed or 0).permutation(len(x))
         x, y = np.asarray(x)[order], np.asarray(y)[order]
+    callbacks = [*option_callbacks(options, validation is not None), *callbacks]
     with training_precision(model, options.precision):
-        return model.fit(
+        history = model.fit(
             x,
             y,
             batch_size=options.mini_batch_size,
             epochs=options.max_epochs,
             validation_data=validation,
-            callbacks=[*option_callbacks(options, validation is not None), *callbacks],
+            callbacks=callbacks,
             shuffle=options.shuffle == "every-epoch",
             verbose=options.verbose,
         )
+    return whole_history(history, callbacks)
 
 
 def _rows_and_steps(model, x):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lstm_apps.checks import check_choice, check_int, check_positive, check_range
 from lstm_apps.data.sequences import PADDING_DIRECTIONS, resolve_length
+from lstm_apps.scaling.strategies import DISTRIBUTIONS
 
 SOLVERS = ("adam", "sgdm", "rmsprop")
 GRADIENT_THRESHOLD_METHODS = ("global-l2norm", "l2norm", "absolute-value")
@@ -88,6 +89,13 @@ class TrainingConfig:
             the loss stay float32) or "auto" (bfloat16 only on a CPU with
             bfloat16 instructions, no GPU, and an LSTM layer of at least
             256 units: see `lstm_apps.training.precision`).
+        distribution: "none" (default; one process), "mirrored" (one replica
+            per local GPU, `tf.distribute.MirroredStrategy`) or "multi_worker"
+            (one replica per worker process, `MultiWorkerMirroredStrategy`,
+            the cluster in `TF_CONFIG`; `lstm-apps run NAME --workers N`
+            starts N local workers). `mini_batch_size` is the global batch,
+            shared among the replicas, so the learning rate needs no change;
+            see `lstm_apps.scaling` and docs/guides/scaling.md.
         seed: seeds Keras, NumPy and TensorFlow (and a case study's splits)
             for repeatable runs, an integer in [0, 2**32 - 1]; None leaves
             them alone. Default 0.
@@ -117,6 +125,7 @@ class TrainingConfig:
     checkpoint_dir: str | None = None
     time_budget: float | None = None
     precision: str = "float32"
+    distribution: str = "none"
     seed: int | None = 0
     verbose: int = 1
 
@@ -134,6 +143,7 @@ class TrainingConfig:
         )
         check_choice("verbose", self.verbose, VERBOSITY)
         check_choice("precision", self.precision, PRECISIONS)
+        check_choice("distribution", self.distribution, DISTRIBUTIONS)
         check_positive("initial_learn_rate", self.initial_learn_rate, real=True)
         check_range("momentum", self.momentum, 0, 1)
         check_positive("max_epochs", self.max_epochs)
