@@ -33,6 +33,7 @@ from lstm_apps.scaling.run_options import (
     add_worker_arguments,
     check_workers,
     launch_workers,
+    lost_peers,
     other_worker,
 )
 from lstm_apps.scaling.shard_command import add_shard_parser, cmd_shard
@@ -383,6 +384,11 @@ def main(argv=None) -> int:
         if not isinstance(err, ExportError) or args.verbose:
             raise
         print(f"lstm-apps: error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # a worker of a multi-worker run lost its peers
+        if lost_peers(err) is None or args.verbose:
+            raise
+        print(f"lstm-apps: error: {lost_peers(err)}", file=sys.stderr)
         return 1
     return 0
 

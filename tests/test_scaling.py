@@ -163,6 +163,7 @@ def test_a_killed_worker_restarts_the_job_from_the_last_backup(tmp_path):
     stdout, stderr = child.communicate(timeout=300)
     assert child.returncode == 0, stderr[-3000:]
     assert "worker 1 was lost (signal 9); restarting the 2 workers" in stderr
+    assert "another worker was lost" in stderr and "Traceback" not in stderr
     history = read_history(out)
     assert len(history["loss"]) == epochs  # the epochs before the restart are kept
     assert json.loads((out / "metrics.json").read_text())["test"]["accuracy"] > 0.5
@@ -237,3 +238,41 @@ def test_the_shard_command_writes_a_study(tmp_path, capsys):
     manifest = json.loads((tmp_path / "s" / "train" / "manifest.json").read_text())
     assert manifest["num_features"] == 12 and manifest["num_sequences"] > 0
     assert Path(tmp_path / "s" / "test" / "manifest.json").is_file()
+
+
+WORKER_SCRIPT = """
+import json, sys
+import keras
+from lstm_apps import TrainingOptions, build_model
+from lstm_apps.scaling import distribution_scope, fit_shards
+keras.utils.set_random_seed(0)
+with distribution_scope("multi_worker"):
+    model = build_model("lstm", num_features=12, num_outputs=9, units=16)
+    options = TrainingOptions(max_epochs=3, verbose=0, mini_batch_size=16,
+                              distribution="multi_worker")
+    history = fit_shards(model, sys.argv[1], options)
+print(json.dumps(history.history["loss"]))
+"""
+
+
+def test_two_workers_stream_their_own_shards(tmp_path, vowels):
+    from lstm_apps.scaling import write_shards
+    from lstm_apps.scaling.launcher import local_cluster
+
+    write_shards(tmp_path / "train", vowels.x_train, vowels.y_train, sequences_per_shard=40)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER_SCRIPT, str(tmp_path / "train")],
+            env={**os.environ, "TF_CONFIG": tf_config},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tf_config in local_cluster(2)
+    ]
+    outputs = [child.communicate(timeout=180) for child in children]
+    for child, (_, err) in zip(children, outputs):
+        assert child.returncode == 0, err[-3000:]
+    losses = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    assert len(losses[0]) == 3 and losses[0] == pytest.approx(losses[1])  # one synchronous fit
+    assert losses[0][-1] < losses[0][0]

@@ -114,6 +114,13 @@ def fit_shards(
     apply_l2_penalty(model, options.l2_regularization)
     strategy = getattr(model, "_distribute_strategy", None)
     several = strategy is not None and is_multi_worker(strategy)
+    replicas = strategy.num_replicas_in_sync if several else 1
+    if options.mini_batch_size % replicas:
+        raise ValueError(
+            f"Streamed from shards, each of the {replicas} replicas reads its own files in "
+            f"batches of mini_batch_size / {replicas}, so mini_batch_size must be a multiple of "
+            f"{replicas}. Received: mini_batch_size={options.mini_batch_size}"
+        )
     batches = manifest["num_sequences"] / options.mini_batch_size
     steps = steps_per_epoch or max(1, math.floor(batches) if several else math.ceil(batches))
     loss, metrics = loss_and_metrics(model, options.loss)

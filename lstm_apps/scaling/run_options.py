@@ -85,3 +85,16 @@ def other_worker(distributed: bool) -> int | None:
         return None
     index, _, chief = worker_role()
     return None if chief else index
+
+
+def lost_peers(error) -> str | None:
+    """A one-line account of `error` when it is TensorFlow aborting a collective operation
+    because another worker was lost, else None."""
+    text = str(error)
+    if (
+        not type(error).__module__.startswith("tensorflow")
+        or "Collective ops is aborted" not in text
+    ):
+        return None
+    reason = text.split("Collective ops is aborted by:", 1)[-1].strip().splitlines()[0]
+    return f"training stopped: another worker was lost ({reason[:200]})"
