@@ -36,7 +36,7 @@ from lstm_apps.scaling.run_options import (
     lost_peers,
     other_worker,
 )
-from lstm_apps.scaling.shard_command import add_shard_parser, cmd_shard
+from lstm_apps.scaling.shard_command import add_shard_parser, check_shard, cmd_shard
 from lstm_apps.tuning.command import add_tune_parser, check_tune, cmd_tune
 
 EXIT_USAGE = 2
@@ -348,6 +348,8 @@ def main(argv=None) -> int:
             check_run_folder(args)
         if args.command == "tune":
             check_tune(args)
+        if args.command == "shard":
+            check_shard(args)
         if args.command == "list":
             cmd_list(args)
             return 0

@@ -276,3 +276,26 @@ def test_two_workers_stream_their_own_shards(tmp_path, vowels):
     losses = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
     assert len(losses[0]) == 3 and losses[0] == pytest.approx(losses[1])  # one synchronous fit
     assert losses[0][-1] < losses[0][0]
+
+
+def test_streamed_per_step_labels_weigh_like_the_in_memory_route(tmp_path):
+    from lstm_apps import train
+    from lstm_apps.scaling import fit_shards, write_shards
+
+    rng = np.random.default_rng(0)
+    x = [rng.normal(size=(int(t), 3)).astype("float32") for t in rng.integers(4, 12, 40)]
+    y = [np.where(rng.random(len(s)) < 0.3, -1, (s[:, 0] > 0).astype(int)) for s in x]
+    write_shards(tmp_path / "steps", x, y, sequences_per_shard=40)
+    options = TrainingOptions(
+        max_epochs=2, verbose=0, mini_batch_size=8, shuffle="never", bucket_by_length=False
+    )
+    losses = []
+    for fit in ("memory", "shards"):
+        keras.utils.set_random_seed(0)
+        model = build_model("lstm", num_features=3, num_outputs=2, units=4, output_mode="sequence")
+        if fit == "memory":
+            history = train(model, x, y, options)
+        else:
+            history = fit_shards(model, tmp_path / "steps", options, shuffle_buffer=0)
+        losses.append(history.history["loss"])
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)

@@ -23,16 +23,16 @@ hint to list the feature columns.
 
 from __future__ import annotations
 
-import bz2
-import csv
-import gzip
-import io
-import lzma
-import zipfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
+
+from lstm_apps.data.table_chunks import (
+    check_fields,
+    check_header,
+    named_frame,
+    read_records,
+    text_file,
+)
 
 SPLITS = ("train", "validation", "test")
 # Texts that mean "missing" (pandas' default NA texts), compared in lower case after stripping.
@@ -40,18 +40,6 @@ NA_TEXTS = frozenset(
     ("", "nan", "-nan", "none", "null", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>")
     + ("-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan")
 )
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-
-
-def _open_text(path: Path):
-    if path.suffix == ".zip":
-        archive = zipfile.ZipFile(path)
-        names = [n for n in archive.namelist() if not n.endswith("/")]
-        if len(names) != 1:
-            raise ValueError(f"{path.name} must hold exactly one CSV file. It holds: {names}")
-        return io.TextIOWrapper(archive.open(names[0]), encoding="utf-8-sig", newline="")
-    opener = _OPENERS.get(path.suffix, open)
-    return opener(path, "rt", encoding="utf-8-sig", newline="")
 
 
 def read_text_table(path, delimiter=",") -> pd.DataFrame:
@@ -68,52 +56,17 @@ def read_text_table(path, delimiter=",") -> pd.DataFrame:
         ValueError: if the file is not UTF-8 text, is empty, has an unnamed or repeated
             column, a row whose number of fields differs from the header's, or no rows.
     """
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"No such data file: {path}")
-    records, lines, end = [], [], 0
-    try:
-        with _open_text(path) as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            for record in reader:
-                start, end = end + 1, reader.line_num
-                if record:  # a blank line holds no data
-                    records.append(record)
-                    lines.append(start)
-    except (UnicodeDecodeError, OSError, EOFError, csv.Error, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path.name} could not be read as CSV text: {error}") from None
+    path = text_file(path)
+    records, lines = [], []
+    for line, record in read_records(path, delimiter):
+        records.append(record)
+        lines.append(line)
     if not records:
         raise ValueError(f"{path.name} is empty: it has no header and no rows.")
-    header = _check_header(records[0], path.name)
-    for record, line in zip(records[1:], lines[1:]):
-        if len(record) != len(header):
-            raise ValueError(
-                f"Line {line} of {path.name} has {len(record)} fields; the header has "
-                f"{len(header)}. Received: line {line}={','.join(record)[:80]!r}"
-            )
+    header = check_header(records[0], path.name)
+    check_fields(records[1:], lines[1:], header, path.name)
     frame = pd.DataFrame(records[1:], columns=header, dtype=object)
-    return _named(frame, pd.Index(lines[1:], name="line"), path.name)
-
-
-def _check_header(header, name):
-    for i, column in enumerate(header, start=1):
-        if not column.strip():
-            raise ValueError(
-                f"Column {i} of the header of {name} has no name (a saved index?). "
-                f"Name it or remove it. Received: header={header}"
-            )
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if repeated:
-        raise ValueError(f"The header of {name} repeats columns {repeated}. Received: {header}")
-    return header
-
-
-def _named(frame, index, source):
-    frame.index = index
-    frame.attrs["source"] = source
-    if frame.empty:
-        raise ValueError(f"{source} has no rows: only a header {list(frame.columns)}.")
-    return frame
+    return named_frame(frame, pd.Index(lines[1:], name="line"), path.name)
 
 
 def _cell_text(value) -> str:
@@ -127,10 +80,10 @@ def _cell_text(value) -> str:
 def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A DataFrame's cells as text, indexed by "row" (0-based position), as `read_text_table`."""
     columns = [str(c) for c in frame.columns]
-    _check_header(columns, "the table")
+    check_header(columns, "the table")
     cells = {c: [_cell_text(v) for v in frame[k].tolist()] for c, k in zip(columns, frame.columns)}
     text = pd.DataFrame(cells, columns=columns, dtype=object)
-    return _named(text, pd.RangeIndex(len(frame), name="row"), "the table")
+    return named_frame(text, pd.RangeIndex(len(frame), name="row"), "the table")
 
 
 def is_missing(texts: pd.Series) -> np.ndarray:
@@ -189,6 +142,19 @@ def refuse_spaced_labels(table: pd.DataFrame, column: str) -> None:
             f"The labels {', '.join(map(repr, same))} in column {column!r} of {_source(table)} "
             f"differ only in surrounding spaces, so they would be different classes ({found}). "
             f"Make them equal. Received: {column}={list(same)}"
+        )
+
+
+def refuse_unknown_splits(table: pd.DataFrame, column: str) -> None:
+    """Refuse a split other than "train", "validation" or "test" (exactly), naming its lines."""
+    unknown = ~table[column].isin(SPLITS).to_numpy()
+    if unknown.any():
+        value = table[column].to_numpy()[unknown][0]
+        rows = (table[column] == value).to_numpy()
+        raise ValueError(
+            f"Unknown split {value!r} in column {column!r} of {_source(table)}, "
+            f"{where(table, rows)}; accepted: {', '.join(SPLITS)} (exactly). "
+            f"Received: {column}={value!r}"
         )
 
 
@@ -347,6 +313,47 @@ def read_long_format(
         ValueError: for every problem in the module docstring, naming column, line and value.
     """
     table = text_frame(path) if isinstance(path, pd.DataFrame) else read_text_table(path)
+    return parse_long_format(
+        table,
+        sequence_column=sequence_column,
+        label_column=label_column,
+        split_column=split_column,
+        feature_columns=feature_columns,
+        per_step_labels=per_step_labels,
+        time_column=time_column,
+    )
+
+
+def parse_long_format(
+    table,
+    *,
+    sequence_column="sequence",
+    label_column="label",
+    split_column="split",
+    feature_columns=None,
+    per_step_labels=False,
+    time_column=None,
+    label_texts=False,
+):
+    """Check and parse a long-format table already read as text, as `read_long_format`.
+
+    Args:
+        table: `str` cells indexed by file line, with `attrs["source"]`, as `read_text_table`
+            returns them (or a chunk from `table_chunks.iter_text_chunks`).
+        sequence_column, label_column, split_column, feature_columns, per_step_labels,
+            time_column: as `read_long_format`.
+        label_texts: keep the labels' text cells, for a caller that decides classes or
+            values over more than this table. Default False: as `read_long_format`.
+
+    Returns:
+        What `read_long_format` returns; messages name the table's lines.
+
+    Raises:
+        ValueError: for every problem in the module docstring, naming column, line and value.
+
+    Example:
+        >>> parse_long_format(read_text_table("data.csv"), label_texts=True)["train"]
+    """
     reserved = [sequence_column, label_column, split_column, time_column]
     auto = feature_columns is None
     if auto:
@@ -368,15 +375,7 @@ def read_long_format(
     refuse_spaced_labels(table, label_column)
     has_split = split_column in table.columns
     if has_split:
-        unknown = ~table[split_column].isin(SPLITS).to_numpy()
-        if unknown.any():
-            value = table[split_column].to_numpy()[unknown][0]
-            rows = (table[split_column] == value).to_numpy()
-            raise ValueError(
-                f"Unknown split {value!r} in column {split_column!r} of {_source(table)}, "
-                f"{where(table, rows)}; accepted: {', '.join(SPLITS)} (exactly). "
-                f"Received: {split_column}={value!r}"
-            )
+        refuse_unknown_splits(table, split_column)
         _check_uniform(table, split_column, codes, ids, "split")
     values = _features(table, feature_columns, ids, auto)
     if not per_step_labels:
@@ -386,7 +385,7 @@ def read_long_format(
     else:
         _check_contiguous(table, codes, ids)
         order = np.arange(len(table))
-    labels = _labels(table[label_column])
+    labels = table[label_column].to_numpy() if label_texts else _labels(table[label_column])
     splits = table[split_column].to_numpy() if has_split else np.full(len(table), "all")
     bounds = np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1, len(order)]
     out, names = {}, {}

@@ -12,10 +12,12 @@ import numpy as np
 from lstm_apps.models.layers.normalization import SequenceNormalization
 from lstm_apps.scaling.shard_reader import read_manifest, shard_dataset
 from lstm_apps.scaling.strategies import is_multi_worker, model_scope
+from lstm_apps.training.batches import UNLABELLED
 from lstm_apps.training.fit import apply_l2_penalty, fit_dataset
 from lstm_apps.training.options import (
     TrainingConfig,
     TrainingOptions,
+    head_activation,
     loss_and_metrics,
     make_optimizer,
 )
@@ -52,6 +54,16 @@ def set_normalization(model, manifest) -> bool:
         layer.adapted.assign(1.0)
         changed = True
     return changed
+
+
+def _step_weights(x, y, one_unit=False):
+    """`(x, y, weights)`: unlabelled steps (-1) get class 0 and weight 0; with `one_unit`
+    (a sigmoid head), `y` gets the trailing axis of the model's output."""
+    import tensorflow as tf
+
+    weights = tf.cast(y != UNLABELLED, tf.float32)
+    y = tf.maximum(y, 0)
+    return x, (y[..., None] if one_unit else y), weights
 
 
 def fit_shards(
@@ -123,16 +135,25 @@ def fit_shards(
         )
     batches = manifest["num_sequences"] / options.mini_batch_size
     steps = steps_per_epoch or max(1, math.floor(batches) if several else math.ceil(batches))
+    label = manifest["label"]
+    # per-step class labels padded with -1: those steps weigh nothing, as in `lstm_apps.train`
+    weighted = label["kind"] == "class" and label["per_step"]
+    sigmoid = head_activation(model) == "sigmoid"
+
+    def add_weights(x, y):
+        return _step_weights(x, y, one_unit=sigmoid)
+
     loss, metrics = loss_and_metrics(model, options.loss)
+    metrics = {("weighted_metrics" if weighted else "metrics"): metrics}
     with model_scope(model):
-        model.compile(optimizer=make_optimizer(options, steps), loss=loss, metrics=metrics)
+        model.compile(optimizer=make_optimizer(options, steps), loss=loss, **metrics)
     reading = dict(
         bucket_by_length=options.bucket_by_length, padding_value=options.sequence_padding_value
     )
     seed = options.seed or 0
 
     def training_data(context=None):
-        return shard_dataset(
+        dataset = shard_dataset(
             train_dir,
             options.mini_batch_size,
             shuffle_buffer=shuffle_buffer,
@@ -141,9 +162,11 @@ def fit_shards(
             repeat=True,
             **reading,
         )
+        return dataset.map(add_weights) if weighted else dataset
 
     def validation_data(context=None):
-        return shard_dataset(validation_dir, options.mini_batch_size, input_context=context)
+        dataset = shard_dataset(validation_dir, options.mini_batch_size, input_context=context)
+        return dataset.map(add_weights) if weighted else dataset
 
     train, validation = training_data(), None
     if several:

@@ -72,6 +72,8 @@ class SequenceData:
             )
         # unlabelled steps are kept as inputs but weigh nothing in the loss and metrics
         self.weighted = bool(per_step and flat.min() == UNLABELLED)
+        if per_step and self.kind == "sigmoid":  # (T, 1), the shape of the one-unit output
+            return [np.asarray(t, "int32").reshape(len(t), 1) for t in y]
         return [np.asarray(t, "int32") for t in y] if per_step else np.asarray(y, "int32")
 
     def batch(self, index):
@@ -88,7 +90,8 @@ class SequenceData:
             yb = self.y[index]
         if self.weighted:
             yb = pad_sequences([self.y[i] for i in index], dtype="int32", value=UNLABELLED, **pad)
-            return xb, np.maximum(yb, 0), (yb != UNLABELLED).astype("float32")
+            weights = (yb != UNLABELLED).reshape(yb.shape[:2])  # one weight per step
+            return xb, np.maximum(yb, 0), weights.astype("float32")
         return xb, yb
 
     def batches(self, rng=None):
