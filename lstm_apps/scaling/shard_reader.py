@@ -19,7 +19,8 @@ import tensorflow as tf
 
 from lstm_apps.checks import check_int, check_positive
 from lstm_apps.scaling.shard_stats import UNLABELLED
-from lstm_apps.scaling.shard_writer import COMPRESSIONS, FORMAT, MANIFEST, sha256_of
+from lstm_apps.scaling.shard_writer import COMPRESSIONS, FORMAT, MANIFEST
+from lstm_apps.storage import file_sha256
 
 REQUIRED = {
     "format": str,
@@ -149,7 +150,7 @@ def verify_shards(directory) -> None:
     folder = Path(directory)
     manifest = read_manifest(folder)
     for shard in manifest["shards"]:
-        digest = sha256_of(folder / shard["file"])
+        digest = file_sha256(folder / shard["file"])
         if digest != shard["sha256"]:
             raise ValueError(
                 f"Shard file {folder / shard['file']} is corrupt: its sha256 is {digest}, the "

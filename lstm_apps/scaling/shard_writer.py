@@ -32,7 +32,6 @@ count, size in bytes and sha256. `lstm_apps.scaling.shard_reader` reads it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -44,6 +43,7 @@ import tensorflow as tf
 from lstm_apps.checks import check_positive
 from lstm_apps.data.sequences import check_labels, check_sequences
 from lstm_apps.scaling.shard_stats import LabelCheck, Moments, length_summary
+from lstm_apps.storage import file_sha256
 from lstm_apps.version import __version__
 
 FORMAT = "lstm-apps-shards/1"
@@ -64,15 +64,6 @@ def check_compression(compression) -> str:
     raise ValueError(
         f"`compression` must be 'GZIP', 'ZLIB' or '' (none). Received: compression={compression!r}"
     )
-
-
-def sha256_of(path) -> str:
-    """The hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def clear_shard_folder(path) -> None:
@@ -258,7 +249,7 @@ class ShardWriter:
                 "file": path.name,
                 "num_sequences": count,
                 "bytes": path.stat().st_size,
-                "sha256": sha256_of(path),
+                "sha256": file_sha256(path),
             }
         )
 
