@@ -228,8 +228,15 @@ def make_optimizer(options: TrainingConfig, steps_per_epoch: int = 1):
     package, custom loops included, builds its optimizer here.
     "global-l2norm" maps to `global_clipnorm`, "l2norm" to `clipnorm` and
     "absolute-value" to `clipvalue`.
+
+    Made in the scope of a strategy with R replicas, the threshold is divided
+    by R: Keras clips each replica's gradient (of its loss scaled by 1/R)
+    before the replicas' gradients are summed, so clipping each at
+    `gradient_threshold / R` clips their sum as one process would clip its
+    mean gradient (exactly when the replicas' gradients point the same way).
     """
     import keras
+    import tensorflow as tf
 
     rate = learn_rate_schedule(options, steps_per_epoch)
     clip = {}
@@ -239,7 +246,8 @@ def make_optimizer(options: TrainingConfig, steps_per_epoch: int = 1):
             "l2norm": "clipnorm",
             "absolute-value": "clipvalue",
         }[options.gradient_threshold_method]
-        clip[key] = options.gradient_threshold
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        clip[key] = options.gradient_threshold / replicas
     if options.solver == "adam":
         return keras.optimizers.Adam(rate, **clip)
     if options.solver == "rmsprop":
