@@ -26,11 +26,11 @@ Targets: peak RSS at 4x and 16x within 20 % of 1x; shard throughput at 1x within
 in-memory route's.
 
     python benchmarks/scaling_memory.py [--base-gb 0.34] [--scales 1 4 16] [--small]
-        [--data-dir /tmp/lstm_apps_scaling] [--memory-limit-gb 4] [--keep-data]
+        [--data-dir /tmp/lstm_apps_scaling] [--memory-limit-gb 4] [--keep-data] [--csv-gb X]
 
-`--small` is a smoke test (a few MB). The generated data are deleted at the end unless
-`--keep-data`. Set `LSTM_APPS_COMMIT` to record the commit when running from a copy of
-the project that is not a git checkout.
+`--csv-gb X` runs only the streaming-CSV part (scaling_csv.py). `--small` is a smoke test (a
+few MB). Generated data are deleted at the end unless `--keep-data`. Set `LSTM_APPS_COMMIT`
+to record the commit when running from a copy of the project that is not a git checkout.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 from common import command_line, provenance, write_results
+from scaling_csv import csv_part, csv_worker
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -127,6 +128,7 @@ def parse_args(argv=None):
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "FOLDER"))
     parser.add_argument("--worker-steps", type=int, help="worker only: steps to train")
+    parser.add_argument("--csv-gb", type=float, help="only convert a CSV of this size (GB)")
     args = parser.parse_args(argv)
     if args.small:
         args.base_gb, args.sequences_per_shard = 0.004, 256
@@ -164,6 +166,8 @@ def worker_main(args):
     from lstm_apps.scaling.shards import read_manifest
 
     mode, folder = args.worker
+    if mode == "csv":
+        return csv_worker(folder, sys.modules[__name__])
     manifest = read_manifest(folder)
     keras.utils.set_random_seed(0)
     model = lstm_apps.build_model(
@@ -263,6 +267,8 @@ def main(argv=None):
     if args.worker:
         return worker_main(args)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.csv_gb:
+        return csv_part(args, sys.modules[__name__])
     args.data_dir.mkdir(parents=True, exist_ok=True)
     notes = []
     probe, _ = write_folder(args.data_dir / "probe", 512, seed=99, sequences_per_shard=512)

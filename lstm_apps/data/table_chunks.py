@@ -161,6 +161,8 @@ def iter_text_chunks(path, chunk_rows, delimiter=","):
         check_fields(records, lines, header, path.name)
         seen = True
         frame = pd.DataFrame(records, columns=header, dtype=object)
+        del records
         yield named_frame(frame, pd.Index(lines, name="line"), path.name)
+        del frame, lines  # not held while the next chunk is read
     if not seen:
         named_frame(pd.DataFrame(columns=header, dtype=object), pd.RangeIndex(0), path.name)

@@ -340,8 +340,8 @@ def parse_long_format(
     Args:
         table: `str` cells indexed by file line, with `attrs["source"]`, as `read_text_table`
             returns them (or a chunk from `table_chunks.iter_text_chunks`).
-        sequence_column, label_column, split_column, feature_columns, per_step_labels,
-            time_column: as `read_long_format`.
+        sequence_column, label_column, split_column: as `read_long_format`.
+        feature_columns, per_step_labels, time_column: as `read_long_format`.
         label_texts: keep the labels' text cells, for a caller that decides classes or
             values over more than this table. Default False: as `read_long_format`.
 

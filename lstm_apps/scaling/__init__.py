@@ -30,6 +30,7 @@ _NAMES = {
     "shard_dataset": "lstm_apps.scaling.shards",
     "manifest_normalization": "lstm_apps.scaling.shards",
     "write_study_shards": "lstm_apps.scaling.study_shards",
+    "write_csv_shards": "lstm_apps.scaling.csv_shards",
 }
 __getattr__, __dir__ = lazy_names(__name__, _NAMES)
 
