@@ -1,26 +1,30 @@
-"""Scaling out: tf.distribute strategies, a local worker launcher, and sharded datasets
-larger than memory.
+"""Scaling out: local workers, and datasets larger than memory.
 
-- `strategies`: `distribution_scope`, `make_strategy`, `worker_role` (from `TF_CONFIG`).
-- `launcher`: `launch_local_workers`, what `lstm-apps run NAME --workers N` starts.
-- `backup`: `WorkerBackup`, the per-epoch backup that only the chief writes.
-- `shards`: `write_shards`, `ShardWriter`, `read_manifest`, `shard_dataset`
-  (compressed TFRecord shards with a manifest), and `study_shards.write_study_shards`.
+- `launcher`: `launch_local_workers`, what `lstm-apps run NAME --workers N` starts;
+  `run_options`: the command line's `--workers`, `--distribution`, `--max-restarts`.
+- `shards` (`shard_writer`, `shard_reader`, `shard_stats`): `write_shards`, `ShardWriter`,
+  `read_manifest`, `verify_shards`, `shard_dataset`: compressed TFRecord shards with a
+  manifest; `study_shards.write_study_shards` (a study's splits) and
+  `csv_shards.write_csv_shards` (a long-format CSV, streamed); `shard_command`:
+  `lstm-apps shard`.
 - `fit`: `fit_shards`, training that streams shards through `tf.data`.
 
-See docs/guides/scaling.md.
+The strategies themselves (`distribution_scope`, `make_strategy`, `worker_role`) and the
+worker-aware backup (`WorkerBackup`) belong to the training route, in
+`lstm_apps.training.distribution` and `lstm_apps.training.backup`; they are re-exported here.
+See docs/guides/scaling-out.md.
 """
 
 from lstm_apps.lazy import lazy_names
 
 _NAMES = {
-    "DISTRIBUTIONS": "lstm_apps.scaling.strategies",
-    "distribution_scope": "lstm_apps.scaling.strategies",
-    "make_strategy": "lstm_apps.scaling.strategies",
-    "read_tf_config": "lstm_apps.scaling.strategies",
-    "worker_role": "lstm_apps.scaling.strategies",
-    "is_chief": "lstm_apps.scaling.strategies",
-    "WorkerBackup": "lstm_apps.scaling.backup",
+    "DISTRIBUTIONS": "lstm_apps.training.distribution",
+    "distribution_scope": "lstm_apps.training.distribution",
+    "make_strategy": "lstm_apps.training.distribution",
+    "read_tf_config": "lstm_apps.training.distribution",
+    "worker_role": "lstm_apps.training.distribution",
+    "is_chief": "lstm_apps.training.distribution",
+    "WorkerBackup": "lstm_apps.training.backup",
     "launch_local_workers": "lstm_apps.scaling.launcher",
     "fit_shards": "lstm_apps.scaling.fit",
     "ShardWriter": "lstm_apps.scaling.shards",

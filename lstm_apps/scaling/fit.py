@@ -11,8 +11,8 @@ import numpy as np
 
 from lstm_apps.models.layers.normalization import SequenceNormalization
 from lstm_apps.scaling.shard_reader import read_manifest, shard_dataset
-from lstm_apps.scaling.strategies import is_multi_worker, model_scope
 from lstm_apps.training.batches import UNLABELLED
+from lstm_apps.training.distribution import is_multi_worker, model_scope
 from lstm_apps.training.fit import apply_l2_penalty, fit_dataset
 from lstm_apps.training.options import (
     TrainingConfig,

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lstm_apps.scaling.strategies import TF_CONFIG
+from lstm_apps.training.distribution import TF_CONFIG
 
 MAX_RESTARTS = 3
 STOP_GRACE_SECONDS = 10

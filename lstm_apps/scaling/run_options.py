@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lstm_apps.scaling.launcher import launch_local_workers
-from lstm_apps.scaling.strategies import DISTRIBUTIONS, TF_CONFIG, read_tf_config, worker_role
+from lstm_apps.training.distribution import DISTRIBUTIONS, TF_CONFIG, read_tf_config, worker_role
 
 
 def add_worker_arguments(parser) -> None:
@@ -19,7 +19,7 @@ def add_worker_arguments(parser) -> None:
         "--distribution",
         choices=DISTRIBUTIONS,
         help="tf.distribute strategy (sets training.distribution): none, mirrored (local "
-        "GPUs) or multi_worker (the cluster in TF_CONFIG); see docs/guides/scaling.md",
+        "GPUs) or multi_worker (the cluster in TF_CONFIG); see docs/guides/scaling-out.md",
     )
     parser.add_argument(
         "--workers",

@@ -213,8 +213,8 @@ def run_case_study(name, config=None, output=None, *, fast=False, changes=None, 
         The `Run`, with `metrics` filled in.
     """
     from lstm_apps.runs import save_run
-    from lstm_apps.scaling.strategies import distribution_scope, local_copy, worker_role
     from lstm_apps.storage import FolderLock, check_output_folder
+    from lstm_apps.training.distribution import distribution_scope, local_copy, worker_role
 
     if config is None:
         config = make_config(name, changes, fast=fast)

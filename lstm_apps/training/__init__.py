@@ -9,7 +9,8 @@ walk-forward updates), through `make_optimizer` and `fit_dataset` / `fit_arrays`
 `option_callbacks`).
 
 Modules: `options` (settings, optimizer, loss), `batches` (padded
-mini-batches), `fit` (`train`, callbacks), `inference` (`predict`), `precision` (bfloat16 training).
+mini-batches), `fit` (`train`, callbacks), `inference` (`predict`), `precision` (bfloat16 training),
+`distribution` (tf.distribute strategies, `TF_CONFIG`), `backup` (`WorkerBackup`).
 """
 
 from lstm_apps.lazy import lazy_names
@@ -20,6 +21,9 @@ _NAMES = {
     "UNLABELLED": "lstm_apps.training.batches",
     "SequenceData": "lstm_apps.training.batches",
     "TimeBudget": "lstm_apps.training.fit",
+    "WorkerBackup": "lstm_apps.training.backup",
+    "DISTRIBUTIONS": "lstm_apps.training.distribution",
+    "distribution_scope": "lstm_apps.training.distribution",
     "DivergenceGuard": "lstm_apps.training.fit",
     "TrainingDiverged": "lstm_apps.training.fit",
     "check_finite_weights": "lstm_apps.training.fit",
@@ -63,6 +67,9 @@ __all__ = [
     "DivergenceGuard",
     "SequenceData",
     "TimeBudget",
+    "WorkerBackup",
+    "DISTRIBUTIONS",
+    "distribution_scope",
     "TrainingDiverged",
     "TrainingConfig",
     "TrainingOptions",

@@ -11,9 +11,9 @@ import numpy as np
 from lstm_apps.checks import check_positive
 from lstm_apps.models.builder import adapt_normalization
 from lstm_apps.models.size import check_activation_memory
-from lstm_apps.scaling.backup import WorkerBackup, whole_history
-from lstm_apps.scaling.strategies import distributable, model_scope
+from lstm_apps.training.backup import WorkerBackup, whole_history
 from lstm_apps.training.batches import SequenceData
+from lstm_apps.training.distribution import distributable, model_scope
 from lstm_apps.training.options import (
     TrainingConfig,
     TrainingOptions,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lstm_apps.checks import check_choice, check_int, check_positive, check_range
 from lstm_apps.data.sequences import PADDING_DIRECTIONS, resolve_length
-from lstm_apps.scaling.strategies import DISTRIBUTIONS
+from lstm_apps.training.distribution import DISTRIBUTIONS
 
 SOLVERS = ("adam", "sgdm", "rmsprop")
 GRADIENT_THRESHOLD_METHODS = ("global-l2norm", "l2norm", "absolute-value")
@@ -95,7 +95,7 @@ class TrainingConfig:
             the cluster in `TF_CONFIG`; `lstm-apps run NAME --workers N`
             starts N local workers). `mini_batch_size` is the global batch,
             shared among the replicas, so the learning rate needs no change;
-            see `lstm_apps.scaling` and docs/guides/scaling.md.
+            see `lstm_apps.training.distribution` and docs/guides/scaling-out.md.
         seed: seeds Keras, NumPy and TensorFlow (and a case study's splits)
             for repeatable runs, an integer in [0, 2**32 - 1]; None leaves
             them alone. Default 0.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import keras
 
-from lstm_apps.scaling.strategies import is_chief
+from lstm_apps.training.distribution import is_chief
 
 HISTORY_FILE = "history.json"
 

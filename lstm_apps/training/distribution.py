@@ -13,8 +13,8 @@ strategy a `distribution` setting names, and the two shims Keras 3 needs to fit 
 In every case `training.mini_batch_size` is the *global* batch: each of R replicas computes
 the gradient of `mini_batch_size / R` sequences and the gradients are averaged, so one step
 uses the same mean gradient as one process would. The learning rate therefore stays as it
-is for the same global batch (see docs/guides/scaling.md for the linear scaling rule when
-the global batch grows).
+is for the same global batch (docs/guides/scaling-out.md gives the linear scaling rule for
+a global batch that grows).
 
 Keras 3 does not officially support `MultiWorkerMirroredStrategy` (keras-team/keras#20585):
 its `fit` averages scalar metrics with `strategy.reduce("MEAN", value, axis=0)`, which fails
@@ -134,8 +134,8 @@ def make_strategy(distribution: str):
             if read_tf_config() is None:
                 raise ValueError(
                     "distribution='multi_worker' needs the cluster in the TF_CONFIG variable "
-                    "(see docs/guides/scaling.md), or `lstm-apps run NAME --workers N` to start "
-                    f"N local workers. Received: {TF_CONFIG} unset"
+                    "(see docs/guides/scaling-out.md), or `lstm-apps run NAME --workers N` to "
+                    f"start N local workers. Received: {TF_CONFIG} unset"
                 )
             _STRATEGIES[distribution] = _multi_worker_class()()
         else:
