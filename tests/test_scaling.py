@@ -323,13 +323,13 @@ print(json.dumps(out))
 
 
 def test_two_replicas_follow_one_process_for_the_same_global_batch():
-    """Two replicas (two logical CPUs) train like one process at the same global batch. With
-    clipping, Keras clips each replica's gradient before the sum: the threshold is divided
-    by the replica count, which keeps SGD within 1 % (undivided: 1.7 % off at epoch 2)."""
+    """Two replicas (two logical CPUs) train like one process at the same global batch, also
+    with clipping, which is applied to the replicas' summed gradient (Keras alone clips
+    each replica's share: 1.7 % off by epoch 2 here)."""
     done = subprocess.run(
         [sys.executable, "-c", REPLICAS_SCRIPT], capture_output=True, text=True, timeout=240
     )
     assert done.returncode == 0, done.stderr[-3000:]
     losses = json.loads(done.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(losses["plain_two"], losses["plain_one"], rtol=2e-4)
-    np.testing.assert_allclose(losses["clipped_two"], losses["clipped_one"], rtol=0.01)
+    np.testing.assert_allclose(losses["clipped_two"], losses["clipped_one"], rtol=2e-4)

@@ -252,3 +252,26 @@ def distributable(model, distribution: str, *datasets):
     return tuple(
         d.with_options(by_element) if isinstance(d, tf.data.Dataset) else d for d in datasets
     )
+
+
+def clip_after_all_reduce(optimizer) -> None:
+    """Make `optimizer` clip the replicas' summed gradient instead of each replica's share.
+
+    Keras clips a replica's gradient (of its loss scaled by 1/R) before the all-reduce
+    sums the R of them, so the clipped update differs from one process's whenever
+    clipping acts. Here the all-reduce comes first, and the clipping (`clipnorm`,
+    `global_clipnorm` or `clipvalue`, as set) applies to the sum, the mean gradient of the
+    global batch. The instance is changed, not its class, so its config and saving are
+    Keras's own.
+    """
+    kind = type(optimizer)
+    if not hasattr(kind, "_all_reduce_sum_gradients"):  # not TensorFlow's optimizer
+        return
+
+    def reduce_then_clip(grads_and_vars):
+        pairs = kind._all_reduce_sum_gradients(optimizer, grads_and_vars)
+        grads = kind._clip_gradients(optimizer, [g for g, _ in pairs])
+        return list(zip(grads, [v for _, v in pairs]))
+
+    optimizer._clip_gradients = lambda grads: grads  # the sum is clipped instead
+    optimizer._all_reduce_sum_gradients = reduce_then_clip

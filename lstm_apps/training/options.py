@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lstm_apps.checks import check_choice, check_int, check_positive, check_range
 from lstm_apps.data.sequences import PADDING_DIRECTIONS, resolve_length
-from lstm_apps.training.distribution import DISTRIBUTIONS
+from lstm_apps.training.distribution import DISTRIBUTIONS, clip_after_all_reduce
 
 SOLVERS = ("adam", "sgdm", "rmsprop")
 GRADIENT_THRESHOLD_METHODS = ("global-l2norm", "l2norm", "absolute-value")
@@ -229,11 +229,10 @@ def make_optimizer(options: TrainingConfig, steps_per_epoch: int = 1):
     "global-l2norm" maps to `global_clipnorm`, "l2norm" to `clipnorm` and
     "absolute-value" to `clipvalue`.
 
-    Made in the scope of a strategy with R replicas, the threshold is divided
-    by R: Keras clips each replica's gradient (of its loss scaled by 1/R)
-    before the replicas' gradients are summed, so clipping each at
-    `gradient_threshold / R` clips their sum as one process would clip its
-    mean gradient (exactly when the replicas' gradients point the same way).
+    Made in the scope of a strategy with several replicas, the optimizer clips
+    the replicas' summed gradient, as one process clips its mean gradient
+    (Keras would clip each replica's share before the sum:
+    `lstm_apps.training.distribution.clip_after_all_reduce`).
     """
     import keras
     import tensorflow as tf
@@ -246,13 +245,16 @@ def make_optimizer(options: TrainingConfig, steps_per_epoch: int = 1):
             "l2norm": "clipnorm",
             "absolute-value": "clipvalue",
         }[options.gradient_threshold_method]
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        clip[key] = options.gradient_threshold / replicas
+        clip[key] = options.gradient_threshold
     if options.solver == "adam":
-        return keras.optimizers.Adam(rate, **clip)
-    if options.solver == "rmsprop":
-        return keras.optimizers.RMSprop(rate, **clip)
-    return keras.optimizers.SGD(rate, momentum=options.momentum, **clip)
+        optimizer = keras.optimizers.Adam(rate, **clip)
+    elif options.solver == "rmsprop":
+        optimizer = keras.optimizers.RMSprop(rate, **clip)
+    else:
+        optimizer = keras.optimizers.SGD(rate, momentum=options.momentum, **clip)
+    if clip and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+        clip_after_all_reduce(optimizer)
+    return optimizer
 
 
 def head_activation(model) -> str:
