@@ -12,9 +12,10 @@ strategy a `distribution` setting names, and the two shims Keras 3 needs to fit 
 
 In every case `training.mini_batch_size` is the *global* batch: each of R replicas computes
 the gradient of `mini_batch_size / R` sequences and the gradients are averaged, so one step
-uses the same mean gradient as one process would. The learning rate therefore stays as it
-is for the same global batch (docs/guides/scaling-out.md gives the linear scaling rule for
-a global batch that grows).
+uses the same mean gradient as one process would; `clip_after_all_reduce` makes gradient
+clipping act on that mean too. The learning rate therefore stays as it is for the same
+global batch (docs/guides/scaling-out.md gives the linear scaling rule for a global batch
+that grows).
 
 Keras 3 does not officially support `MultiWorkerMirroredStrategy` (keras-team/keras#20585):
 its `fit` averages scalar metrics with `strategy.reduce("MEAN", value, axis=0)`, which fails
