@@ -172,20 +172,32 @@ def interrupted_note(args) -> str:
 
 @contextlib.contextmanager
 def stop_on_sigterm():
-    """Turn SIGTERM into KeyboardInterrupt, so that a terminated run cleans up like Ctrl-C."""
+    """Turn SIGTERM into KeyboardInterrupt, so that a terminated run cleans up like Ctrl-C.
+
+    An interrupt (SIGTERM or Ctrl-C) that surfaces as another error, because a context
+    manager it unwound through failed on the way out (TensorFlow's device scopes do), is
+    reported as the interrupt it was.
+    """
+    received = []
 
     def interrupt(signum, frame):
+        received.append(signum)
         raise KeyboardInterrupt
 
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
+    except Exception as error:
+        if received:
+            raise KeyboardInterrupt from error
+        raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def config_help(name) -> str:
