@@ -10,6 +10,8 @@ Both accept one value per sequence (arrays) or one value per time step
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 from sklearn import metrics as skm
 
@@ -168,12 +170,16 @@ def caption_metrics(references, hypotheses) -> dict[str, float]:
         hypotheses: the generated caption of each item, as a word list.
 
     Returns:
-        `{"bleu_1": ..., "bleu_4": ..., "exact_match": ...}`. BLEU-n is the
-        cumulative score with uniform weights over 1..n-grams and the
-        brevity penalty, computed by `nltk.translate.bleu_score.corpus_bleu`
-        without smoothing (as the usual captioning tutorials report it);
-        `exact_match` is the share of hypotheses equal to one of their
-        references.
+        `{"bleu_1": ..., "bleu_4": ..., "exact_match": ..., "distinct_captions":
+        ..., "own_captions": ...}`. BLEU-n is the cumulative score with
+        uniform weights over 1..n-grams and the brevity penalty, computed by
+        `nltk.translate.bleu_score.corpus_bleu` without smoothing (as the
+        usual captioning tutorials report it); `exact_match` is the share of
+        hypotheses equal to one of their references. Two figures catch a
+        captioner that writes the same sentence whatever it sees:
+        `distinct_captions`, the number of different hypotheses over the
+        number of items, and `own_captions`, the share of items whose
+        hypothesis no other item got.
     """
     import warnings
 
@@ -193,4 +199,7 @@ def caption_metrics(references, hypotheses) -> dict[str, float]:
             warnings.simplefilter("ignore", UserWarning)
             result[f"bleu_{n}"] = float(corpus_bleu(refs, hyps, weights=weights))
     result["exact_match"] = float(np.mean([h in r for r, h in zip(refs, hyps)]))
+    counts = collections.Counter(tuple(h) for h in hyps)
+    result["distinct_captions"] = len(counts) / len(hyps)
+    result["own_captions"] = float(np.mean([counts[tuple(h)] == 1 for h in hyps]))
     return result

@@ -114,21 +114,45 @@ def test_encoder_learns_to_spot_the_words_of_real_scenes():
     assert history["val_loss"][-1] < 0.85 * history["val_loss"][0], history["val_loss"]
 
 
-def test_fast_flickr8k_run_on_the_shared_sample(shared_data):
+def test_fast_flickr8k_run_on_the_shared_sample(shared_data, tmp_path, monkeypatch):
+    """The default encoder on photos is EfficientNet-Lite0, its features computed once."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
     config = captioning.Config.fast(
         data="flickr8k", max_images=30, min_word_count=2, training=dict(verbose=0)
     )
+    assert config.encoder_name == "efficientnet_lite0" and config.pretrained_weights == "imagenet"
     data = captioning.load_data(config)
     assert data.sizes() == {"train": 30, "validation": 30, "test": 30}
     assert data.skipped_images == {"train": [], "dev": [], "test": []}
     assert len(data.test_names) == 30 and data.test_names[0].endswith(".jpg")
-    assert data.test_images is data.x_test  # small_cnn sees the images themselves
+    assert data.test_images.shape == (30, 64, 64, 3) and data.test_images.dtype == np.uint8
     assert all(len(refs) == 5 for refs in data.y_test)
-    assert data.x_train.shape == (30, 64, 64, 3) and data.x_train.dtype == np.uint8
+    assert data.x_train.shape == (30, 1280) and data.x_train.dtype == np.float32
+    assert len(list((tmp_path / "cache" / "features").glob("efficientnet_lite0-avg-*.npz"))) == 3
     run = captioning.train(config, data)
+    assert run.pretraining_history == {}  # a pretrained encoder needs no word spotting
     metrics = captioning.evaluate(run)
     assert all(np.isfinite(v) for v in metrics.values())
     assert metrics["test_sources"] == 30
+    assert 0 < metrics["distinct_captions"] <= 1 and 0 <= metrics["own_captions"] <= 1
+
+
+def test_fine_tuning_trains_the_last_encoder_block(shared_data):
+    config = captioning.Config.fast(
+        data="flickr8k", max_images=8, fine_tune_blocks=1, training=dict(verbose=0)
+    )
+    data = captioning.load_data(config)
+    assert data.x_train.shape == (8, 64, 64, 3)  # images: the encoder runs every epoch
+    model = captioning.build_model(config, data)
+    encoder = source_encoder(model)
+    before = {w.path: w.numpy().copy() for w in encoder.weights}
+    cap.train_captioner(
+        model,
+        *cap.caption_pairs(data.x_train, data.y_train, captioning.vocabulary_of(data)),
+        TrainingOptions(max_epochs=1, mini_batch_size=8, verbose=0),
+    )
+    changed = {w.path for w in encoder.weights if not np.array_equal(before[w.path], w.numpy())}
+    assert changed and all(p.startswith(("block15_", "head_")) for p in changed)
 
 
 def test_pretrained_encoder_features_are_cached(shared_data, tmp_path, monkeypatch):
@@ -161,7 +185,12 @@ def test_pretrained_encoder_features_are_cached(shared_data, tmp_path, monkeypat
     [
         (dict(data="coco"), "data"),
         (dict(encoder="mobilenet_v3_small"), "Digit scenes"),
-        (dict(encoder_weights="w.h5"), "keras.applications"),
+        (dict(encoder_weights="w.h5"), "pretrained encoder"),
+        (dict(encoder="small_cnn", data="flickr8k", decoder="attention"), "attention"),
+        (dict(data="flickr8k", decoder="attention", fine_tune_blocks=1), "attention"),
+        (dict(data="flickr8k", encoder="mobilenet_v3_small", fine_tune_blocks=1), "fine_tune"),
+        (dict(data="flickr8k", fine_tune_blocks=17), "16 blocks"),
+        (dict(data="flickr8k", decoder="transformer"), "decoder"),
         (dict(beam_width=0), "beam_width"),
         (dict(length_penalty=-0.5), "length_penalty"),
         (dict(num_scenes=(10, 0, 5)), "num_scenes"),
@@ -177,6 +206,6 @@ def test_config_refuses_bad_settings(changes, message):
 
 def test_reading_a_grey_image_for_an_rgb_run_converts_it(tmp_path):
     Image.fromarray(np.full((20, 30), 128, np.uint8)).save(tmp_path / "grey.png")
-    config = captioning.Config(data="flickr8k", image_size=32)
+    config = captioning.Config(data="flickr8k", encoder="small_cnn", image_size=32)
     images = captioning.read_inputs(tmp_path / "grey.png", config)
     assert np.shape(images) == (1, 32, 32, 3)

@@ -9,7 +9,9 @@ import pytest
 from lstm_apps.models.image_encoders import ENCODERS, build_image_encoder, image_features
 
 SHAPE = (32, 32, 3)  # the smallest input the applications accept: fast
-WIDTHS = {"small_cnn": 256, "mobilenet_v3_small": 576, "efficientnet_b0": 1280}
+WIDTHS = {
+    "small_cnn": 256, "mobilenet_v3_small": 576, "efficientnet_b0": 1280, "efficientnet_lite0": 1280
+}  # fmt: skip
 
 
 def _images(n=5, seed=0):

@@ -17,7 +17,7 @@ CELL_NAMES = ("simple_rnn", "lstm", "gru")
 # the keys of `lstm_apps.models.seq2seq.DECODER_CELLS`
 DECODER_CELL_NAMES = ("lstm", "gru")
 # the image encoders of `lstm_apps.models.image_encoders.build_image_encoder`
-ENCODERS = ("small_cnn", "mobilenet_v3_small", "efficientnet_b0")
+ENCODERS = ("small_cnn", "mobilenet_v3_small", "efficientnet_b0", "efficientnet_lite0")
 # the in-model transforms of the forecasting network (`lstm_apps.forecasting.network`)
 TRANSFORMS = ("none", "log", "sqrt", "difference", "log_difference", "sqrt_difference")
 # what `transform="auto"` chooses among on validation (square roots are asked for by name)

@@ -5,6 +5,8 @@
 | "small_cnn"          | Conv2D + LeakyReLU + MaxPool blocks (`filters`) | 256      |
 | "mobilenet_v3_small" | keras.applications.MobileNetV3Small             | 576      |
 | "efficientnet_b0"    | keras.applications.EfficientNetB0               | 1280     |
+| "efficientnet_lite0" | `lstm_apps.models.efficientnet_lite`, ImageNet  | 1280     |
+|                      | weights installed with the package              |          |
 
 Every encoder takes `(batch, height, width, 3)` pixels in 0-255 (float or
 integer) and does its own scaling, so images from `lstm_apps.data.images`
@@ -44,7 +46,8 @@ _APPLICATIONS = {
     ),
 }
 SMALL_CNN_FILTERS = (32, 64, 128, 256)
-POOLINGS = ("avg", "flatten")
+POOLINGS = ("avg", "flatten", "grid")
+BUNDLED = ("efficientnet_lite0",)  # pretrained encoders whose ImageNet weights need no download
 
 
 def _check_weights(name, weights):
@@ -55,7 +58,7 @@ def _check_weights(name, weights):
         if name == "small_cnn":
             raise ValueError(
                 "`weights='imagenet'` needs a pretrained encoder "
-                f"({', '.join(_APPLICATIONS)}). Received: name={name!r}"
+                f"({', '.join((*_APPLICATIONS, *BUNDLED))}). Received: name={name!r}"
             )
         return weights
     if not isinstance(weights, (str, Path)):
@@ -129,27 +132,34 @@ def build_image_encoder(
     Args:
         name: one of `ENCODERS`: "small_cnn" (default; a small CNN trained
             from scratch), "mobilenet_v3_small" or "efficientnet_b0"
-            (keras.applications, without their classifier, average-pooled).
+            (keras.applications, without their classifier, average-pooled),
+            or "efficientnet_lite0" (ImageNet weights installed with the
+            package: `weights="imagenet"` downloads nothing).
         input_shape: `(height, width, channels)`; default (128, 128, 3).
             "small_cnn" also takes 1 channel (grey images). The
             applications accept 32x32 and up; ImageNet weights were trained
             at 224x224.
-        weights: None (default; random initialisation), "imagenet" (Keras
-            downloads them; needs internet, applications only), or the path
+        weights: None (default; random initialisation), "imagenet" (the
+            applications: Keras downloads them, which needs internet;
+            "efficientnet_lite0": the bundled weights), or the path
             of a weights file (`.weights.h5` or `.h5`) loaded with
             `load_weights`: one saved from an encoder of the same name and
             `num_features`, or Keras's own "notop" ImageNet file.
         trainable: whether the encoder's weights are trained with the model
             that uses it. None (default): True for "small_cnn", False for
-            the applications (a frozen feature extractor).
+            the pretrained encoders (a frozen feature extractor). For
+            "efficientnet_lite0" a number trains that many of its last
+            blocks (fine-tuning; batch normalization stays frozen).
         num_features: width of the output vector. "small_cnn" ends in a Dense
             layer of this width (default 256). For the applications, None
             (default) keeps the backbone's width (576 or 1280); a number adds
             a trainable Dense projection named "projection".
-        pooling: how "small_cnn" summarizes its last feature map: "avg"
-            (default; global average, blind to where things are) or
-            "flatten" (keeps the layout, for small inputs where position
-            matters, such as the digit scenes).
+        pooling: how the last feature map is summarized: "avg" (default;
+            global average, blind to where things are), "flatten"
+            ("small_cnn": keeps the layout, for small inputs where position
+            matters, such as the digit scenes) or "grid"
+            ("efficientnet_lite0": no pooling, a `(batch, h, w, 1280)`
+            map for an attention decoder; 7x7 at 224x224).
         filters: "small_cnn" only: the widths of its convolution blocks
             (each 3x3 convolution, LeakyReLU, 2x2 max pooling), default
             `SMALL_CNN_FILTERS` (32, 64, 128, 256). Fewer, narrower blocks
@@ -188,7 +198,14 @@ def build_image_encoder(
             "`filters` must be a non-empty sequence of positive integers. "
             f"Received: filters={filters!r}"
         )
+    if pooling != "avg" and {"flatten": "small_cnn", "grid": "efficientnet_lite0"}[pooling] != name:
+        raise ValueError(
+            '`pooling="flatten"` is for "small_cnn" and `pooling="grid"` for '
+            f'"efficientnet_lite0". Received: name={name!r}, pooling={pooling!r}'
+        )
     weights = _check_weights(name, weights)
+    if name == "efficientnet_lite0":
+        return _lite0(input_shape, weights, trainable, num_features, pooling)
     if name == "small_cnn":
         check_small_cnn_size(input_shape, num_features or 256, pooling, tuple(filters))
     image = keras.Input(shape=tuple(input_shape), name="image")
@@ -207,6 +224,25 @@ def build_image_encoder(
     if name == "small_cnn":
         model.trainable = trainable
     return model
+
+
+def _lite0(input_shape, weights, trainable, num_features, pooling):
+    from lstm_apps.models.efficientnet_lite import NUM_BLOCKS, build_efficientnet_lite0
+
+    if trainable is True:
+        trainable = NUM_BLOCKS
+    blocks = int(trainable or 0)
+    backbone = build_efficientnet_lite0(
+        tuple(input_shape),
+        output=pooling,
+        weights=str(weights) if isinstance(weights, Path) else weights,
+        trainable_blocks=blocks,
+        name="efficientnet_lite0_encoder",
+    )
+    if num_features is None:
+        return backbone
+    outputs = keras.layers.Dense(num_features, name="projection")(backbone.output)
+    return keras.Model(backbone.input, outputs, name="efficientnet_lite0_encoder")
 
 
 def _cache_key(encoder, images, key_parts) -> str:

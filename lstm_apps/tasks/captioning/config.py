@@ -63,6 +63,8 @@ DESCRIPTION = (
     "Image captioning, CNN encoder + LSTM decoder with beam search (digit scenes, Flickr8k)"
 )
 DATASETS = ("digits", "flickr8k")
+DECODERS = ("merge", "attention")
+LITE0_BLOCKS = 16  # lstm_apps.models.efficientnet_lite.NUM_BLOCKS, without importing Keras
 
 
 @dataclass(frozen=True)
@@ -73,13 +75,20 @@ class Config(CaseStudyConfig):
     data: str = "digits"  # "digits" (offline scenes) or "flickr8k" (a Flickr8k-format folder)
     data_path: str | None = None  # flickr8k: the folder; None searches LSTM_APPS_DATA_DIR, cache
     num_scenes: tuple = (6000, 600, 1000)  # digits: train / validation / test scenes
-    image_size: int = 128  # flickr8k: images are resized to image_size x image_size
+    image_size: int | None = None  # flickr8k: images resized to this square; None: 224 for a
+    # pretrained encoder (its training size), 128 for small_cnn
     max_images: int | None = None  # flickr8k: at most this many images per split
     min_word_count: int = 1  # words seen fewer times in training captions become <unk>
     max_caption_words: int = 20  # longest caption trained on and written
     # model
-    encoder: str = "small_cnn"  # small_cnn (trained here) or a keras.applications network
-    encoder_weights: str | None = None  # applications: None, "imagenet" or a weights file
+    encoder: str = "auto"  # auto: small_cnn for digits, efficientnet_lite0 (bundled ImageNet
+    # weights) for flickr8k; or small_cnn, efficientnet_lite0, a keras.applications network
+    encoder_weights: str | None = "auto"  # pretrained encoders: "auto"/"imagenet" (bundled for
+    # efficientnet_lite0, downloaded for the applications), None (random) or a weights file
+    decoder: str = "merge"  # "merge" (image vector starts the LSTM) or "attention" (soft
+    # attention over efficientnet_lite0's 7x7 grid at each word)
+    fine_tune_blocks: int = 0  # efficientnet_lite0: train its last N blocks with the decoder
+    # (images pass through the encoder every epoch); 0: frozen, features cached once
     embedding_dim: int = 64  # word embedding size
     units: int = 256  # decoder LSTM width
     cell: str = "lstm"  # decoder cell: "lstm" or "gru"
@@ -101,18 +110,40 @@ class Config(CaseStudyConfig):
 
     def __post_init__(self):
         check_choice("data", self.data, DATASETS)
-        check_choice("encoder", self.encoder, ENCODERS)
+        check_choice("encoder", self.encoder, ("auto", *ENCODERS))
         check_choice("cell", self.cell, DECODER_CELL_NAMES)
-        if self.data == "digits" and self.encoder != "small_cnn":
+        check_choice("decoder", self.decoder, DECODERS)
+        encoder = self.encoder_name
+        if self.data == "digits" and encoder != "small_cnn":
             raise ValueError(
                 "Digit scenes are grey 40x64 canvases: use encoder='small_cnn'. "
                 f"Received: encoder={self.encoder!r}"
             )
-        if self.encoder_weights is not None and self.encoder == "small_cnn":
+        if self.encoder_weights not in ("auto", None) and encoder == "small_cnn":
             raise ValueError(
-                "`encoder_weights` needs a keras.applications encoder "
-                f"(mobilenet_v3_small, efficientnet_b0). Received: encoder='small_cnn', "
+                "`encoder_weights` needs a pretrained encoder (efficientnet_lite0, "
+                "mobilenet_v3_small, efficientnet_b0). Received: encoder='small_cnn', "
                 f"encoder_weights={self.encoder_weights!r}"
+            )
+        check_int("fine_tune_blocks", self.fine_tune_blocks, 0)
+        if self.fine_tune_blocks and encoder != "efficientnet_lite0":
+            raise ValueError(
+                "`fine_tune_blocks` trains the last blocks of efficientnet_lite0. "
+                f"Received: encoder={self.encoder!r}, fine_tune_blocks={self.fine_tune_blocks!r}"
+            )
+        if self.fine_tune_blocks > LITE0_BLOCKS:
+            raise ValueError(
+                f"efficientnet_lite0 has {LITE0_BLOCKS} blocks. "
+                f"Received: fine_tune_blocks={self.fine_tune_blocks!r}"
+            )
+        if self.decoder == "attention" and (
+            encoder != "efficientnet_lite0" or self.fine_tune_blocks
+        ):
+            raise ValueError(
+                "decoder='attention' attends over the cached 7x7 grid of a frozen "
+                "efficientnet_lite0: use encoder='efficientnet_lite0' (or 'auto' with "
+                "data='flickr8k') and fine_tune_blocks=0. Received: "
+                f"encoder={self.encoder!r}, fine_tune_blocks={self.fine_tune_blocks!r}"
             )
         if len(self.num_scenes) != 3 or not all(
             isinstance(n, int) and n >= 1 for n in self.num_scenes
@@ -122,9 +153,35 @@ class Config(CaseStudyConfig):
                 f"Received: num_scenes={self.num_scenes!r}"
             )
         check_beam(self.beam_width, self.length_penalty)
-        check_int("image_size", self.image_size, 32)
+        check_int("image_size", self.image_size, 32, allow_none=True)
         check_fit_settings("training", self.training)
         check_fit_settings("pretraining", self.pretraining, optional=True)
+
+    @property
+    def encoder_name(self) -> str:
+        """The encoder `encoder="auto"` stands for: small_cnn (digits) or efficientnet_lite0."""
+        if self.encoder != "auto":
+            return self.encoder
+        return "small_cnn" if self.data == "digits" else "efficientnet_lite0"
+
+    @property
+    def pretrained_weights(self):
+        """What the pretrained encoder loads: "imagenet", None or a file; None for small_cnn."""
+        if self.encoder_name == "small_cnn":
+            return None
+        return "imagenet" if self.encoder_weights == "auto" else self.encoder_weights
+
+    @property
+    def image_side(self) -> int:
+        """The side Flickr8k images are resized to (`image_size`, or its default)."""
+        if self.image_size is not None:
+            return self.image_size
+        return 128 if self.encoder_name == "small_cnn" else 224
+
+    @property
+    def cached_features(self) -> bool:
+        """Whether the model reads features computed once (a frozen pretrained encoder)."""
+        return self.encoder_name != "small_cnn" and not self.fine_tune_blocks
 
     FAST: ClassVar[dict] = dict(
         num_scenes=(300, 60, 60), max_images=40, image_size=64, units=32, embedding_dim=16,

@@ -102,12 +102,12 @@ def _flickr_splits(config: Config):
     from lstm_apps.data.images import read_images
 
     data = load_flickr8k(config.data_path)
-    size = (config.image_size, config.image_size)
+    size = (config.image_side, config.image_side)
     count = sum(len(data.splits[split][: config.max_images]) for split in ("train", "dev", "test"))
     check_memory(  # uint8 RGB images, read one by one then stacked: two copies
-        2 * count * config.image_size**2 * 3,
+        2 * count * config.image_side**2 * 3,
         what=f"{count} Flickr8k images",
-        sizes=dict(image_size=config.image_size, max_images=config.max_images),
+        sizes=dict(image_size=config.image_side, max_images=config.max_images),
     )
     parts, skipped_images = [], {}
     for split in ("train", "dev", "test"):
@@ -122,19 +122,37 @@ def _flickr_splits(config: Config):
     return parts, extra
 
 
+def _pooling(config: Config) -> str:
+    return "grid" if config.decoder == "attention" else "avg"
+
+
 def _features(config: Config, images, names):
-    """Precomputed `keras.applications` features, cached under the user cache."""
+    """Precomputed features of a frozen pretrained encoder, cached under the user cache.
+
+    `(N, D)` vectors, or `(N, h, w, D)` grids for the attention decoder. The
+    cache key covers the encoder's weights and the image names (see
+    `image_features`), so another weights file or image set is recomputed.
+    """
     encoder = _pretrained_encoder(config, images.shape[1:])
     digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-    cache = sources.cache_dir() / "features" / f"{config.encoder}-{images.shape[1]}-{digest}.npz"
+    stem = f"{config.encoder_name}-{_pooling(config)}-{images.shape[1]}-{digest}"
     return image_features(
-        encoder, images, cache=cache, key_parts=names, progress=bool(config.training.verbose)
+        encoder,
+        images,
+        cache=sources.cache_dir() / "features" / f"{stem}.npz",
+        key_parts=names,
+        progress=bool(config.training.verbose),
     )
 
 
-def _pretrained_encoder(config: Config, input_shape):
+def _pretrained_encoder(config: Config, input_shape, trainable=None):
+    pooling = _pooling(config) if trainable is None else "avg"
     return build_image_encoder(
-        config.encoder, input_shape=tuple(input_shape), weights=config.encoder_weights
+        config.encoder_name,
+        input_shape=tuple(input_shape),
+        weights=config.pretrained_weights,
+        pooling=pooling,
+        trainable=trainable,
     )
 
 
@@ -148,7 +166,7 @@ def load_data(config: Config = Config()) -> CaptionSplits:
     """
     parts, extra = _digit_splits(config) if config.data == "digits" else _flickr_splits(config)
     test_images = parts[2][0]  # for figures and sample inputs: the model may see features
-    if config.encoder != "small_cnn":
+    if config.cached_features:
         parts = [(_features(config, x, names), y, names) for x, y, names in parts]
     vocabulary = WordVocabulary(min_count=config.min_word_count).fit(
         [c for captions in parts[0][1] for c in captions]
@@ -175,7 +193,14 @@ def vocabulary_of(data_or_names) -> WordVocabulary:
 
 
 def build_model(config: Config, data: CaptionSplits):
-    """`build_captioner` over a small CNN, or over precomputed features."""
+    """The captioner `config` names, over images or over their precomputed features.
+
+    * cached features, `decoder="merge"`: `build_captioner(feature_dim=...)`;
+    * cached grids, `decoder="attention"`: `build_attention_captioner`;
+    * `fine_tune_blocks > 0`: EfficientNet-Lite0 with its last blocks trainable,
+      inside `build_captioner`;
+    * `small_cnn`: a CNN trained from scratch inside `build_captioner`.
+    """
     common = dict(
         vocabulary_size=len(data.class_names),
         embedding_dim=config.embedding_dim,
@@ -183,8 +208,17 @@ def build_model(config: Config, data: CaptionSplits):
         cell=config.cell,
         dropout=config.dropout,
     )
-    if np.ndim(data.x_train) == 2:
+    if config.cached_features and config.decoder == "attention":
+        from lstm_apps.models.attention_captioner import build_attention_captioner
+
+        return build_attention_captioner(grid_shape=data.x_train.shape[1:], **common)
+    if config.cached_features:
         return build_captioner(feature_dim=data.x_train.shape[1], **common)
+    if config.fine_tune_blocks:
+        encoder = _pretrained_encoder(
+            config, data.x_train.shape[1:], trainable=config.fine_tune_blocks
+        )
+        return build_captioner(encoder=encoder, name="lite0_lstm_captioner", **common)
     # the digit captions say where each digit is, so the encoder keeps the layout
     pooling = "flatten" if config.data == "digits" else "avg"
     encoder = build_image_encoder("small_cnn", input_shape=data.x_train.shape[1:], pooling=pooling)
@@ -207,12 +241,14 @@ def train(
     data = data if data is not None else load_data(config)
     keras.utils.set_random_seed(config.training.seed or 0)
     model = build_model(config, data)
+    # word spotting gives a from-scratch CNN a signal; a pretrained one already sees
+    pretraining = config.pretraining if config.encoder_name == "small_cnn" else None
     history, spotting = captioning.fit(
         model,
         data,
         vocabulary_of(data),
         config.training.options(),
-        pretraining=captioning.stage_options(config.pretraining, config.training),
+        pretraining=captioning.stage_options(pretraining, config.training),
         max_length=config.max_caption_words + 1,
         callbacks=callbacks,
     )
@@ -272,9 +308,9 @@ def read_inputs(source, config: Config):
     if config.data == "digits":
         shape = DIGIT_SHAPE
     else:
-        shape = (config.image_size, config.image_size, 3)
+        shape = (config.image_side, config.image_side, 3)
     images, _, _ = read_images(paths, shape[:2], channels=shape[2], on_error="raise")
-    if config.encoder != "small_cnn":
+    if config.cached_features:
         encoder = _pretrained_encoder(config, shape)
         images = image_features(encoder, images, progress=False)
     return Inputs(list(images), [p.name for p in paths])
