@@ -137,6 +137,21 @@ def test_fast_flickr8k_run_on_the_shared_sample(shared_data, tmp_path, monkeypat
     assert 0 < metrics["distinct_captions"] <= 1 and 0 <= metrics["own_captions"] <= 1
 
 
+def test_attention_run_on_photos_writes_its_maps(shared_data, tmp_path, capsys):
+    """decoder="attention": cached grids, a saved model that decodes, and the attention maps."""
+    folder = tmp_path / "run"
+    changes = dict(data="flickr8k", decoder="attention", max_images=12, training=dict(verbose=0))
+    run = run_case_study("captioning", fast=True, output=folder, changes=changes)
+    assert run.data.x_train.shape == (12, 2, 2, 1280)  # 64x64 photos: a 2x2 grid
+    assert {"bleu_4", "own_captions"} <= set(run.metrics)
+    for i in (1, 2, 3):
+        assert (folder / "figures" / f"attention_{i}.png").stat().st_size > 5_000
+    photo = shared_data / "flickr8k" / "images" / run.data.test_names[0]
+    assert main(["predict", str(folder), str(photo)]) == 0  # reads the photo, encodes, decodes
+    ((name, caption, probability),) = predicted_rows(capsys.readouterr().out)
+    assert name == photo.name and caption and 0.0 <= float(probability) <= 1.0
+
+
 def test_fine_tuning_trains_the_last_encoder_block(shared_data):
     config = captioning.Config.fast(
         data="flickr8k", max_images=8, fine_tune_blocks=1, training=dict(verbose=0)

@@ -170,23 +170,36 @@ class CaptionDecoder:
         check_positive("max_length", max_length)
         self.start, self.end, self.pad, self.max_length = start, end, pad, max_length
         self.banned = sorted({pad, start} if banned is None else set(banned))
+        self.encoder, self.step_model = self._inference_models(model)
+        self._encode = tf.function(lambda s: self.encoder(s, training=False), reduce_retracing=True)
+        self._step = tf.function(
+            lambda t, s: self.step_model([t, *s], training=False), reduce_retracing=True
+        )
+
+    def _inference_models(self, model):
+        """`(encoder, step_model)` rebuilt from the trained model's layers.
+
+        The encoder maps a source to the states the decoding starts from:
+        state 0 is held constant across steps (here the image context), the
+        others are the recurrent states. The step model maps
+        `[token (batch, 1), *states]` to `[probabilities (batch, vocabulary),
+        *new recurrent states]`. A subclass overrides this for another
+        captioner and reuses the greedy and beam search.
+        """
         init = [model.get_layer("image_context").output, model.get_layer("init_h").output]
         if _has_layer(model, "init_c"):
             init.append(model.get_layer("init_c").output)
-        self.encoder = keras.Model(model.inputs[0], init, name=f"{model.name}_encoder")
+        encoder = keras.Model(model.inputs[0], init, name=f"{model.name}_encoder")
         context, *states = [
             keras.Input(shape=(s.shape[-1],), name=f"state_{i}") for i, s in enumerate(init)
         ]
         token = keras.Input(shape=(1,), dtype="int32", name="token")
         out = model.get_layer("decoder")(model.get_layer("embedding")(token), initial_state=states)
         probabilities = _output_layers(out[0], context, 0, 0, 0.0, layers=model.get_layer)
-        self.step_model = keras.Model(
+        step_model = keras.Model(
             [token, context, *states], [probabilities[:, 0], *out[1:]], name=f"{model.name}_step"
         )
-        self._encode = tf.function(lambda s: self.encoder(s, training=False), reduce_retracing=True)
-        self._step = tf.function(
-            lambda t, s: self.step_model([t, *s], training=False), reduce_retracing=True
-        )
+        return encoder, step_model
 
     def initial_states(self, sources, batch_size=64) -> list[np.ndarray]:
         """The image context and the decoder's initial states for each source."""

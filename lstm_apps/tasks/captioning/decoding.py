@@ -11,6 +11,7 @@ import numpy as np
 
 from lstm_apps.data.text import WordVocabulary, caption_words
 from lstm_apps.evaluation import caption_metrics
+from lstm_apps.models.attention_captioner import decoder_class
 from lstm_apps.models.seq2seq import CaptionDecoder
 
 
@@ -23,8 +24,9 @@ class CaptionPredictions:
 
 
 def decoder_for(model, vocabulary: WordVocabulary, max_length=20) -> CaptionDecoder:
-    """A `CaptionDecoder` that knows the vocabulary's start, end and padding codes."""
-    return CaptionDecoder(
+    """The decoder of `model` (`CaptionDecoder`, or `AttentionCaptionDecoder` for an
+    attention captioner) with the vocabulary's start, end and padding codes."""
+    return decoder_class(model)(
         model, start=vocabulary.start, end=vocabulary.end, pad=vocabulary.pad,
         max_length=max_length,
     )  # fmt: skip

@@ -84,3 +84,76 @@ def frame_strips(clips, titles, path=None, *, count=6, frames=8):
     fig.subplots_adjust(hspace=0.55, wspace=0.08)
     plots.save_figure(fig, path)
     return fig
+
+
+def attention_maps_figure(image, words, weights, grid_hw, path=None, *, columns=5, alpha=0.55):
+    """The photo, then for each written word where the captioner looked while writing it.
+
+    Each word's attention weights over the `h x w` feature grid are resized
+    to the photo by bilinear interpolation, scaled to their own maximum and
+    laid over the photo; the word (and its largest weight) is the title.
+
+    Args:
+        image: `(H, W, 3)` photo, uint8 (or 0-1 floats, or `(H, W, 1)` grey).
+        words: the written words (strings).
+        weights: `(len(words), L)` attention weights, one row per word, as
+            `AttentionCaptionDecoder.attention_weights` gives them; a
+            `(len(words) + 1, L)` array adds the weights behind `<end>`.
+        grid_hw: `(h, w)` of the feature grid, with `h * w = L`.
+        path: PNG to write, optional.
+        columns: panels per row, default 5.
+        alpha: opacity of the attention maps, default 0.55.
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: when the weights do not match the words or the grid.
+    """
+    from PIL import Image
+
+    image, words = np.asarray(image), list(words)
+    weights = np.asarray(weights, dtype="float32")
+    if image.ndim != 3 or image.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"`image` must be (H, W, 3) or (H, W, 1). Received: image.shape={image.shape}"
+        )
+    ok = isinstance(grid_hw, (tuple, list)) and len(grid_hw) == 2
+    ok = ok and all(isinstance(n, (int, np.integer)) and n > 0 for n in grid_hw)
+    if not ok:
+        raise ValueError(f"`grid_hw` must be two positive integers. Received: grid_hw={grid_hw!r}")
+    h, w = (int(n) for n in grid_hw)
+    if weights.ndim != 2 or weights.shape[1] != h * w:
+        raise ValueError(
+            f"`weights` must be (words, {h * w}) for a {h}x{w} grid. "
+            f"Received: weights.shape={weights.shape}"
+        )
+    if len(weights) == len(words) + 1:
+        words.append("<end>")
+    if len(weights) != len(words) or not words:
+        raise ValueError(
+            "`weights` needs one row per word (and optionally one for <end>). "
+            f"Received: {len(weights)} rows for {len(words)} words"
+        )
+    plt = plots.plt
+    panels = len(words) + 1
+    cols = min(columns, panels)
+    rows = int(np.ceil(panels / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.8 * rows), squeeze=False)
+    axes = axes.ravel()
+    _show(axes[0], image)
+    axes[0].set_title("image", fontsize=9)
+    height, width = image.shape[:2]
+    for ax, word, row in zip(axes[1:], words, weights):
+        grid = row.reshape(h, w)
+        smooth = np.asarray(
+            Image.fromarray(grid).resize((width, height), Image.Resampling.BILINEAR)
+        )
+        _show(ax, image)
+        ax.imshow(smooth / max(float(smooth.max()), 1e-12), cmap="jet", alpha=alpha, vmin=0, vmax=1)
+        ax.set_title(f"{word} (max {row.max():.2f})", fontsize=9)
+    for ax in axes[panels:]:
+        ax.axis("off")
+    fig.tight_layout()
+    plots.save_figure(fig, path)
+    return fig

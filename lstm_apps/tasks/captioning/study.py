@@ -40,6 +40,7 @@ from lstm_apps.data import digit_media, sources
 from lstm_apps.data.digit_scenes import SCENE_BYTES
 from lstm_apps.data.splits import Splits
 from lstm_apps.data.text import WordVocabulary
+from lstm_apps.models.attention_captioner import is_attention_captioner
 from lstm_apps.models.image_encoders import build_image_encoder, image_features
 from lstm_apps.models.seq2seq import build_captioner
 from lstm_apps.models.size import check_memory
@@ -340,4 +341,30 @@ def figures(run: Run, directory) -> list[Path]:
         run.data.test_images, run.predictions.captions, run.data.y_test, paths[1]
     )
     plots.plt.close(grid)
+    if is_attention_captioner(run.model):
+        paths += attention_figures(run, directory)
+    return paths
+
+
+def attention_figures(run: Run, directory, count=3) -> list[Path]:
+    """Where an attention captioner looked for each word, for the first `count` test photos.
+
+    Writes `attention_1.png`, ... (see `captioning.plots.attention_maps_figure`).
+    """
+    from lstm_apps import plots
+    from lstm_apps.tasks.captioning import plots as captioning_plots
+
+    vocabulary = vocabulary_of(run.class_names)
+    decoder = decoding.decoder_for(run.model, vocabulary, run.config.max_caption_words)
+    sources = run.data.x_test[:count]
+    codes = decoder.beam_search(sources, beam_width=run.config.beam_width)
+    weights = decoder.attention_weights(sources, codes)
+    grid_hw = run.data.x_test.shape[1:3]
+    paths = []
+    for i, (image, caption, weight) in enumerate(zip(run.data.test_images, codes, weights), 1):
+        path = Path(directory) / f"attention_{i}.png"
+        words = vocabulary.tokens(caption)
+        figure = captioning_plots.attention_maps_figure(image, words, weight, grid_hw, path)
+        plots.plt.close(figure)
+        paths.append(path)
     return paths
