@@ -13,6 +13,7 @@ from conftest import predicted_rows
 
 from lstm_apps.cli import main
 from lstm_apps.data import digit_media
+from lstm_apps.data.sources import CACHE_DIR_ENV
 from lstm_apps.data.text import WordVocabulary
 from lstm_apps.models.convolutional import build_video_classifier, build_video_encoder
 from lstm_apps.models.image_encoders import build_image_encoder
@@ -20,7 +21,7 @@ from lstm_apps.models.layers import FrameMask
 from lstm_apps.tasks import parse_overrides, run_case_study, video
 from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
-from lstm_apps.tasks.video import warmup
+from lstm_apps.tasks.video import features, warmup
 from lstm_apps.training import TrainingConfig, TrainingOptions
 
 
@@ -214,6 +215,11 @@ def test_a_folder_of_videos_trains_and_predicts_through_the_cli(tmp_path, capsys
         (dict(test_fraction=0.7), "test_fraction"),
         (dict(warmup=TrainingConfig(l2_regularization=0.1)), "warmup.l2_regularization"),
         (dict(training=TrainingConfig(sequence_length="shortest")), "training.sequence_length"),
+        (dict(frame_encoder="resnet50"), "frame_encoder='resnet50'"),
+        (dict(frame_encoder="efficientnet_lite0", frame_size=16), "at least 32.*frame_size=16"),
+        (dict(frame_encoder="efficientnet_lite0", encoder_size=16), "encoder_size=16"),
+        (dict(encoder_size=64), "frame_encoder='small_cnn', encoder_size=64"),
+        (dict(frame_size=0), "frame_size=0"),
     ],
 )
 def test_config_refuses_bad_settings(changes, message):
@@ -221,6 +227,65 @@ def test_config_refuses_bad_settings(changes, message):
         video.Config(**changes)
     with pytest.raises(TypeError, match="`warmup` must be a TrainingConfig or None"):
         video.Config(warmup=10)
+
+
+def test_pretrained_frame_features_zero_the_padding_and_take_small_grey_frames():
+    config = video.Config(frame_encoder="efficientnet_lite0", frame_size=16, encoder_size=32)
+    encoder = features.frame_model(config)
+    assert encoder.input_shape == (None, 16, 16, 3)  # resized to 32x32 inside
+    clips = np.random.default_rng(0).integers(1, 255, (2, 3, 16, 16, 1)).astype("uint8")
+    clips[1, 2] = 0  # the second clip has two real frames and one of padding
+    encoded = features.encode_clips(encoder, clips)
+    assert encoded.shape == (2, 3, 1280) and encoded.dtype == np.float32
+    assert not encoded[1, 2].any() and encoded[:, :2].any(axis=-1).all()
+    rgb = features.encode_clips(encoder, np.repeat(clips[:1], 3, axis=-1))
+    np.testing.assert_allclose(encoded[:1], rgb, atol=1e-5)  # grey frames go in as RGB
+    mask = keras.ops.convert_to_numpy(FrameMask()(encoded))
+    assert mask.tolist() == [[True, True, True], [True, True, False]]
+
+
+def test_pretrained_frame_encoder_run_caches_features_and_predicts_a_video(
+    tmp_path, monkeypatch, capsys
+):
+    """EfficientNet-Lite0 frames: encoded once and cached; `evaluate` and `predict` work."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    root = tmp_path / "videos"
+    _write_folder(root)
+    config = video.Config.fast(
+        data_path=str(root),
+        frame_encoder="efficientnet_lite0",
+        frame_size=16,  # resized to 32 for the encoder, the size the test above built
+        encoder_size=32,
+        video_frames=6,
+        test_fraction=0.25,
+        training=dict(verbose=0),
+    )
+    out = tmp_path / "run"
+    run = run_case_study("video", config, output=out)
+    assert run.warmup_history == {}  # nothing to warm up: the encoder is pretrained and frozen
+    assert run.data.x_train.shape == (10, 6, 1280)
+    assert run.data.test_clips.shape[1:] == (6, 16, 16, 3)
+    assert 0 <= json.loads((out / "metrics.json").read_text())["test"]["accuracy"] <= 1
+    [cache] = (tmp_path / "cache" / "features").glob("video-efficientnet_lite0-32px-*.npz")
+    assert run.data.feature_cache == str(cache)
+    stamp = cache.stat().st_mtime_ns
+
+    def refuse(batch):
+        raise AssertionError("the frames were encoded again")
+
+    with monkeypatch.context() as patch:  # a second load reads the cache: no encoding
+        patch.setattr(features.frame_model(config), "predict_on_batch", refuse)
+        data = video.load_data(config)
+    assert cache.stat().st_mtime_ns == stamp
+    np.testing.assert_array_equal(data.x_test, run.data.x_test)
+    # pixels or their features: the same prediction
+    from_pixels = video.predict(run, data.test_clips[:2])
+    from_features = video.predict(run, data.x_test[:2])
+    assert [c for c, _ in from_pixels] == [c for c, _ in from_features]
+    np.testing.assert_allclose([p for _, p in from_pixels], [p for _, p in from_features], 1e-4)
+    assert main(["predict", str(out), str(root / "derecha" / "clip1.mp4")]) == 0
+    ((key, label, probability),) = predicted_rows(capsys.readouterr().out)
+    assert key == "clip1.mp4" and label in ("abajo", "derecha") and 0 < probability <= 1
 
 
 def test_old_names_warn_and_map_to_the_warm_up_sections():

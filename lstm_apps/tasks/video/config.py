@@ -28,6 +28,9 @@ NAME = "video"
 DESCRIPTION = "Video clips: per-frame CNN + LSTM, classification or captioning (moving digits)"
 HEADS = ("classify", "caption")
 ARCHITECTURES = ("lstm", "bilstm", "gru", "bigru")
+# "small_cnn" is trained here; the others are pretrained, frozen, their features cached
+FRAME_ENCODERS = ("small_cnn", "efficientnet_lite0")
+PRETRAINED_MIN_SIZE = 32  # the smallest frames EfficientNet-Lite0 takes
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,10 @@ class Config(CaseStudyConfig):
     head: str = "classify"  # "classify" (a class per clip) or "caption" (a sentence per clip)
     architecture: str = "bilstm"  # recurrent layer over the frames: one of ARCHITECTURES
     units: int = 128  # recurrent width
-    frame_features: int = 128  # width of each frame's CNN vector
-    frame_filters: tuple = (16, 32, 64)  # widths of the frame CNN's conv blocks (each pools 2x2)
+    frame_encoder: str = "small_cnn"  # small_cnn, or efficientnet_lite0 (ImageNet, frozen, cached)
+    encoder_size: int | None = None  # pretrained: frames resized to this size first; None: as read
+    frame_features: int = 128  # small_cnn: width of each frame's CNN vector
+    frame_filters: tuple = (16, 32, 64)  # small_cnn: widths of its conv blocks (each pools 2x2)
     embedding_dim: int = 32  # caption: word embedding size
     decoder_units: int = 128  # caption: decoder LSTM width
     dropout: float = 0.2  # on the frame features and before the head / decoder
@@ -57,7 +62,7 @@ class Config(CaseStudyConfig):
     warmup: TrainingConfig | None = TrainingConfig(  # single-frame fit of the frame CNN first, None
         max_epochs=10, mini_batch_size=64, shuffle="every-epoch",
     )  # fmt: skip
-    # for none; seed and verbose: training's
+    # for none (a pretrained frame_encoder skips it); seed and verbose: training's
     warmup_frames: int = 4  # frames drawn from each training clip for the warm-up
     pretraining: TrainingConfig | None = TrainingConfig(  # caption: word spotting after the
         max_epochs=3, mini_batch_size=32, shuffle="every-epoch",
@@ -76,6 +81,9 @@ class Config(CaseStudyConfig):
     def __post_init__(self):
         check_choice("head", self.head, HEADS)
         check_choice("architecture", self.architecture, ARCHITECTURES)
+        check_choice("frame_encoder", self.frame_encoder, FRAME_ENCODERS)
+        check_int("frame_size", self.frame_size, 1)
+        self._check_encoder_size()
         if self.head == "caption" and self.data_path is not None:
             raise ValueError(
                 "A folder of class subfolders has labels, not captions: use head='classify'. "
@@ -96,6 +104,22 @@ class Config(CaseStudyConfig):
         check_fit_settings("warmup", self.warmup, optional=True)
         check_fit_settings("pretraining", self.pretraining, optional=True)
 
+    def _check_encoder_size(self):
+        check_int("encoder_size", self.encoder_size, PRETRAINED_MIN_SIZE, allow_none=True)
+        if self.frame_encoder == "small_cnn":
+            if self.encoder_size is not None:
+                raise ValueError(
+                    "`encoder_size` resizes frames for a pretrained `frame_encoder` "
+                    f"({', '.join(FRAME_ENCODERS[1:])}). Received: frame_encoder='small_cnn', "
+                    f"encoder_size={self.encoder_size!r}"
+                )
+        elif self.encoder_size is None and self.frame_size < PRETRAINED_MIN_SIZE:
+            raise ValueError(
+                f"`frame_size` must be at least {PRETRAINED_MIN_SIZE} with "
+                f"frame_encoder={self.frame_encoder!r}, the smallest frames it takes, or "
+                f"`encoder_size` must resize them. Received: frame_size={self.frame_size!r}"
+            )
+
     FAST: ClassVar[dict] = dict(
         num_clips=(64, 16, 16), units=16, frame_features=16, decoder_units=16,
         warmup=dict(max_epochs=1), pretraining=dict(max_epochs=1), training=dict(max_epochs=2),
@@ -109,15 +133,18 @@ class Config(CaseStudyConfig):
 def TUNING(config, data) -> TuningSpec:  # noqa: N802 (the name every study declares)
     """`lstm-apps tune video`: accuracy for the classifier, cross-entropy for the captioner."""
     classify = config.head == "classify"
+    space = {
+        "architecture": RECURRENT_ARCHITECTURES,
+        "units": IntRange(32, 256, log=True),
+        "frame_features": Choice((64, 128, 256)),
+        "dropout": DROPOUT,
+        "training.initial_learn_rate": LEARN_RATE,
+    }
+    if config.frame_encoder != "small_cnn":  # a pretrained encoder's width is its own
+        del space["frame_features"]
     return TuningSpec(
         metric="val_accuracy" if classify else "val_loss",
         direction="maximize" if classify else "minimize",
-        space={
-            "architecture": RECURRENT_ARCHITECTURES,
-            "units": IntRange(32, 256, log=True),
-            "frame_features": Choice((64, 128, 256)),
-            "dropout": DROPOUT,
-            "training.initial_learn_rate": LEARN_RATE,
-        },
+        space=space,
         group=None,  # one row per clip (and its captions)
     )

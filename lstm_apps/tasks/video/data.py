@@ -18,11 +18,20 @@ class ClipSplits(Splits):
     """Padded uint8 clips `(N, T, H, W, C)` with class codes or reference captions.
 
     `class_names` holds the clip classes (head "classify") or the caption
-    vocabulary (head "caption").
+    vocabulary (head "caption"). With a pretrained frame encoder, `x_*`
+    hold `(N, T, D)` frame features instead and `test_clips` the test
+    clips behind them.
     """
 
     test_lengths: np.ndarray  # (N,) the real (unpadded) frames of each test clip
     skipped_clips: int = 0  # video folder: clips that could not be read
+    test_clips: np.ndarray | None = None  # pretrained encoder: the uint8 test clips
+    feature_cache: str | None = None  # pretrained encoder: the .npz of the frame features
+
+    @property
+    def test_pixels(self) -> np.ndarray:
+        """The uint8 test clips: `x_test`, or `test_clips` when `x_test` holds features."""
+        return self.x_test if self.test_clips is None else self.test_clips
 
 
 def _uint8(clips):

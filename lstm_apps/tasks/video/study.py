@@ -4,7 +4,21 @@ The encoder runs a small CNN on every frame (`FrameWise`) and a BiLSTM (by
 default; or an LSTM, GRU, BiGRU) over the frame features; clips of
 different lengths are padded with blank frames, which are masked out
 (`FrameMask`). Training starts with a single-frame warm-up of the CNN
-(`warmup.warm_up_frames`, `Config.warmup`). Two heads:
+(`warmup.warm_up_frames`, `Config.warmup`).
+
+With `frame_encoder="efficientnet_lite0"`, the frames are encoded instead
+by EfficientNet-Lite0 with its ImageNet weights (installed with the
+package, nothing downloaded), frozen: `load_data` runs it once over every
+real frame (`features.encode_splits`; grey frames are repeated to RGB and
+resized to `encoder_size` if set; the encoder takes 32x32 and up), caches
+the features in an `.npz` under the user cache, and the clips become
+`(N, frames, 1280)` feature sequences, zero on the padded frames. Only the
+recurrent layer and the head train (`features.build_feature_encoder`);
+the single-frame warm-up is skipped, and `predict` encodes pixel clips
+itself, so `lstm-apps predict RUN_DIR clip.mp4` works the same. It suits
+camera footage more than the digits: on 2,000 digit clips (seed 0) the
+frozen features gave test accuracy 0.25 at 32x32 and 0.665 with
+`encoder_size=96`, the small CNN 0.845. Two heads:
 
 * `head="classify"`: a softmax over the clip classes;
 * `head="caption"`: the encoder's vector starts the caption decoder of the
@@ -33,7 +47,8 @@ Data:
   stratified by `training.seed` into train / validation / test.
 
 Modules: `data` (the clips, `ClipSplits`), `warmup` (the single-frame
-warm-up), this one (Config, model, training, evaluation, figures).
+warm-up), `features` (the pretrained frame encoder and its cache), this
+one (Config, model, training, evaluation, figures).
 """
 
 from __future__ import annotations
@@ -54,15 +69,16 @@ from lstm_apps.models.seq2seq import build_captioner
 from lstm_apps.runs import Run
 from lstm_apps.tasks.captioning import decoding
 from lstm_apps.tasks.captioning import fit as captioning
+from lstm_apps.tasks.video import features, warmup
 from lstm_apps.tasks.video.config import (  # noqa: F401 (re-exported)
     ARCHITECTURES,
     DESCRIPTION,
+    FRAME_ENCODERS,
     HEADS,
     NAME,
     Config,
 )
 from lstm_apps.tasks.video.data import ClipSplits, load_clips
-from lstm_apps.tasks.video.warmup import frame_encoder, warm_up_frames
 
 
 @dataclass
@@ -78,28 +94,34 @@ def load_data(config: Config = Config()) -> ClipSplits:
 
     `class_names` holds the clip classes (head "classify") or the caption
     vocabulary (head "caption"); `test_lengths` the real frames of each
-    test clip (see `lstm_apps.tasks.video.data`).
+    test clip (see `lstm_apps.tasks.video.data`). With a pretrained
+    `frame_encoder`, `x_*` are `(N, T, 1280)` frame features (cached; see
+    `lstm_apps.tasks.video.features`) and `test_clips` the test clips.
     """
-    return load_clips(config)
+    data = load_clips(config)
+    return features.encode_splits(config, data) if features.pretrained(config) else data
 
 
 def build_model(config: Config, data: ClipSplits):
-    """Per-frame CNN + recurrent encoder, with a softmax head or a caption decoder."""
-    frames = build_image_encoder(
-        "small_cnn",
-        input_shape=data.x_train.shape[2:],
-        num_features=config.frame_features,
-        filters=tuple(config.frame_filters),
-        # digit clips: where the digit is matters, so the frame CNN keeps the layout
-        pooling="flatten" if config.data_path is None else "avg",
-    )
-    encoder = build_video_encoder(
-        frames,
+    """Per-frame CNN (or frame features) + recurrent encoder, with a softmax head or a decoder."""
+    recurrent = dict(
         units=config.units,
         cell=config.architecture.removeprefix("bi"),
         bidirectional=config.architecture.startswith("bi"),
         dropout=config.dropout,
     )
+    if features.pretrained(config):
+        encoder = features.build_feature_encoder(data.x_train.shape[-1], **recurrent)
+    else:
+        frames = build_image_encoder(
+            "small_cnn",
+            input_shape=data.x_train.shape[2:],
+            num_features=config.frame_features,
+            filters=tuple(config.frame_filters),
+            # digit clips: where the digit is matters, so the frame CNN keeps the layout
+            pooling="flatten" if config.data_path is None else "avg",
+        )
+        encoder = build_video_encoder(frames, **recurrent)
     if config.head == "classify":
         return build_video_classifier(
             encoder, num_classes=len(data.class_names), dropout=config.dropout
@@ -117,10 +139,11 @@ def build_model(config: Config, data: ClipSplits):
 def train(config: Config = Config(), data: ClipSplits | None = None, *, callbacks=()) -> VideoRun:
     """Warm up the frame CNN, then fit the classifier, or the captioner by teacher forcing.
 
-    With `training.checkpoint_dir`, each epoch is backed up; a rerun after
-    a crash resumes from the last finished epoch and skips the warm-ups,
-    whose weights the backup replaces anyway. `callbacks` are extra Keras
-    callbacks of the clip fit.
+    A pretrained `frame_encoder` has nothing to warm up: the fit reads the
+    frame features. With `training.checkpoint_dir`, each epoch is backed
+    up; a rerun after a crash resumes from the last finished epoch and
+    skips the warm-ups, whose weights the backup replaces anyway.
+    `callbacks` are extra Keras callbacks of the clip fit.
 
     Returns:
         A `VideoRun` with the model, the histories and the data.
@@ -131,14 +154,15 @@ def train(config: Config = Config(), data: ClipSplits | None = None, *, callback
     run = VideoRun(name=NAME, config=config, model=model, data=data)
     options = config.training.options()
     vocabulary = WordVocabulary.from_words(data.class_names) if config.head == "caption" else None
-    if config.warmup is not None and not captioning.resuming(options):
+    warm = config.warmup is not None and not features.pretrained(config)
+    if warm and not captioning.resuming(options):
         if vocabulary is None:
             targets, val = np.asarray(data.y_train), np.asarray(data.y_val)
         else:
             targets = captioning.word_targets(data.y_train, vocabulary)
             val = captioning.word_targets(data.y_val, vocabulary)
-        run.warmup_history = warm_up_frames(
-            frame_encoder(model),
+        run.warmup_history = warmup.warm_up_frames(
+            warmup.frame_encoder(model),
             data.x_train,
             targets,
             captioning.stage_options(config.warmup, config.training),
@@ -216,13 +240,30 @@ def evaluate(run: Run) -> dict[str, float]:
     return metrics
 
 
+def model_inputs(config: Config, clips) -> np.ndarray:
+    """What the model reads: the padded clips, or with a pretrained encoder their features.
+
+    Args:
+        config: the run's `Config`.
+        clips: `(N, T, H, W, C)` padded uint8 clips (or a list of clips of
+            one length), or, with a pretrained encoder, their `(N, T, D)`
+            features (returned as they are).
+    """
+    clips = np.asarray(clips)
+    if features.pretrained(config) and clips.ndim == 5:
+        return features.encode_clips(features.frame_model(config), clips)
+    return clips
+
+
 def predict(run: Run, inputs) -> list[tuple[str, float]]:
     """(class, probability) for each padded clip in `inputs`, or (caption, its probability).
 
-    Captions use the beam width and length penalty of `run.config`.
+    With a pretrained `frame_encoder`, clips are encoded first (features
+    are taken as they are). Captions use the beam width and length penalty
+    of `run.config`.
     """
     config = run.config
-    clips = np.asarray(inputs)
+    clips = model_inputs(config, inputs)
     if config.head == "caption":
         return decoding.predict_captions(
             run.model,
@@ -239,7 +280,8 @@ def read_inputs(source, config: Config):
     """One clip for `lstm-apps predict`: a video file or a folder of frames, sampled as trained.
 
     Returns:
-        `Inputs` holding the one clip, with the file or folder name as its id.
+        `Inputs` holding the one uint8 clip (pixels even with a pretrained
+        encoder: `predict` encodes it), with the file or folder name as its id.
     """
     from lstm_apps.data.inputs import Inputs, input_paths
     from lstm_apps.data.videos import FRAME_EXTENSIONS, VIDEO_EXTENSIONS, read_video
@@ -272,7 +314,7 @@ def sample_input(run: Run, directory) -> str:
 
     folder = Path(directory) / "clip"
     folder.mkdir(parents=True, exist_ok=True)
-    clip = np.asarray(run.data.x_test[0, : run.data.test_lengths[0]], dtype="uint8")
+    clip = np.asarray(run.data.test_pixels[0, : run.data.test_lengths[0]], dtype="uint8")
     for t, frame in enumerate(clip):
         Image.fromarray(frame[..., 0] if frame.shape[-1] == 1 else frame).save(
             folder / f"{t:03d}.png"
@@ -292,7 +334,8 @@ def figures(run: Run, directory) -> list[Path]:
     paths = [directory / "training_progress.png", directory / "frames.png"]
     plots.plt.close(plots.plot_training_progress(run.history, paths[0]))
     lengths = data.test_lengths
-    clips = [data.x_test[i, : lengths[i]] for i in range(min(6, len(data.x_test)))]
+    pixels = data.test_pixels
+    clips = [pixels[i, : lengths[i]] for i in range(min(6, len(pixels)))]
     if run.config.head == "caption":
         titles = [
             f"{c}  (true: {refs[0]})" for c, refs in zip(run.predictions.captions, data.y_test)
