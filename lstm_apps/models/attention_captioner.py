@@ -26,7 +26,7 @@ import keras
 import numpy as np
 
 from lstm_apps.checks import check_choice, check_int, check_positive, check_rate
-from lstm_apps.models.seq2seq import DECODER_CELLS, CaptionDecoder
+from lstm_apps.models.seq2seq import DECODER_CELLS, CaptionDecoder, initial_states, read_words
 from lstm_apps.models.size import (
     check_model_size,
     dense_parameters,
@@ -101,16 +101,8 @@ def build_attention_captioner(
         name="annotations",
     )(x)
     mean = keras.layers.GlobalAveragePooling1D(name="mean_position")(x)
-    states = [keras.layers.Dense(units, activation="tanh", name="init_h")(mean)]
-    if cell == "lstm":
-        states.append(keras.layers.Dense(units, activation="tanh", name="init_c")(mean))
-    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
-    x = keras.layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True, name="embedding")(
-        tokens
-    )
-    x = keras.layers.Dropout(dropout, name="embedding_dropout")(x)
-    decoder = DECODER_CELLS[cell](units, return_sequences=True, return_state=True, name="decoder")
-    x = decoder(x, initial_state=states)[0]
+    states = initial_states(mean, units, cell)
+    tokens, x = read_words(states, vocabulary_size, embedding_dim, units, cell, dropout)
     outputs = _attend_and_predict(x, annotations, (vocabulary_size, units, dropout, attention))
     return keras.Model([source, tokens], outputs, name=name)
 

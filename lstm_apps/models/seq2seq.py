@@ -99,19 +99,34 @@ def build_captioner(
     # features on a common scale, so that the tanh of the initial states is not saturated
     features = keras.layers.LayerNormalization(name="source_norm")(features)
     features = keras.layers.Dropout(dropout, name="source_dropout")(features)
-    states = [keras.layers.Dense(units, activation="tanh", name="init_h")(features)]
-    if cell == "lstm":
-        states.append(keras.layers.Dense(units, activation="tanh", name="init_c")(features))
+    states = initial_states(features, units, cell)
     context = keras.layers.Dense(units, activation="relu", name="image_context")(features)
+    tokens, x = read_words(states, vocabulary_size, embedding_dim, units, cell, dropout)
+    outputs = _output_layers(x, context, vocabulary_size, units, dropout)
+    return keras.Model([source, tokens], outputs, name=name)
+
+
+def initial_states(vector, units, cell) -> list:
+    """Init-inject: the decoder's starting states from a source vector (h, and c for an LSTM)."""
+    states = [keras.layers.Dense(units, activation="tanh", name="init_h")(vector)]
+    if cell == "lstm":
+        states.append(keras.layers.Dense(units, activation="tanh", name="init_c")(vector))
+    return states
+
+
+def read_words(states, vocabulary_size, embedding_dim, units, cell, dropout):
+    """The `tokens` input and the decoder's outputs over its embedded words, from `states`.
+
+    Layers "embedding" (masking padding), "embedding_dropout" and "decoder",
+    the names `CaptionDecoder` finds them by.
+    """
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True, name="embedding")(
         tokens
     )
     x = keras.layers.Dropout(dropout, name="embedding_dropout")(x)
     decoder = DECODER_CELLS[cell](units, return_sequences=True, return_state=True, name="decoder")
-    x = decoder(x, initial_state=states)[0]
-    outputs = _output_layers(x, context, vocabulary_size, units, dropout)
-    return keras.Model([source, tokens], outputs, name=name)
+    return tokens, decoder(x, initial_state=states)[0]
 
 
 def _output_layers(x, context, vocabulary_size, units, dropout, layers=None):
