@@ -100,7 +100,7 @@ def test_predict_captions_an_image_file_and_a_folder(digit_run, tmp_path, capsys
 
 def test_encoder_learns_to_spot_the_words_of_real_scenes():
     """Word spotting, the encoder's first lesson, improves on scenes it was not fit on."""
-    config = captioning.Config().replace(num_scenes=(2000, 300, 10), training=dict(verbose=0))
+    config = captioning.Config().replace(num_scenes=(1000, 300, 10), training=dict(verbose=0))
     data = captioning.load_data(config)
     model = captioning.build_model(config, data)
     history = cap.pretrain_encoder(
