@@ -41,6 +41,7 @@ TITLES = {
     "nox": "Gas-turbine NOx regression: error per output mode and seed",
     "own_data": "Own-data runs of lstm-apps on each dataset against its baseline",
     "sentiment": "Sentiment classification: accuracy, F1 and ROC AUC per model",
+    "speech": "Spoken digits (FSDD): accuracy, leave-one-speaker-out, CTC digit error, streaming",
     "streaming_latency": "Streaming inference latency per step and backend",
     "sunspot_analogs": "Sunspot forecasting with lagged analogs: MASE per lag",
     "turbofan": "Turbofan (C-MAPSS FD001) remaining useful life: RMSE and score over seeds",

@@ -333,6 +333,7 @@ CONVERTERS = {
     "nox": nox,
     "own_data": own_data,
     "sentiment": sentiment,
+    "speech": captioning,
     "streaming_latency": streaming_latency,
     "sunspot_analogs": sunspot_analogs,
     "turbofan": turbofan,

@@ -10,7 +10,9 @@ def probe_inputs(model, *, count=16, timesteps=24, seed=0):
     """Check sequences for `model`: right-padded, of random lengths.
 
     Float inputs are drawn from the mean and spread stored in the model's
-    `SequenceNormalization` layer (standard normal without one); integer
+    `SequenceNormalization` layer when it reads the inputs' features
+    (standard normal otherwise, e.g. a waveform model whose normalization
+    follows a feature layer); integer
     inputs are codes `1..input_dim-1` of the model's `Embedding`.
     """
     rng = np.random.default_rng(seed)
@@ -29,7 +31,8 @@ def probe_inputs(model, *, count=16, timesteps=24, seed=0):
         offset, scale = np.zeros(features), np.ones(features)
         for layer in model.layers:
             if hasattr(layer, "offset") and hasattr(layer, "scale"):
-                offset, scale = np.asarray(layer.offset), np.asarray(layer.scale)
+                if tuple(layer.offset.shape) == (features,):
+                    offset, scale = np.asarray(layer.offset), np.asarray(layer.scale)
         x = (offset + scale * rng.standard_normal((count, timesteps, features))).astype("float32")
         padding = padding_value(model)
     for row, length in zip(x, lengths):

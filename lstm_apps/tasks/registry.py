@@ -34,6 +34,7 @@ CASE_STUDIES = {
     "sequences": "lstm_apps.tasks.sequences.study",
     "text": "lstm_apps.tasks.text.study",
     "series": "lstm_apps.tasks.series.study",
+    "speech": "lstm_apps.tasks.speech.study",
 }
 
 

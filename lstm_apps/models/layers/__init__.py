@@ -14,8 +14,12 @@ Modules, one per family:
 * `steps`: `LastStep`, `RepeatSteps`, `AddToSteps` (operations on steps).
 * `frames`: `FrameMask`, `FrameWise` (clips of image frames).
 * `signals`: `GravitySplit` (gravity and body motion of acceleration).
+* `audio`: `LogMelSpectrogram` (log-mel or MFCC frames of raw waveforms,
+  with a NumPy twin for streaming), `WaveAugment` (random gain, speed,
+  delay and noise in training only).
 """
 
+from lstm_apps.models.layers.audio import LogMelSpectrogram, WaveAugment
 from lstm_apps.models.layers.base import PACKAGE
 from lstm_apps.models.layers.convolution import ConvBlock1D, MaskedGlobalMaxPooling1D
 from lstm_apps.models.layers.frames import FrameMask, FrameWise
@@ -32,9 +36,11 @@ __all__ = [
     "FrameWise",
     "GravitySplit",
     "LastStep",
+    "LogMelSpectrogram",
     "MaskedGlobalMaxPooling1D",
     "ProjectedLSTM",
     "ProjectedLSTMCell",
     "RepeatSteps",
     "SequenceNormalization",
+    "WaveAugment",
 ]
