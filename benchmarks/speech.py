@@ -44,8 +44,11 @@ VARIANTS = {
         "task": "connected",
         "architecture": "lstm",
         "baseline": "none",
-        "training.max_epochs": 30,
-        "training.time_budget": 1080.0,
+        "training.max_epochs": 40,
+        "training.mini_batch_size": 64,
+        "training.initial_learn_rate": 0.003,
+        "training.learn_rate_drop_period": 20,
+        "training.time_budget": 1140.0,
     },
 }
 HEADLINE = (
@@ -62,14 +65,10 @@ HEADLINE = (
 def streaming_row(run, count=12) -> dict:
     """Stream a long recording of `count` test digits hop by hop; DER and step times."""
     from lstm_apps.tasks.speech.ctc import digit_error_rate
-    from lstm_apps.tasks.speech.streaming import DigitStreamer
-    from lstm_apps.tasks.speech.utterances import long_recording
+    from lstm_apps.tasks.speech.streaming import DigitStreamer, demo_recording
 
-    data = run.data
-    rows = np.arange(min(count, len(data.x_test)))
-    pieces = [data.x_test[i][slice(*data.spans_test[i][0]), 0] for i in rows]
-    digits = [int(data.y_test[i][0]) for i in rows]
-    sentence = long_recording(pieces, digits, sample_rate=data.sample_rate, seed=1)
+    sentence = demo_recording(run.data, count)
+    digits = list(sentence.labels[0])
     streamer = DigitStreamer(run.model)
     streamer.run(sentence.waveforms[0][: streamer.hop * 50])  # warm-up
     result = streamer.run(sentence.waveforms[0])
@@ -85,7 +84,9 @@ def streaming_row(run, count=12) -> dict:
 
 
 def main():
-    args = seed_parser(__doc__, RESULTS, seeds=(0,), variants=VARIANTS).parse_args()
+    parser = seed_parser(__doc__, RESULTS, seeds=(0,), variants=VARIANTS)
+    parser.add_argument("--run-folders", type=Path, help="also write each run's folder here")
+    args = parser.parse_args()
     results = load(args.output, variants_layout, {})
     module = get_case_study("speech")
     for variant in args.variants:
@@ -99,7 +100,8 @@ def main():
                 continue
             overrides = parse_overrides(module.Config, args.changes)
             config = module.Config().replace(**{**settings, **overrides, "training.seed": seed})
-            run = run_case_study("speech", config)
+            folder = args.run_folders and args.run_folders / f"{variant}-seed{seed}"
+            run = run_case_study("speech", config, output=folder)
             row = {"seed": seed, **run.metrics, **run.timing, "epochs": len(run.history["loss"])}
             row.update(run.data.sizes())
             if config.task == "connected" and config.streamable:

@@ -166,3 +166,21 @@ def test_onnx_export_reads_raw_waveforms_like_keras(connected_run, tmp_path):
     waves = pad_sequences(connected_run.data.x_test[:4])
     report = export(connected_run.model, tmp_path / "speech.onnx", "onnx", inputs=waves)
     assert report.max_abs_diff <= 1e-5 and report.input_shape[-1] == 1
+
+
+def test_spec_augment_masks_runs_of_bands_and_frames_only_in_training():
+    from lstm_apps.models.layers import SpecAugment
+
+    x = np.ones((8, 40, 20), "float32")
+    layer = SpecAugment(max_bands=4, max_frames=5, num_masks=1, seed=3)
+    np.testing.assert_array_equal(layer(x), x)
+    masked = np.asarray(layer(x, training=True)) == 0
+    for example in masked:
+        bands = np.flatnonzero(example.all(axis=0))  # features zeroed at every frame
+        frames = np.flatnonzero(example.all(axis=1))  # frames zeroed in every feature
+        assert len(bands) <= 4 and len(frames) <= 5
+        for run in (bands, frames):  # each mask is one contiguous run
+            assert len(run) == 0 or run[-1] - run[0] == len(run) - 1
+    assert masked.any()
+    with pytest.raises(ValueError, match="max_bands"):
+        SpecAugment(max_bands=-1)

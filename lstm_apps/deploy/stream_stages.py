@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 
 from lstm_apps.models.layers import SequenceNormalization
+from lstm_apps.models.layers.spec_augment import SpecAugment
 
 # Layers that are the identity at inference.
 _INFERENCE_IDENTITY = (
@@ -19,6 +20,7 @@ _INFERENCE_IDENTITY = (
     keras.layers.GaussianNoise,
     keras.layers.GaussianDropout,
     keras.layers.ActivityRegularization,
+    SpecAugment,
 )
 # Layers that act on each step on its own, so they apply to `(batch, features)`.
 _PER_STEP = (keras.layers.Dense, keras.layers.Rescaling, keras.layers.Activation)

@@ -17,6 +17,7 @@ Modules, one per family:
 * `audio`: `LogMelSpectrogram` (log-mel or MFCC frames of raw waveforms,
   with a NumPy twin for streaming), `WaveAugment` (random gain, speed,
   delay and noise in training only).
+* `spec_augment`: `SpecAugment` (random band and frame masks in training only).
 """
 
 from lstm_apps.models.layers.audio import LogMelSpectrogram, WaveAugment
@@ -26,6 +27,7 @@ from lstm_apps.models.layers.frames import FrameMask, FrameWise
 from lstm_apps.models.layers.normalization import SequenceNormalization
 from lstm_apps.models.layers.projected_lstm import ProjectedLSTM, ProjectedLSTMCell
 from lstm_apps.models.layers.signals import GravitySplit
+from lstm_apps.models.layers.spec_augment import SpecAugment
 from lstm_apps.models.layers.steps import AddToSteps, LastStep, RepeatSteps
 
 __all__ = [
@@ -42,5 +44,6 @@ __all__ = [
     "ProjectedLSTMCell",
     "RepeatSteps",
     "SequenceNormalization",
+    "SpecAugment",
     "WaveAugment",
 ]

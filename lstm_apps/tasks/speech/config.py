@@ -52,6 +52,7 @@ class Config(CaseStudyConfig):
     num_mel_bins: int = 40  # mel filters of the log-mel spectrogram
     num_mfcc: int = 20  # features="mfcc": cepstral coefficients kept
     augment: bool = True  # random noise, delay, gain and speed while training
+    spec_augment: bool = False  # with augment: also mask random mel bands and frame runs
     # training
     training: TrainingConfig = TrainingConfig(  # the fit: see `lstm_apps.training.TrainingConfig`
         initial_learn_rate=0.002, learn_rate_drop_period=15, learn_rate_drop_factor=0.3,
@@ -76,6 +77,7 @@ class Config(CaseStudyConfig):
         check_int("num_mfcc", self.num_mfcc, 1)
         check_int("beam_width", self.beam_width, 1)
         check_bool("augment", self.augment)
+        check_bool("spec_augment", self.spec_augment)
         if self.num_mfcc > self.num_mel_bins:
             raise ValueError(
                 "`num_mfcc` cannot exceed `num_mel_bins`. Received: "

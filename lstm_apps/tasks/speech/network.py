@@ -1,7 +1,8 @@
 """The speech networks: raw waveform in, features and augmentation inside the model.
 
 `build_network` gives `waveform (batch, samples, 1) -> WaveAugment (training
-only) -> LogMelSpectrogram -> normalization -> recurrent layers -> head`. The
+only) -> LogMelSpectrogram -> normalization -> SpecAugment (training only) ->
+recurrent layers -> head`. The
 layers after the front end come from `lstm_apps.models.build_model`, so the
 architectures are the package's own, and their z-score normalization is
 learned from the training recordings' features before the fit. A saved model
@@ -19,6 +20,7 @@ import numpy as np
 
 from lstm_apps import models
 from lstm_apps.models.layers.audio import LogMelSpectrogram, WaveAugment
+from lstm_apps.models.layers.spec_augment import SpecAugment
 from lstm_apps.tasks.speech.config import Config
 
 BLANK = 0  # CTC's blank class; digit d is class d + 1
@@ -86,6 +88,8 @@ def build_network(config: Config, num_outputs: int, adapt_waves) -> keras.Model:
         # recurrent layers down (and reach the CTC loss), so the masking layer is left out
         if not isinstance(layer, keras.layers.Masking):
             x = layer(x)
+        if layer.name == "normalization" and config.augment and config.spec_augment:
+            x = SpecAugment(seed=config.training.seed or 0, name="spec_augment")(x)
     return keras.Model(waveform, x, name=f"speech_{config.architecture}")
 
 

@@ -33,26 +33,15 @@ def study_figures(run, directory: Path) -> list[Path]:
         paths.append(directory / "ctc_probabilities.png")
         figs.append(ctc_figure(run.model, data, paths[-1]))
         if run.config.streamable:
-            from lstm_apps.tasks.speech.streaming import DigitStreamer
-            from lstm_apps.tasks.speech.utterances import long_recording
+            from lstm_apps.tasks.speech.streaming import DigitStreamer, demo_recording
 
-            rows = np.arange(min(8, len(data.x_test)))
-            sentence = long_recording(
-                [_first_digit(data, i) for i in rows],
-                [int(data.y_test[i][0]) for i in rows],
-                sample_rate=data.sample_rate,
-            )
+            sentence = demo_recording(data, 8)
             result = DigitStreamer(run.model, backend="tensorflow").run(sentence.waveforms[0])
             paths.append(directory / "streaming.png")
             figs.append(streaming_figure(sentence, result, paths[-1]))
     for fig in figs:
         plt.close(fig)
     return paths
-
-
-def _first_digit(data, i) -> np.ndarray:
-    start, end = data.spans_test[i][0]
-    return data.x_test[i][start:end, 0]
 
 
 def spectrograms_figure(model, data, labels, path, count=6):
@@ -85,7 +74,10 @@ def ctc_figure(model, data, path, count=2):
         top.plot(np.arange(len(wave)) / data.sample_rate, wave, lw=0.5, color="0.3")
         for (start, end), digit in zip(data.spans_test[i], data.y_test[i]):
             top.axvspan(start / data.sample_rate, end / data.sample_rate, alpha=0.15)
-            top.text(start / data.sample_rate, 0.9 * np.abs(wave).max(), str(digit))
+            top.text(
+                (start + end) / 2 / data.sample_rate, 0.85, str(digit),
+                transform=top.get_xaxis_transform(), ha="center", va="top",
+            )  # fmt: skip
         said = "".join(map(str, data.y_test[i]))
         heard = "".join(map(str, decoded[k]))
         top.set_title(f"Test utterance {i + 1}: said {said}, greedy CTC reads {heard}")
@@ -113,7 +105,7 @@ def streaming_figure(sentence, result, path):
     for seconds, digit in result.emissions:
         ax.axvline(seconds, color="tab:red", lw=1)
         ax.text(seconds, -1.15 * peak, str(digit), ha="center", color="tab:red")
-    step = 1000 * float(np.median(result.step_seconds)) if result.step_seconds else float("nan")
+    step = result.median_step_ms
     ax.set_ylim(-1.3 * peak, 1.2 * peak)
     ax.set_xlabel("seconds")
     ax.set_title(

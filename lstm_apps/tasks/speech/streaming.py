@@ -22,6 +22,7 @@ import numpy as np
 
 from lstm_apps.deploy.streaming import StreamingPredictor
 from lstm_apps.tasks.speech.network import BLANK, frame_model
+from lstm_apps.tasks.speech.utterances import Utterances, long_recording
 
 
 @dataclass
@@ -30,11 +31,17 @@ class StreamResult:
 
     emissions: list = field(default_factory=list)  # (seconds into the stream, digit)
     probabilities: list = field(default_factory=list)  # one (11,) array per frame
-    step_seconds: list = field(default_factory=list)  # wall time of each frame's step
+    step_seconds: list = field(default_factory=list)  # wall time per frame: features + step
 
     @property
     def digits(self) -> list[int]:
+        """The emitted digits, in order."""
         return [digit for _, digit in self.emissions]
+
+    @property
+    def median_step_ms(self) -> float:
+        """Median milliseconds per frame (feature frame and model step together)."""
+        return 1000 * float(np.median(self.step_seconds)) if self.step_seconds else float("nan")
 
 
 class DigitStreamer:
@@ -83,7 +90,7 @@ class DigitStreamer:
         while self._next * self.hop + self.frame_length <= self._start + len(self._buffer):
             begin = self._next * self.hop - self._start
             window = self._buffer[begin : begin + self.frame_length]
-            tic = time.perf_counter()
+            tic = time.perf_counter()  # the whole cost of a hop: its frame and the step
             probabilities = self.predictor.step(self.frontend.frame(window))
             self.result.step_seconds.append(time.perf_counter() - tic)
             self.result.probabilities.append(probabilities)
@@ -105,3 +112,15 @@ class DigitStreamer:
         for begin in range(0, len(waveform), self.hop):
             self.feed(waveform[begin : begin + self.hop])
         return self.result
+
+
+def demo_recording(data, count=12, *, pause=0.3, seed=0) -> Utterances:
+    """A long recording for streaming demos: the first digit of each of the first
+    `count` test utterances of connected-digit `data`, joined with `pause` seconds
+    of quiet (test recordings only, so none was heard in training)."""
+    if data.spans_test is None:
+        raise ValueError("`data` must be connected-digit splits (task='connected')")
+    rows = range(min(count, len(data.x_test)))
+    pieces = [data.x_test[i][slice(*data.spans_test[i][0]), 0] for i in rows]
+    digits = [int(data.y_test[i][0]) for i in rows]
+    return long_recording(pieces, digits, sample_rate=data.sample_rate, pause=pause, seed=seed)
