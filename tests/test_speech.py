@@ -184,3 +184,26 @@ def test_spec_augment_masks_runs_of_bands_and_frames_only_in_training():
     assert masked.any()
     with pytest.raises(ValueError, match="max_bands"):
         SpecAugment(max_bands=-1)
+
+
+def test_centering_removes_each_recordings_mean_frame_and_a_channel_colouring(official):
+    """Per-utterance mean normalization: a fixed filter (here a gain, a constant
+    log-mel offset) on one recording leaves its centred frames unchanged."""
+    from lstm_apps.models.layers import LogMelSpectrogram
+
+    wave = official.x_test[3][:, 0]
+    padded = np.concatenate([wave, np.zeros(800, "float32")])[None]
+    layer = LogMelSpectrogram(center=True)
+    frames = np.asarray(layer(padded))[0]
+    real = layer.num_frames(len(wave))
+    sound = np.any(frames != 0, axis=1)
+    np.testing.assert_allclose(frames[sound].mean(axis=0), 0, atol=1e-4)
+    assert sound[:real].all() and np.all(frames[real + 2 :] == 0)  # padding stays silent
+    # 3x louder: every loud log-mel value rises by log 9 = 2.2; centred, it stays (bands
+    # near the log floor move a little)
+    plain = LogMelSpectrogram()
+    shift = np.abs(np.asarray(plain(padded * 3.0)) - np.asarray(plain(padded)))[0, :real]
+    moved = np.abs(np.asarray(layer(padded * 3.0))[0] - frames)[:real]
+    assert np.median(shift) > 2.0 and np.median(moved) < 0.05, (np.median(shift), np.median(moved))
+    with pytest.raises(ValueError, match="center=True"):
+        layer.frame(wave[:200])

@@ -51,6 +51,12 @@ class LogMelSpectrogram(keras.layers.Layer):
         num_mfcc: None (default) for log-mel output, or the number of MFCCs
             to keep, from 1 to `num_mel_bins`.
         log_floor: added before the log, default 1e-6.
+        center: subtract each clip's mean frame, taken over its frames with
+            sound (any band above `log_floor` by more than a factor e), and
+            set the silent ones (padding) to zero: per-utterance mean
+            normalization, which removes a fixed microphone or channel
+            colouring. Default False. Needs the whole clip, so `frame()`
+            refuses it.
         **kwargs: base `keras.layers.Layer` arguments (`name`, ...).
 
     Input shape: `(batch, samples)` or `(batch, samples, 1)`.
@@ -77,6 +83,7 @@ class LogMelSpectrogram(keras.layers.Layer):
         upper_edge_hertz=None,
         num_mfcc=None,
         log_floor=1e-6,
+        center=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -118,6 +125,7 @@ class LogMelSpectrogram(keras.layers.Layer):
         self.upper_edge_hertz = None if upper_edge_hertz is None else float(upper_edge_hertz)
         self.num_mfcc = None if num_mfcc is None else int(num_mfcc)
         self.log_floor = float(log_floor)
+        self.center = bool(center)
         self._constants = None
 
     @property
@@ -174,8 +182,14 @@ class LogMelSpectrogram(keras.layers.Layer):
         real, imaginary = tf.tensordot(frames, cosine, 1), tf.tensordot(frames, sine, 1)
         power = real * real + imaginary * imaginary  # |STFT|^2, zero-padded to fft_length
         features = tf.math.log(tf.tensordot(power, mel, 1) + self.log_floor)
+        sound = tf.reduce_max(features, axis=-1, keepdims=True) > math.log(self.log_floor) + 1
         if self.num_mfcc is not None:
             features = tf.tensordot(features, tf.transpose(dct), 1)
+        if self.center:
+            weight = tf.cast(sound, features.dtype)
+            count = tf.maximum(tf.reduce_sum(weight, axis=1, keepdims=True), 1.0)
+            mean = tf.reduce_sum(features * weight, axis=1, keepdims=True) / count
+            features = (features - mean) * weight
         return tf.cast(features, self.compute_dtype)
 
     def frame(self, window: np.ndarray) -> np.ndarray:
@@ -193,6 +207,11 @@ class LogMelSpectrogram(keras.layers.Layer):
         Raises:
             ValueError: if `window` is not 1-D with `frame_length` samples.
         """
+        if self.center:
+            raise ValueError(
+                "A centering LogMelSpectrogram (center=True) needs the whole clip's mean, so "
+                "it cannot compute one frame alone: stream a model built with center=False"
+            )
         window = np.asarray(window)
         if window.shape != (self.frame_length,):
             raise ValueError(
@@ -223,6 +242,7 @@ class LogMelSpectrogram(keras.layers.Layer):
             "upper_edge_hertz": self.upper_edge_hertz,
             "num_mfcc": self.num_mfcc,
             "log_floor": self.log_floor,
+            "center": self.center,
         }
 
 

@@ -51,6 +51,7 @@ class Config(CaseStudyConfig):
     features: str = "logmel"  # "logmel" or "mfcc", computed inside the model
     num_mel_bins: int = 40  # mel filters of the log-mel spectrogram
     num_mfcc: int = 20  # features="mfcc": cepstral coefficients kept
+    center: bool = False  # subtract each recording's mean frame (not for streaming)
     augment: bool = True  # random noise, delay, gain and speed while training
     spec_augment: bool = False  # with augment: also mask random mel bands and frame runs
     # training
@@ -78,6 +79,7 @@ class Config(CaseStudyConfig):
         check_int("beam_width", self.beam_width, 1)
         check_bool("augment", self.augment)
         check_bool("spec_augment", self.spec_augment)
+        check_bool("center", self.center)
         if self.num_mfcc > self.num_mel_bins:
             raise ValueError(
                 "`num_mfcc` cannot exceed `num_mel_bins`. Received: "

@@ -32,6 +32,7 @@ def front_end(config: Config) -> LogMelSpectrogram:
         sample_rate=config.sample_rate,
         num_mel_bins=config.num_mel_bins,
         num_mfcc=config.num_mfcc if config.features == "mfcc" else None,
+        center=config.center,
         name="features",
     )
 
