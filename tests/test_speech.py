@@ -207,3 +207,21 @@ def test_centering_removes_each_recordings_mean_frame_and_a_channel_colouring(of
     assert np.median(shift) > 2.0 and np.median(moved) < 0.05, (np.median(shift), np.median(moved))
     with pytest.raises(ValueError, match="center=True"):
         layer.frame(wave[:200])
+
+
+def test_a_connected_run_folder_predicts_a_digit_string_from_a_wav_file(tmp_path, capsys):
+    from lstm_apps.cli import main
+
+    run_dir = tmp_path / "run"
+    argv = ["run", "speech", "--fast", "--set", "task=connected", "--set", "architecture=lstm"]
+    assert main([*argv, "--set", "training.verbose=0", "--output", str(run_dir)]) == 0
+    assert (run_dir / "figures" / "streaming.png").exists()
+    capsys.readouterr()
+    wav = tmp_path / "utterance.wav"
+    from lstm_apps.data.audio import write_wav
+
+    write_wav(wav, np.zeros(4000, "float32") + 0.01 * np.sin(np.arange(4000)), 8000)
+    assert main(["predict", str(run_dir), str(wav)]) == 0
+    header, line = capsys.readouterr().out.strip().splitlines()[:2]
+    key, label, score = line.split("\t")
+    assert key == "utterance.wav" and (label == "" or label.isdigit()) and float(score) > 0

@@ -95,7 +95,8 @@ def load_data(config: Config = Config()) -> SpeechSplits:
     source += f", test speaker {config.test_speaker})" if config.protocol == "speaker" else ")"
     has_val = len(waves["validation"]) > 0
     common = dict(
-        class_names=DIGITS,
+        # the model's classes: connected digits have CTC's blank first (digit d is class d + 1)
+        class_names=DIGITS if config.task == "digits" else ["blank", *DIGITS],
         sample_rate=config.sample_rate,
         speakers_train=speakers["train"],
         speakers_val=speakers["validation"] if has_val else None,
