@@ -36,8 +36,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from lstm_apps.data import sources
 
 log = logging.getLogger(__name__)
@@ -284,12 +282,8 @@ def caption_pairs(data: Flickr8k, split="train") -> tuple[list[str], list[str]]:
 
 def _download(url, target: Path, progress=True) -> Path:
     with open(target, "wb") as out, urllib.request.urlopen(url) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
         desc = f"Downloading {url.rsplit('/', 1)[-1]}"
-        with tqdm(total=total, unit="B", unit_scale=True, desc=desc, disable=not progress) as bar:
-            for block in iter(lambda: response.read(1 << 20), b""):
-                out.write(block)
-                bar.update(len(block))
+        sources.copy_response(response, out, desc, progress, block_size=1 << 20)
     return target
 
 

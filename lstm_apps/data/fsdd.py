@@ -28,7 +28,6 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from lstm_apps.data import sources
 
@@ -132,12 +131,7 @@ def _read_url(url, progress=True) -> bytes:
     buffer = io.BytesIO()
     relative = f"{FOLDER}/{RECORDINGS}/"
     with sources.open_url(url, "the FSDD archive", relative) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        desc = "Downloading FSDD"
-        with tqdm(total=total, unit="B", unit_scale=True, desc=desc, disable=not progress) as bar:
-            for block in iter(lambda: response.read(1 << 16), b""):
-                buffer.write(block)
-                bar.update(len(block))
+        sources.copy_response(response, buffer, "Downloading FSDD", progress)
     return buffer.getvalue()
 
 

@@ -94,6 +94,16 @@ def sha256_of(path) -> str:
     return file_sha256(path)
 
 
+def copy_response(response, out, desc, progress=True, block_size=1 << 16) -> None:
+    """Copy an open URL response into the binary file `out`, with a tqdm bar of bytes
+    (sized by the response's Content-Length when it gives one)."""
+    total = int(response.headers.get("Content-Length") or 0) or None
+    with tqdm(total=total, unit="B", unit_scale=True, desc=desc, disable=not progress) as bar:
+        for block in iter(lambda: response.read(block_size), b""):
+            out.write(block)
+            bar.update(len(block))
+
+
 def download(url, destination, sha256, progress=True, *, relative=None) -> Path:
     """Download `url` to `destination`, checking its sha256 before keeping it.
 
@@ -114,17 +124,7 @@ def download(url, destination, sha256, progress=True, *, relative=None) -> Path:
             os.fdopen(handle, "wb") as out,
             open_url(url, destination.name, relative) as response,
         ):
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(
-                total=total,
-                unit="B",
-                unit_scale=True,
-                disable=not progress,
-                desc=f"Downloading {destination.name}",
-            ) as bar:
-                for block in iter(lambda: response.read(1 << 16), b""):
-                    out.write(block)
-                    bar.update(len(block))
+            copy_response(response, out, f"Downloading {destination.name}", progress)
         actual = sha256_of(tmp)
         if actual != sha256:
             raise ValueError(

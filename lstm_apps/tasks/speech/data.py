@@ -13,6 +13,7 @@ utterance holds a recording heard in training.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -111,7 +112,7 @@ def load_data(config: Config = Config()) -> SpeechSplits:
             digits["test"],
             source=source,
             speakers_test=speakers["test"],
-            names_test=[p.rsplit("/", 1)[-1] for p in parts["test"]["path"].astype(str)],
+            names_test=[Path(p).name for p in parts["test"]["path"]],
             **common,
         )
     low, high = config.digits_per_utterance
