@@ -95,7 +95,12 @@ from lstm_apps.data.memory_tasks import adding_problem, copy_baseline, copy_memo
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
 GRADIENT_LENGTH = 100 if FAST else 500  # T de las secuencias en las que medimos el gradiente
 TRAIN_LENGTH = 50 if FAST else 100  # T del entrenamiento corto de la sección 4
-memory_config = MemoryConfig.fast() if FAST else MemoryConfig(lengths=(100,), seeds=(0,))
+memory_config = (
+    # modo rápido: 200 pasos, sin XLA (con tan pocos pasos, compilar cuesta más que lo que ahorra)
+    MemoryConfig.fast(steps=200, eval_every=100, jit_compile=False)
+    if FAST
+    else MemoryConfig(lengths=(100,), seeds=(0,))
+)
 keras.utils.set_random_seed(0)
 print("FAST:", FAST)
 print(memory_config)

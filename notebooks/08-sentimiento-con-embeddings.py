@@ -108,7 +108,8 @@ from lstm_apps.tasks.sentiment.networks import text_probabilities
 # %%
 FAST = os.environ.get("LSTM_APPS_FAST", "0") == "1"
 if FAST:
-    config = sentiment.Config.fast(training=dict(verbose=0))
+    # una pasada de word2vec (en lugar de 5): en modo rápido basta con que funcione
+    config = sentiment.Config.fast(word2vec_epochs=1, training=dict(verbose=0))
 else:
     config = sentiment.Config(
         models=("bilstm", "tfidf"),

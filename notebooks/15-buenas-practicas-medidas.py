@@ -168,6 +168,12 @@ VARIANTS = {
     "depth_2": {"units": depths[2]},
     "depth_3": {"units": depths[3]},
 }
+if FAST:  # modo rápido: solo la línea base y las variantes que usan las celdas de abajo
+    VARIANTS = {
+        name: changes
+        for name, changes in VARIANTS.items()
+        if name == "baseline" or name.startswith(("batch_", "depth_"))
+    }
 
 runs, trained = [], {}
 start = time.perf_counter()
