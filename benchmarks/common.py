@@ -52,6 +52,23 @@ def mean_std(rows) -> dict:
     }
 
 
+def run_row(seed, run) -> dict:
+    """A results row of a case-study `Run`: its seed, test metrics, timing, epochs, split sizes."""
+    row = {"seed": seed, **run.metrics, **run.timing, "epochs": len(run.history["loss"])}
+    row.update(run.data.sizes())
+    return row
+
+
+def print_row(variant, row, headline, digits=4) -> None:
+    """One line for a finished run: the `headline` figures it has, time, epochs, memory."""
+    shown = ", ".join(f"{k} {row[k]:.{digits}f}" for k in headline if k in row)
+    print(
+        f"{variant} seed {row['seed']}: {shown}; train {row['train_seconds']:.0f} s, "
+        f"{row['epochs']} epochs, peak {row['peak_memory_mib']:.0f} MiB",
+        flush=True,
+    )
+
+
 def seed_parser(doc, results: Path, seeds=(0, 1, 2, 3, 4), variants=None):
     """Arguments every benchmark takes: --seeds, --output, --set, and --variants if given."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])

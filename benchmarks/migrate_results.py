@@ -44,6 +44,7 @@ TITLES = {
     "speech": "Spoken digits (FSDD): accuracy, leave-one-speaker-out, CTC digit error, streaming",
     "streaming_latency": "Streaming inference latency per step and backend",
     "sunspot_analogs": "Sunspot forecasting with lagged analogs: MASE per lag",
+    "translation": "Spanish-English translation (Tatoeba): sacreBLEU and chrF per model",
     "turbofan": "Turbofan (C-MAPSS FD001) remaining useful life: RMSE and score over seeds",
 }
 FOLDER_OUTPUT = {"cli_startup", "export_parity", "hostile_sweep", "own_data", "sentiment"}

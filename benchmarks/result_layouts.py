@@ -336,5 +336,6 @@ CONVERTERS = {
     "speech": captioning,
     "streaming_latency": streaming_latency,
     "sunspot_analogs": sunspot_analogs,
+    "translation": captioning,
     "turbofan": turbofan,
 }

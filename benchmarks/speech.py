@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from common import command_line, mean_std, seed_parser
+from common import command_line, mean_std, print_row, run_row, seed_parser
 from migrate_results import load, save
 from result_layouts import variants_layout
 
@@ -102,19 +102,13 @@ def main():
             config = module.Config().replace(**{**settings, **overrides, "training.seed": seed})
             folder = args.run_folders and args.run_folders / f"{variant}-seed{seed}"
             run = run_case_study("speech", config, output=folder)
-            row = {"seed": seed, **run.metrics, **run.timing, "epochs": len(run.history["loss"])}
-            row.update(run.data.sizes())
+            row = run_row(seed, run)
             if config.task == "connected" and config.streamable:
                 row.update(streaming_row(run))
             runs["runs"].append(row)
             runs["summary"] = mean_std(runs["runs"])
             save(args.output, "speech", results, command=command_line())
-            shown = ", ".join(f"{k} {row[k]:.4f}" for k in HEADLINE if k in row)
-            print(
-                f"{variant} seed {seed}: {shown}; train {row['train_seconds']:.0f} s, "
-                f"{row['epochs']} epochs, peak {row['peak_memory_mib']:.0f} MiB",
-                flush=True,
-            )
+            print_row(variant, row, HEADLINE, digits=4)
 
 
 if __name__ == "__main__":

@@ -223,7 +223,7 @@ def test_custom_layers_keep_their_registered_names():
     from lstm_apps.models import layers
 
     classes = [getattr(layers, name) for name in layers.__all__ if name != "PACKAGE"]
-    assert len(classes) == 14
+    assert len(classes) == 15
     for cls in classes:
         registered = f"lstm_apps>{cls.__name__}"
         assert keras.saving.get_registered_name(cls) == registered

@@ -163,6 +163,9 @@ class WordVocabulary:
         max_words: keep at most this many words (specials not counted);
             None (default) keeps all.
         lowercase: lowercase captions before splitting them, default True.
+        tokenizer: `tokenizer(text, lowercase)` gives a sentence's tokens;
+            default `caption_words` (words only, punctuation dropped). The
+            translation study passes one that keeps punctuation marks.
 
     Attributes:
         words_: every token in code order, specials first.
@@ -174,10 +177,14 @@ class WordVocabulary:
         'un siete'
     """
 
-    def __init__(self, min_count=1, max_words=None, lowercase=True):
+    def __init__(self, min_count=1, max_words=None, lowercase=True, tokenizer=None):
         self.min_count = min_count
         self.max_words = max_words
         self.lowercase = lowercase
+        self.tokenizer = tokenizer
+
+    def _split(self, text) -> list[str]:
+        return (self.tokenizer or caption_words)(text, self.lowercase)
 
     def fit(self, captions, y=None):
         """Learn the words of a list of training captions; returns self."""
@@ -188,7 +195,7 @@ class WordVocabulary:
             )
         check_positive("min_count", self.min_count)
         check_positive("max_words", self.max_words, allow_none=True)
-        counts = Counter(w for c in captions for w in caption_words(c, self.lowercase))
+        counts = Counter(w for c in captions for w in self._split(c))
         kept = [
             (w, n)
             for w, n in counts.most_common()
@@ -208,14 +215,14 @@ class WordVocabulary:
         self._index = {w: i for i, w in enumerate(self.words_)}
 
     @classmethod
-    def from_words(cls, words, lowercase=True):
+    def from_words(cls, words, lowercase=True, tokenizer=None):
         """Rebuild a fitted vocabulary from its `words_` (e.g. a run folder's class names)."""
         words = list(words)
         if tuple(words[: len(SPECIAL_WORDS)]) != SPECIAL_WORDS:
             raise ValueError(
                 f"A word list must start with {SPECIAL_WORDS}. Received: {tuple(words[:4])}"
             )
-        vocab = cls(lowercase=lowercase)
+        vocab = cls(lowercase=lowercase, tokenizer=tokenizer)
         vocab._set(words[len(SPECIAL_WORDS) :], [0] * (len(words) - len(SPECIAL_WORDS)))
         return vocab
 
@@ -243,7 +250,7 @@ class WordVocabulary:
         """Codes of a caption, framed by `<start>` and `<end>` unless `bounds=False`."""
         self._check_fitted()
         unknown = SPECIAL_WORDS.index(UNKNOWN_WORD)
-        codes = [self._index.get(w, unknown) for w in caption_words(caption, self.lowercase)]
+        codes = [self._index.get(w, unknown) for w in self._split(caption)]
         if bounds:
             codes = [self.start, *codes, self.end]
         return np.asarray(codes, dtype="int32")

@@ -103,16 +103,18 @@ def build_attention_captioner(
     mean = keras.layers.GlobalAveragePooling1D(name="mean_position")(x)
     states = initial_states(mean, units, cell)
     tokens, x = read_words(states, vocabulary_size, embedding_dim, units, cell, dropout)
-    outputs = _attend_and_predict(x, annotations, (vocabulary_size, units, dropout, attention))
+    outputs = attend_and_predict(x, annotations, (vocabulary_size, units, dropout, attention))
     return keras.Model([source, tokens], outputs, name=name)
 
 
-def _attend_and_predict(x, annotations, sizes=None, layers=None):
+def attend_and_predict(x, annotations, sizes=None, layers=None, value_mask=None):
     """Attend from the decoder outputs `x` over the annotations, then predict the next word.
 
     New layers of `sizes` `(vocabulary_size, units, dropout, attention)`,
     or with `layers` (a trained model's `get_layer`) those layers: the
-    decoding step.
+    decoding step. `value_mask` `(batch, L)` marks the annotations that may
+    be attended (a padded source sentence's words); None attends to all, or
+    follows the mask Keras carries with `annotations`.
     """
     if layers is None:
         vocabulary_size, units, dropout, attention = sizes
@@ -130,7 +132,8 @@ def _attend_and_predict(x, annotations, sizes=None, layers=None):
     # the scores are an output of every call: a functional model built on a later call of the
     # layer must have as many outputs as its first call (Keras checks them against that one)
     query = layers("query")(x)
-    context = layers("attention")([query, annotations], return_attention_scores=True)[0]
+    masks = {} if value_mask is None else {"mask": [None, value_mask]}
+    context = layers("attention")([query, annotations], return_attention_scores=True, **masks)[0]
     x = layers("attended")([x, context])
     x = layers("decoder_dropout")(x)
     return layers("head")(layers("attention_dense")(x))
@@ -229,7 +232,7 @@ class AttentionCaptionDecoder(CaptionDecoder):
         ]
         token = keras.Input(shape=(1,), dtype="int32", name="token")
         out = model.get_layer("decoder")(model.get_layer("embedding")(token), initial_state=states)
-        probabilities = _attend_and_predict(out[0], grid, layers=model.get_layer)
+        probabilities = attend_and_predict(out[0], grid, layers=model.get_layer)
         step_model = keras.Model(
             [token, grid, *states], [probabilities[:, 0], *out[1:]], name=f"{model.name}_step"
         )

@@ -181,6 +181,8 @@ class CaptionDecoder:
         >>> codes = decoder.beam_search(images, beam_width=3)
     """
 
+    constants = 1  # leading states held as they are across steps (here the image context)
+
     def __init__(self, model, *, start, end, pad=0, max_length=20, banned=None):
         check_positive("max_length", max_length)
         self.start, self.end, self.pad, self.max_length = start, end, pad, max_length
@@ -228,8 +230,9 @@ class CaptionDecoder:
         out = self._step(tf.convert_to_tensor(tokens[:, None], tf.int32), states)
         logp = np.log(np.maximum(out[0].numpy(), 1e-12))
         logp[:, self.banned] = -np.inf
-        # the image context (states[0]) stays as it is; the recurrent states move on
-        return logp, [states[0], *(s.numpy() for s in out[1:])]
+        # the constant states (the image context) stay as they are; the others move on
+        held = states[: self.constants]
+        return logp, [*held, *(s.numpy() for s in out[1:])]
 
     def greedy(self, sources, batch_size=64) -> list[list[int]]:
         """The most likely word at each step, for each source; codes without `<end>`."""

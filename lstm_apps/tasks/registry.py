@@ -35,6 +35,7 @@ CASE_STUDIES = {
     "text": "lstm_apps.tasks.text.study",
     "series": "lstm_apps.tasks.series.study",
     "speech": "lstm_apps.tasks.speech.study",
+    "translation": "lstm_apps.tasks.translation.study",
 }
 
 

@@ -18,6 +18,8 @@ Modules, one per family:
   with a NumPy twin for streaming), `WaveAugment` (random gain, speed,
   delay and noise in training only).
 * `spec_augment`: `SpecAugment` (random band and frame masks in training only).
+* `positions`: `PositionEmbedding` (a learned vector per position, the
+  Transformer's word order).
 """
 
 from lstm_apps.models.layers.audio import LogMelSpectrogram, WaveAugment
@@ -25,6 +27,7 @@ from lstm_apps.models.layers.base import PACKAGE
 from lstm_apps.models.layers.convolution import ConvBlock1D, MaskedGlobalMaxPooling1D
 from lstm_apps.models.layers.frames import FrameMask, FrameWise
 from lstm_apps.models.layers.normalization import SequenceNormalization
+from lstm_apps.models.layers.positions import PositionEmbedding
 from lstm_apps.models.layers.projected_lstm import ProjectedLSTM, ProjectedLSTMCell
 from lstm_apps.models.layers.signals import GravitySplit
 from lstm_apps.models.layers.spec_augment import SpecAugment
@@ -40,6 +43,7 @@ __all__ = [
     "LastStep",
     "LogMelSpectrogram",
     "MaskedGlobalMaxPooling1D",
+    "PositionEmbedding",
     "ProjectedLSTM",
     "ProjectedLSTMCell",
     "RepeatSteps",
