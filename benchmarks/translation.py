@@ -10,7 +10,8 @@ train side by side on a 2-core machine; one run can also compare them all with
     es_en_attention     the same with Luong (scaled dot-product) attention
     es_en_bahdanau      the same with Bahdanau (additive) attention
     es_en_bilstm        attention over a bidirectional LSTM encoder
-    es_en_transformer   a small Transformer (2 + 2 blocks, 4 heads, width 256)
+    es_en_transformer   a small Transformer (2 + 2 blocks, 4 heads, width 256, learn rate
+                        0.0007, `transformer_learn_rate`)
     en_es_attention     English -> Spanish, Luong attention
 
 Every fit stops after `training.time_budget` seconds (30 minutes by default) or on the

@@ -279,32 +279,14 @@ def cmd_compare(args):
 
 
 def cmd_export(args):
-    from lstm_apps.data.sequence_files import read_npy
-    from lstm_apps.deploy.card import EXPORTS_NAME, record_export
-    from lstm_apps.deploy.export import default_path, export
-    from lstm_apps.runs import load_model
-    from lstm_apps.storage import check_writable
+    from lstm_apps.deploy.folders import export_run_folder
 
-    output = args.output or default_path(args.run_dir, args.format)
-    check_writable(args.run_dir, EXPORTS_NAME)  # before anything is written
-    check_writable(Path(output).parent, Path(output).name)
-    model = load_model(args.run_dir)
-    inputs = None
-    if args.inputs is not None:
-        if not args.inputs.exists():
-            raise FileNotFoundError(f"No such inputs file: {args.inputs}")
-        inputs = read_npy(args.inputs)
-    report = export(
-        model,
-        output,
-        args.format,
-        inputs=inputs,
-        timesteps=args.timesteps,
-        batch_size=args.batch_size,
-        overwrite=args.overwrite,
-    )
-    record_export(args.run_dir, report)
-    print(report)
+    print(
+        export_run_folder(
+            args.run_dir, args.format, args.output, inputs=args.inputs,
+            timesteps=args.timesteps, batch_size=args.batch_size, overwrite=args.overwrite,
+        )
+    )  # fmt: skip
 
 
 def cmd_card(args):

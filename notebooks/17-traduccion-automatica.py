@@ -664,6 +664,20 @@ pd.DataFrame(translation.predict(run, own), index=own, columns=["translation", "
 #
 # `RUN_DIR` es la carpeta que `lstm-apps run` indica al terminar.
 #
+# Para servir el traductor sin Python ni este paquete, `lstm-apps export
+# RUN_DIR --format saved_model` escribe un *SavedModel* de TensorFlow que
+# recibe frases tal cual y devuelve su traducción: la partición en
+# unidades (con expresiones regulares), la búsqueda voraz y el vocabulario
+# de destino van dentro del grafo. Antes de dejarlo en su sitio, la
+# exportación lo vuelve a cargar y comprueba que escribe las mismas palabras
+# que la búsqueda voraz del paquete en 64 frases de prueba; si alguna
+# difiere, no escribe nada.
+#
+# ```python
+# translator = tf.saved_model.load("RUN_DIR/saved_model")
+# translator.serve(tf.constant(["¿Dónde está la biblioteca?"]))["translation"]
+# ```
+#
 # ## 8. Cifras medidas
 #
 # Las cifras de este cuaderno en la variante rápida solo comprueban que todo

@@ -3,6 +3,8 @@ real learning run on Tatoeba pairs."""
 
 from __future__ import annotations
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -164,6 +166,12 @@ def test_config_refuses_bad_choices_by_name():
     with pytest.raises(ValueError, match="below 128"):
         translation.Config(max_output_words=200)
     assert translation.Config(direction="en-es").languages == ("english", "spanish")
+    with pytest.raises(ValueError, match="Received: transformer_learn_rate=-0.1"):
+        translation.Config(transformer_learn_rate=-0.1)
+    rates = {k: translation._options(translation.Config(), k).initial_learn_rate for k in KINDS}
+    assert rates == {"seq2seq": 0.002, "attention": 0.002, "bilstm": 0.002, "transformer": 0.0007}
+    same = translation.Config(transformer_learn_rate=None)
+    assert translation._options(same, "transformer").initial_learn_rate == 0.002
 
 
 def test_a_comparison_run_learns_real_pairs_and_keeps_a_model(shared_data, tmp_path):
@@ -209,3 +217,103 @@ def test_a_comparison_run_learns_real_pairs_and_keeps_a_model(shared_data, tmp_p
     with pytest.raises(ValueError, match="needs a word"):
         translation.predict(run, ["   "])
     assert pad_tokens([["a"], []]).tolist() == [["a"], [""]]
+
+
+TARGET_WORDS = ["<pad>", "<unk>", "<start>", "<end>", ".", "?", "¿", "-", "3", ":", "30"] + [
+    f"t{i}" for i in range(9)
+]
+
+
+def _string_run(kind, **config):
+    """A translation `Run` around an untrained model: its random weights write many words."""
+    from lstm_apps.runs import Run
+
+    words = ["¿", "dónde", "está", "la", "biblioteca", "?", "son", "las", "8", ":", "30", "."]
+    keras.utils.set_random_seed(1)
+    model = build_translator(
+        source_vocabulary=words, target_size=len(TARGET_WORDS), kind=kind, units=16,
+        embedding_dim=8, heads=2, dropout=0.0,
+    )  # fmt: skip
+    settings = translation.Config(max_output_words=12, **config)
+    return Run("translation", settings, model, class_names=TARGET_WORDS)
+
+
+@pytest.mark.parametrize("kind", ["attention", "transformer"])
+def test_an_exported_translator_reads_raw_strings_and_writes_greedy_words(kind, tmp_path):
+    from lstm_apps.tasks.translation.export import export_translator
+
+    run = _string_run(kind)
+    sentences = ["¿Dónde está la biblioteca?", "Son las 8:30.", "la", "\u201cla\u201d\u200b las"]
+    report = export_translator(run, tmp_path / "sm", sentences=sentences)
+    assert report.identical == report.checked_sentences == 4  # it checked itself on load
+    loaded = tf.saved_model.load(str(tmp_path / "sm"))  # kept: its variables live with it
+    served = loaded.serve(tf.constant(sentences))
+    tokens = [t.decode() for t in served["tokens"].numpy()]
+    vocabulary = translation.vocabulary_of(run.config, TARGET_WORDS)
+    _, _, codes = scores.translate(
+        run.model, vocabulary, [tokenize(s) for s in sentences], max_length=12, return_codes=True
+    )
+    assert tokens == [" ".join(vocabulary.tokens(c)) for c in codes]
+    assert sum(len(t.split()) for t in tokens) > 8  # real words were written, not only <end>
+    assert not {"<pad>", "<start>", "<unk>", "<end>"} & {w for t in tokens for w in t.split()}
+    texts = [t.decode() for t in served["translation"].numpy()]
+    assert all(" ?" not in t and "¿ " not in t and " ." not in t for t in texts), texts
+
+
+def test_graph_tokens_and_sentences_follow_the_python_rules():
+    from lstm_apps.data.tatoeba import detokenize
+    from lstm_apps.tasks.translation.export import graph_sentence, graph_tokens
+
+    sentences = [
+        "¿Qué hora es?", "¡Hola, Tomás!", "I don't know.", "Son las 8:30.", "Cuesta 3.5 euros.",
+        "Él dijo \u201chola\u201d.", "Tom's   dog  ", "e-mail y/o fax", "año\u00adnuevo",
+    ]  # fmt: skip
+    got = graph_tokens(tf.constant(sentences)).to_list()
+    assert [[w.decode() for w in row] for row in got] == [tokenize(s) for s in sentences]
+    lowered = graph_tokens(tf.constant(["ÉL ESTÁ AQUÍ"]), lowercase=True).to_list()
+    assert [w.decode() for w in lowered[0]] == tokenize("ÉL ESTÁ AQUÍ", lowercase=True)
+    simple = sentences[:5] + ["e-mail y/o fax"]
+    joined = [" ".join(tokenize(s)) for s in simple]
+    written = [t.decode() for t in graph_sentence(tf.constant(joined)).numpy()]
+    assert written == [detokenize(tokenize(s)) for s in simple]
+
+
+def test_an_export_that_would_replace_something_else_writes_nothing(tmp_path):
+    from lstm_apps.tasks.translation.export import export_translator
+
+    run = _string_run("seq2seq")
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="already exists"):
+        export_translator(run, tmp_path / "taken")
+    with pytest.raises(FileExistsError, match="holds no earlier saved_model export"):
+        export_translator(run, tmp_path / "taken", overwrite=True)
+    with pytest.raises(ValueError, match="needs a word"):
+        export_translator(run, tmp_path / "new", sentences=["  "])
+    with pytest.raises(ValueError, match="format='saved_model' only.*Received: format='onnx'"):
+        translation.export_run(run, tmp_path / "m.onnx", format="onnx")
+    assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # no stray staging folder
+
+
+def test_lstm_apps_export_writes_a_string_translator_and_records_it(shared_data, tmp_path, capsys):
+    from lstm_apps.cli import main
+
+    run_dir = tmp_path / "run"
+    argv = ["run", "translation", "--fast", "--set", "training.verbose=0", "--output", str(run_dir)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert main(["export", str(run_dir), "--format", "onnx"]) == 2
+    assert "format='saved_model' only" in capsys.readouterr().err
+    assert main(["export", str(run_dir), "--format", "saved_model"]) == 0
+    assert "reads raw strings" in capsys.readouterr().out
+    (entry,) = json.loads((run_dir / "exports.json").read_text())
+    assert entry["format"] == "saved_model" and entry["identical"] == entry["checked_sentences"]
+    assert entry["checked_sentences"] == 60  # the run's test sentences (60 in the fast setting)
+    loaded = tf.saved_model.load(str(run_dir / "saved_model"))
+    (text,) = loaded.serve(tf.constant(["¿Dónde está la biblioteca?"]))["translation"].numpy()
+    assert isinstance(text, bytes)
+    assert main(["card", str(run_dir)]) == 0
+    assert (
+        "same words as greedy search on 60 of 60 sentences"
+        in (run_dir / "MODEL_CARD.md").read_text()
+    )

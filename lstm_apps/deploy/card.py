@@ -278,14 +278,23 @@ def _exports(run_dir) -> list[str]:
         {
             "format": e["format"],
             "path": e["path"],
-            "input": _shape(e["input_shape"]),
-            "max abs diff vs Keras": f"{e['max_abs_diff']:.1e}",
-            "checked sequences": e["checked_sequences"],
+            "input": _shape(e["input_shape"]) if "input_shape" in e else "raw strings",
+            "check against the package": _export_check(e),
             "size KiB": round(e["size_bytes"] / 1024),
         }
         for e in entries
     ]
     return ["## Exports", "", _markdown(pd.DataFrame(rows)), ""]
+
+
+def _export_check(entry) -> str:
+    if "max_abs_diff" in entry:  # a model export: its outputs against Keras's
+        return f"max abs diff {entry['max_abs_diff']:.1e} on {entry['checked_sequences']} sequences"
+    # a translator export (`lstm_apps.tasks.translation.export`): the words it writes
+    return (
+        f"same words as greedy search on {entry['identical']} of "
+        f"{entry['checked_sentences']} sentences"
+    )
 
 
 # -- formatting ------------------------------------------------------------------------

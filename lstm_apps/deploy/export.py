@@ -143,25 +143,14 @@ def export(
         raise ValueError(f"A {format} export is a {suffix} file. Received: path={str(path)!r}")
     check_positive("tolerance", tolerance, real=True)
     spec = _input_spec(model, format, timesteps, batch_size)
-    if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"{path} already exists; pass overwrite=True (--overwrite) to replace it"
-        )
-    if path.is_dir() and not (not suffix and (path / "saved_model.pb").exists()):
-        raise FileExistsError(
-            f"{path} is a folder that holds no earlier {format} export; overwrite only "
-            "replaces an earlier export. Choose another path"
-        )
+    check_destination(path, format, overwrite)
     if inputs is None:
         inputs = probe_inputs(model, timesteps=spec.shape[1] or 24, seed=seed)
     inputs = _check_inputs(model, inputs, spec)
     expected = np.asarray(model(inputs, training=False))
 
     start = time.perf_counter()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-"))
-    staged = work / (path.name if suffix else "artifact")
-    try:
+    with staged_artifact(path) as staged:
         with _without_cudnn(model):
             try:
                 _convert(model, staged, format, spec)
@@ -182,9 +171,7 @@ def export(
                 f"The {format} artifact differs from Keras by {diff:.3e}, more than "
                 f"the tolerance {tolerance:.0e}; nothing was written"
             )
-        _move_into_place(staged, path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        move_into_place(staged, path)
     return ExportReport(
         path=path,
         format=format,
@@ -193,7 +180,7 @@ def export(
         checked_sequences=len(inputs),
         input_shape=tuple(spec.shape),
         seconds=time.perf_counter() - start,
-        size_bytes=_size(path),
+        size_bytes=artifact_size(path),
     )
 
 
@@ -294,7 +281,33 @@ def _recurrent_layers(model):
             yield layer
 
 
-def _move_into_place(staged, path):
+def check_destination(path, format, overwrite):
+    """Refuse to write an export over anything but an earlier one (and that only with
+    `overwrite`)."""
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists; pass overwrite=True (--overwrite) to replace it"
+        )
+    if path.is_dir() and not (not FORMATS[format] and (path / "saved_model.pb").exists()):
+        raise FileExistsError(
+            f"{path} is a folder that holds no earlier {format} export; overwrite only "
+            "replaces an earlier export. Choose another path"
+        )
+
+
+@contextlib.contextmanager
+def staged_artifact(path):
+    """A fresh path in a hidden folder beside `path`, to write and check an export at before
+    `move_into_place(staged, path)`; the folder and whatever is left in it go at the end."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-"))
+    try:
+        yield work / (path.name if path.suffix else "artifact")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def move_into_place(staged, path):
     if not path.exists():
         os.replace(staged, path)
         return
@@ -312,7 +325,7 @@ def _move_into_place(staged, path):
     os.replace(staged, path)
 
 
-def _size(path):
+def artifact_size(path):
     if path.is_dir():
         return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     return path.stat().st_size

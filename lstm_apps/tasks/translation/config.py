@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from lstm_apps.checks import check_bool, check_choice, check_int, check_range
+from lstm_apps.checks import check_bool, check_choice, check_int, check_positive, check_range
 from lstm_apps.models.choices import check_beam
 from lstm_apps.tasks.base import CaseStudyConfig
 from lstm_apps.training.options import TrainingConfig
@@ -48,6 +48,7 @@ class Config(CaseStudyConfig):
     dropout: float = 0.2  # on embeddings, decoder outputs (and in the Transformer's blocks)
     heads: int = 4  # Transformer attention heads
     blocks: int = 2  # Transformer encoder and decoder blocks
+    transformer_learn_rate: float | None = 0.0007  # Transformer's learn rate (None: training's)
     # training
     training: TrainingConfig = TrainingConfig(  # teacher forcing, every model alike
         initial_learn_rate=0.002, learn_rate_schedule="piecewise", learn_rate_drop_period=5,
@@ -76,6 +77,9 @@ class Config(CaseStudyConfig):
         check_int("heads", self.heads, 1)
         check_int("blocks", self.blocks, 1)
         check_range("dropout", self.dropout, 0, 1)
+        check_positive(
+            "transformer_learn_rate", self.transformer_learn_rate, real=True, allow_none=True
+        )
         check_beam(self.beam_width, self.length_penalty)
         check_int("max_output_words", self.max_output_words, 1)
         check_int("selection_pairs", self.selection_pairs, 1)

@@ -87,6 +87,8 @@ def _options(config: Config, kind: str):
     if training.checkpoint_dir is not None and len(config.models) > 1:
         # one backup folder per compared model, so a resumed run resumes each
         training = training.replace(checkpoint_dir=str(Path(training.checkpoint_dir) / kind))
+    if kind == "transformer" and config.transformer_learn_rate is not None:
+        training = training.replace(initial_learn_rate=config.transformer_learn_rate)
     return training.options()
 
 
@@ -241,3 +243,16 @@ def figures(run: Run, directory) -> list[Path]:
     from lstm_apps.tasks.translation import plots
 
     return plots.study_figures(run, Path(directory))
+
+
+def export_run(run: Run, path, *, format="saved_model", overwrite=False):
+    """What `lstm-apps export` writes for a translation run: a SavedModel that translates raw
+    strings by greedy search, checked against the package's own (`export_translator`)."""
+    if format != "saved_model":
+        raise ValueError(
+            "A translator exports as format='saved_model' only: its decoding loop and string "
+            f"operations have no ONNX or LiteRT form here. Received: format={format!r}"
+        )
+    from lstm_apps.tasks.translation.export import export_translator
+
+    return export_translator(run, path, overwrite=overwrite)
