@@ -435,8 +435,8 @@ if FAST:
 sizes.rename_axis("kind")
 
 # %% [markdown]
-# La columna que importa es la de los tamaños por defecto (256 unidades y
-# 8000 palabras por idioma, el tope al que llegan los vocabularios del caso
+# La columna que importa es la de los tamaños por defecto (256 unidades en
+# las LSTM, 160 en el Transformer y 8000 palabras por idioma, el tope al que llegan los vocabularios del caso
 # completo). En las variantes recurrentes, la mayor parte de los parámetros
 # está en los dos *embeddings* y en la capa de salida, que tiene un peso por
 # cada pareja (unidad, palabra de destino), no en las LSTM. La atención
@@ -444,10 +444,13 @@ sizes.rename_axis("kind")
 # capa que junta el contexto con la salida del decodificador. La BiLSTM, con
 # la mitad de unidades por sentido, tiene un codificador algo más pequeño
 # que la LSTM hacia delante de 256 unidades, y con su atención queda a la
-# par de `"seq2seq"`. El Transformer tiene unas dos veces más: sus
-# *embeddings* tienen la anchura del modelo (`units`, no `embedding_dim`),
-# y cada bloque lleva las proyecciones de sus capas de atención y dos capas
-# densas, una de ellas de `4 × units`.
+# par de `"seq2seq"`. En el Transformer, los *embeddings* tienen la
+# anchura del modelo (`transformer_units`, no `embedding_dim`) y cada bloque
+# lleva las proyecciones de sus capas de atención y dos capas densas, una de
+# ellas cuatro veces más ancha. Con la anchura de las LSTM (256) tendría
+# casi el doble de parámetros (9,9 millones); por eso su anchura por
+# defecto es 160, con la que queda a la par (5,3 millones) y la comparación
+# es justa. El banco de pruebas mide también la versión ancha.
 #
 # ## 6. Entrenar, comparar y medir
 #
@@ -455,7 +458,8 @@ sizes.rename_axis("kind")
 # mismos pares, con la misma semilla: forzado del profesor, Adam con recorte
 # de la norma del gradiente, una tasa de aprendizaje que baja cada 5 épocas
 # y parada temprana por la pérdida de validación (con un tope de tiempo por
-# ajuste). Luego traduce (voraz) las primeras `selection_pairs` frases de
+# ajuste). El Transformer empieza con una tasa menor, 0,0007
+# (`transformer_learn_rate`): con la de las LSTM, 0,002, se estancaba. Luego traduce (voraz) las primeras `selection_pairs` frases de
 # validación con cada una y **se queda con la de mejor BLEU de validación**
 # (`run.kept`). La prueba no interviene en la elección.
 

@@ -166,6 +166,8 @@ def test_config_refuses_bad_choices_by_name():
     with pytest.raises(ValueError, match="below 128"):
         translation.Config(max_output_words=200)
     assert translation.Config(direction="en-es").languages == ("english", "spanish")
+    with pytest.raises(ValueError, match="Received: transformer_units=30, heads=4"):
+        translation.Config(transformer_units=30)
     with pytest.raises(ValueError, match="Received: transformer_learn_rate=-0.1"):
         translation.Config(transformer_learn_rate=-0.1)
     rates = {k: translation._options(translation.Config(), k).initial_learn_rate for k in KINDS}
@@ -317,3 +319,19 @@ def test_lstm_apps_export_writes_a_string_translator_and_records_it(shared_data,
         "same words as greedy search on 60 of 60 sentences"
         in (run_dir / "MODEL_CARD.md").read_text()
     )
+
+
+def test_the_default_transformer_is_about_as_large_as_the_lstm_translators():
+    from types import SimpleNamespace
+
+    config = translation.Config()
+    words = [f"w{i}" for i in range(config.max_words)]  # the full run's vocabularies
+    full = SimpleNamespace(
+        source_vocabulary=words, class_names=["<pad>", "<unk>", "<start>", "<end>", *words]
+    )
+    sizes = {k: translation.build_kind(config, full, k).count_params() for k in KINDS}
+    assert sizes["transformer"] == translator_parameters(
+        "transformer", config.max_words + 2, config.max_words + 4, 0, config.transformer_units
+    )
+    lstm = max(sizes[k] for k in ("seq2seq", "attention", "bilstm"))
+    assert 0.9 < sizes["transformer"] / lstm < 1.1, sizes

@@ -43,9 +43,10 @@ class Config(CaseStudyConfig):
     # model
     models: tuple = KINDS  # the kinds trained and compared; the best on validation BLEU is kept
     embedding_dim: int = 128  # word embedding size of the LSTM models
-    units: int = 256  # encoder and decoder width (the Transformer's model width)
+    units: int = 256  # LSTM encoder and decoder width
     attention: str = "luong"  # "luong" (scaled dot products) or "bahdanau" (additive)
     dropout: float = 0.2  # on embeddings, decoder outputs (and in the Transformer's blocks)
+    transformer_units: int = 160  # Transformer width (5.3 M parameters, as the LSTMs' 5 M)
     heads: int = 4  # Transformer attention heads
     blocks: int = 2  # Transformer encoder and decoder blocks
     transformer_learn_rate: float | None = 0.0007  # Transformer's learn rate (None: training's)
@@ -74,6 +75,7 @@ class Config(CaseStudyConfig):
         check_int("max_tokens", self.max_tokens, 2)
         check_int("embedding_dim", self.embedding_dim, 1)
         check_int("units", self.units, 2)
+        check_int("transformer_units", self.transformer_units, 2)
         check_int("heads", self.heads, 1)
         check_int("blocks", self.blocks, 1)
         check_range("dropout", self.dropout, 0, 1)
@@ -94,6 +96,12 @@ class Config(CaseStudyConfig):
                 f"`models` must be a non-empty tuple of distinct kinds among {KINDS}. "
                 f"Received: models={models!r}"
             )
+        if self.transformer_units % self.heads:
+            raise ValueError(
+                "The Transformer splits its width among its heads: `transformer_units` must be "
+                f"a multiple of `heads`. Received: transformer_units={self.transformer_units}, "
+                f"heads={self.heads}"
+            )
         if self.max_output_words >= 128:
             raise ValueError(
                 "`max_output_words` must be below 128, the Transformer's longest sentence. "
@@ -109,7 +117,8 @@ class Config(CaseStudyConfig):
 
     FAST: ClassVar[dict] = dict(
         max_pairs=1500, test_size=60, val_size=60, models=("attention",), units=32,
-        embedding_dim=16, max_words=2000, selection_pairs=30, beam_width=2, max_output_words=20,
+        transformer_units=32, embedding_dim=16, max_words=2000, selection_pairs=30, beam_width=2,
+        max_output_words=20,
         training=dict(max_epochs=2, validation_patience=None, time_budget=None),
     )  # fmt: skip
 

@@ -74,7 +74,7 @@ def build_kind(config: Config, data: TranslationSplits, kind: str):
         target_size=len(data.class_names),
         kind=kind,
         embedding_dim=config.embedding_dim,
-        units=config.units,
+        units=config.transformer_units if kind == "transformer" else config.units,
         attention=config.attention,
         dropout=config.dropout,
         heads=config.heads,
