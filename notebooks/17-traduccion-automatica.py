@@ -436,8 +436,9 @@ sizes.rename_axis("kind")
 
 # %% [markdown]
 # La columna que importa es la de los tamaños por defecto (256 unidades en
-# las LSTM, 160 en el Transformer y 8000 palabras por idioma, el tope al que llegan los vocabularios del caso
-# completo). En las variantes recurrentes, la mayor parte de los parámetros
+# las LSTM, 160 en el Transformer y 8000 palabras por idioma, el tope al
+# que llegan los vocabularios del caso completo). En las variantes
+# recurrentes, la mayor parte de los parámetros
 # está en los dos *embeddings* y en la capa de salida, que tiene un peso por
 # cada pareja (unidad, palabra de destino), no en las LSTM. La atención
 # añade poco: la capa densa de la consulta y una entrada más ancha en la
@@ -459,7 +460,8 @@ sizes.rename_axis("kind")
 # de la norma del gradiente, una tasa de aprendizaje que baja cada 5 épocas
 # y parada temprana por la pérdida de validación (con un tope de tiempo por
 # ajuste). El Transformer empieza con una tasa menor, 0,0007
-# (`transformer_learn_rate`): con la de las LSTM, 0,002, se estancaba. Luego traduce (voraz) las primeras `selection_pairs` frases de
+# (`transformer_learn_rate`): con la de las LSTM, 0,002, se estancaba.
+# Luego traduce (voraz) las primeras `selection_pairs` frases de
 # validación con cada una y **se queda con la de mejor BLEU de validación**
 # (`run.kept`). La prueba no interviene en la elección.
 

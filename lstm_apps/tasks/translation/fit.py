@@ -9,7 +9,9 @@ sentence; the order of the batches is shuffled every epoch.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 
 import keras
 import numpy as np
@@ -96,6 +98,7 @@ def train_translator(
     Returns:
         The `keras.callbacks.History`.
     """
+    start = time.perf_counter()
     if options.seed is not None:
         keras.utils.set_random_seed(options.seed)
     seed, batch = options.seed or 0, options.mini_batch_size
@@ -110,4 +113,8 @@ def train_translator(
         loss="sparse_categorical_crossentropy",
         weighted_metrics=["accuracy"],
     )
+    if options.time_budget is not None:  # the budget covers the batching above too (a
+        # minute on the full data), so that a fit and its set-up stay within it
+        spent = time.perf_counter() - start
+        options = dataclasses.replace(options, time_budget=max(options.time_budget - spent, 1.0))
     return fit_dataset(model, train, options, validation=val, callbacks=callbacks)
