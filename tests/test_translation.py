@@ -260,6 +260,9 @@ def test_an_exported_translator_reads_raw_strings_and_writes_greedy_words(kind, 
     assert not {"<pad>", "<start>", "<unk>", "<end>"} & {w for t in tokens for w in t.split()}
     texts = [t.decode() for t in served["translation"].numpy()]
     assert all(" ?" not in t and "¿ " not in t and " ." not in t for t in texts), texts
+    wordless = loaded.serve(tf.constant(["", " ¿la?", "  "]))["translation"].numpy()
+    assert wordless[0] == wordless[2] == b"" and wordless[1] != b""  # nothing made up
+    assert loaded.serve(tf.constant([""]))["translation"].numpy().tolist() == [b""]
 
 
 def test_graph_tokens_and_sentences_follow_the_python_rules():
@@ -306,6 +309,9 @@ def test_lstm_apps_export_writes_a_string_translator_and_records_it(shared_data,
     assert main(argv) == 0, capsys.readouterr().err
     assert main(["export", str(run_dir), "--format", "onnx"]) == 2
     assert "format='saved_model' only" in capsys.readouterr().err
+    assert main(["export", str(run_dir), "--format", "saved_model", "--timesteps", "9"]) == 2
+    assert "Received: timesteps=9" in capsys.readouterr().err
+    assert not (run_dir / "saved_model").exists() and not (run_dir / "exports.json").exists()
     assert main(["export", str(run_dir), "--format", "saved_model"]) == 0
     assert "reads raw strings" in capsys.readouterr().out
     (entry,) = json.loads((run_dir / "exports.json").read_text())

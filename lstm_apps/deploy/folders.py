@@ -32,6 +32,13 @@ def export_run_folder(
     check_writable(Path(output).parent, Path(output).name)
     study = get_case_study(read_config(run_dir)[0]["case_study"])
     if hasattr(study, "export_run"):
+        given = {"inputs": inputs, "timesteps": timesteps, "batch_size": batch_size}
+        unused = [f"{k}={v}" for k, v in given.items() if v not in (None, 1)]
+        if unused:
+            raise ValueError(
+                f"A {study.NAME} run checks its export on its own test sentences and takes no "
+                f"inputs, timesteps or batch_size. Received: {', '.join(unused)}"
+            )
         run = load_run(run_dir, with_data=True)[1]
         report = study.export_run(run, output, format=format, overwrite=overwrite)
     else:

@@ -13,9 +13,9 @@ that needs neither Python nor this package to serve:
 
 It is loaded with `tf.saved_model.load(path).serve(tf.constant([...]))`,
 which returns `translation` (the sentence) and `tokens` (the written words,
-one space between them). The decoding loop recomputes the model on the whole
-prefix at each step: simple and exact for every kind, slower than the cached
-steps of `TranslationDecoder`.
+one space between them); a sentence with no word gets "". The decoding
+loop recomputes the model on the whole prefix at each step: simple and
+exact for every kind, slower than the cached steps of `TranslationDecoder`.
 
 What the graph does not reproduce of the Python tokenizer: Unicode NFC
 normalization (TensorFlow has no op for it; a decomposed "é" stays two
@@ -77,14 +77,19 @@ def greedy_function(model, words, *, start, end, banned, max_length, lowercase):
     """The `tf.function` from raw sentences to `{"translation", "tokens"}`."""
     table = tf.constant(list(words))
     size = len(words)
-    penalty = tf.constant([-1e9 if i in set(banned) else 0.0 for i in range(size)])
+    banned = set(banned)
+    penalty = tf.constant([-1e9 if i in banned else 0.0 for i in range(size)])
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sentences")])
     def serve(sentences):
-        source = graph_tokens(sentences, lowercase).to_tensor(default_value="")
+        tokens = graph_tokens(sentences, lowercase)
+        source = tokens.to_tensor(default_value="")
         count = tf.shape(source)[0]
+        source = tf.cond(  # a batch of wordless sentences still gets one (padding) column
+            tf.shape(source)[1] > 0, lambda: source, lambda: tf.fill([count, 1], "")
+        )
         written = tf.fill([count, 1], tf.constant(start, tf.int32))
-        done = tf.zeros([count], tf.bool)
+        done = tf.equal(tokens.row_lengths(), 0)  # a sentence with no word translates to ""
 
         def going(step, written, done):
             return tf.logical_and(step < max_length, tf.logical_not(tf.reduce_all(done)))
